@@ -1,0 +1,210 @@
+//! Adam (Kingma & Ba), the paper's baseline (Table 2), per sample or full batch.
+//!
+//! The loss is `½ Σ_o e_o²` with `e = y − h(w)`, so the gradient is
+//! `g = −Σ_o e_o ∂h_o/∂w`, from the same Jacobian (eqs. 22–24) the g-EHF uses.
+
+use crate::error::{Error, Result, check_finite, check_len};
+use crate::network::ResNet;
+use crate::real::Real;
+use crate::train::{Optimizer, StepReport};
+
+/// Per-sample updates or one update per epoch from the summed gradient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum AdamMode {
+    /// One Adam step per sample.
+    #[default]
+    Sample,
+    /// One Adam step per epoch, on the gradient summed over the epoch.
+    Batch,
+}
+
+/// Adam's hyper-parameters. `Default` is the paper's (Table 2):
+/// α = 0.01, β1 = 0.79, β2 = 0.78, ε = 1e-8.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct AdamConfig {
+    /// Step size α > 0.
+    pub lr: f64,
+    /// First-moment decay β1 ∈ [0, 1).
+    pub beta1: f64,
+    /// Second-moment decay β2 ∈ [0, 1).
+    pub beta2: f64,
+    /// ε > 0 in the denominator.
+    pub eps: f64,
+    /// Per sample or full batch.
+    pub mode: AdamMode,
+}
+
+impl Default for AdamConfig {
+    fn default() -> Self {
+        Self {
+            lr: 0.01,
+            beta1: 0.79,
+            beta2: 0.78,
+            eps: 1e-8,
+            mode: AdamMode::Sample,
+        }
+    }
+}
+
+impl AdamConfig {
+    /// Checks every parameter's range.
+    pub fn validate(&self) -> Result<()> {
+        let ok = |v: f64| v.is_finite();
+        if !(ok(self.lr) && self.lr > 0.0) {
+            return Err(Error::InvalidParameter { name: "adam lr" });
+        }
+        if !(ok(self.beta1) && (0.0..1.0).contains(&self.beta1)) {
+            return Err(Error::InvalidParameter { name: "adam beta1" });
+        }
+        if !(ok(self.beta2) && (0.0..1.0).contains(&self.beta2)) {
+            return Err(Error::InvalidParameter { name: "adam beta2" });
+        }
+        if !(ok(self.eps) && self.eps > 0.0) {
+            return Err(Error::InvalidParameter { name: "adam eps" });
+        }
+        Ok(())
+    }
+}
+
+/// Adam's state in a buffer `S` of 3 N_w elements: first moments `m`,
+/// second moments `v`, and the gradient accumulator of batch mode.
+#[derive(Debug, Clone)]
+pub struct Adam<T, S> {
+    config: AdamConfig,
+    dim: usize,
+    t: u32,
+    /// β1^t and β2^t, for the bias corrections.
+    b1t: f64,
+    b2t: f64,
+    buf: S,
+    _t: core::marker::PhantomData<T>,
+}
+
+impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Adam<T, S> {
+    /// Adam for `n_weights` parameters; `storage` needs 3 N_w elements.
+    pub fn new(config: AdamConfig, n_weights: usize, mut storage: S) -> Result<Self> {
+        config.validate()?;
+        let needed = 3 * n_weights;
+        let capacity = storage.as_ref().len();
+        if capacity < needed {
+            return Err(Error::CapacityExceeded {
+                what: "adam state",
+                needed,
+                capacity,
+            });
+        }
+        storage.as_mut()[..needed]
+            .iter_mut()
+            .for_each(|x| *x = T::ZERO);
+        Ok(Self {
+            config,
+            dim: n_weights,
+            t: 0,
+            b1t: 1.0,
+            b2t: 1.0,
+            buf: storage,
+            _t: core::marker::PhantomData,
+        })
+    }
+
+    /// The parameters.
+    pub fn config(&self) -> &AdamConfig {
+        &self.config
+    }
+
+    /// Number of Adam steps taken.
+    pub fn steps(&self) -> u32 {
+        self.t
+    }
+
+    /// Adds `−Σ_o e_o ∂h_o/∂w` for sample `(x, y)` to the accumulator.
+    fn accumulate<NS: AsRef<[T]> + AsMut<[T]>>(
+        &mut self,
+        net: &mut ResNet<T, NS>,
+        x: &[T],
+        y: &[T],
+    ) -> Result<StepReport<T>> {
+        let spec = *net.spec();
+        let nw = spec.n_weights();
+        check_len("adam dimension", nw, self.dim)?;
+        check_len("target", spec.outputs(), y.len())?;
+        check_finite("target", y)?;
+        let (out, h) = net.jacobian(x)?;
+        let g = &mut self.buf.as_mut()[2 * nw..3 * nw];
+        let mut report = StepReport {
+            error: T::ZERO,
+            output: out[0],
+            hph: T::ZERO,
+        };
+        for (o, (row, (yo, zo))) in h.chunks_exact(nw).zip(y.iter().zip(out)).enumerate() {
+            let e = *yo - *zo;
+            if o == 0 {
+                report.error = e;
+            }
+            for (gi, hi) in g.iter_mut().zip(row) {
+                *gi -= e * *hi;
+            }
+        }
+        Ok(report)
+    }
+
+    /// One Adam update from the accumulated gradient, which it then clears.
+    fn apply<NS: AsRef<[T]> + AsMut<[T]>>(&mut self, net: &mut ResNet<T, NS>) -> Result<()> {
+        let nw = self.dim;
+        let c = self.config;
+        let (b1, b2) = (T::from_f64(c.beta1), T::from_f64(c.beta2));
+        let b1t = self.b1t * c.beta1;
+        let b2t = self.b2t * c.beta2;
+        // α_t = α √(1 − β2^t) / (1 − β1^t), ε̂ = ε √(1 − β2^t): the paper's
+        // Algorithm 1 bias correction, folded into the step.
+        let lr_t = T::from_f64(c.lr * (1.0 - b2t).sqrt() / (1.0 - b1t));
+        let eps_t = T::from_f64(c.eps * (1.0 - b2t).sqrt());
+        let (mv, g) = self.buf.as_mut().split_at_mut(2 * nw);
+        let (m, v) = mv.split_at_mut(nw);
+        let g = &mut g[..nw];
+        if !g.iter().all(|x| x.is_finite()) {
+            g.iter_mut().for_each(|x| *x = T::ZERO);
+            return Err(Error::Diverged { what: "gradient" });
+        }
+        let w = net.weights_mut();
+        for (((wi, mi), vi), gi) in w
+            .iter_mut()
+            .zip(m.iter_mut())
+            .zip(v.iter_mut())
+            .zip(g.iter_mut())
+        {
+            *mi = b1 * *mi + (T::ONE - b1) * *gi;
+            *vi = b2 * *vi + (T::ONE - b2) * *gi * *gi;
+            *wi -= lr_t * *mi / (vi.sqrt() + eps_t);
+            *gi = T::ZERO;
+        }
+        self.t = self.t.saturating_add(1);
+        self.b1t = b1t;
+        self.b2t = b2t;
+        Ok(())
+    }
+}
+
+impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Optimizer<T> for Adam<T, S> {
+    fn observe<NS: AsRef<[T]> + AsMut<[T]>>(
+        &mut self,
+        net: &mut ResNet<T, NS>,
+        x: &[T],
+        y: &[T],
+    ) -> Result<StepReport<T>> {
+        let report = self.accumulate(net, x, y)?;
+        if self.config.mode == AdamMode::Sample {
+            self.apply(net)?;
+        }
+        Ok(report)
+    }
+
+    fn end_epoch<NS: AsRef<[T]> + AsMut<[T]>>(&mut self, net: &mut ResNet<T, NS>) -> Result<()> {
+        if self.config.mode == AdamMode::Batch {
+            self.apply(net)?;
+        }
+        Ok(())
+    }
+}

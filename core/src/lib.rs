@@ -1,0 +1,73 @@
+//! # hinf — H∞-learning for deep sigmoid residual networks
+//!
+//! A `no_std`, allocation-free implementation of K. Nishiyama's *Deep
+//! Residual H∞-learning* (`shared/paper/PAPER.md`): a sigmoid ResNet whose
+//! weights are estimated by an extended H∞ filter (g-EHF), with the
+//! steepest-descent variant and Adam as baselines.
+//!
+//! | module            | paper                                  |
+//! |-------------------|----------------------------------------|
+//! | [`spec`]          | section 2, eqs. 10–13, layout of eq. 16 |
+//! | [`network`]       | forward pass; Jacobian, eqs. 20–24      |
+//! | [`covariance`]    | `P` of eqs. 4–7 as a trait              |
+//! | [`gehf`]          | g-EHF, eqs. 3–6; steepest descent       |
+//! | [`adam`]          | Adam, Table 2                           |
+//! | [`train`]         | the experiments of section 5            |
+//!
+//! Storage is the caller's: every buffer is a type parameter `S: AsRef<[T]>
+//! + AsMut<[T]>`, a fixed array `[T; CAP]` on a microcontroller (sizes from
+//! the `const fn`s of [`ResNetSpec`]) or a `Vec<T>` on a host. Too small a
+//! buffer is an [`Error::CapacityExceeded`], never a panic. Every fallible
+//! call validates before it changes anything.
+//!
+//! ## Example: the paper's XOR experiment at L = 5, in f32, without a heap
+//!
+//! ```
+//! use hinf::*;
+//! use rand_xoshiro::Xoshiro256PlusPlus;
+//! use rand_core::SeedableRng;
+//!
+//! const SPEC: ResNetSpec = ResNetSpec::xor_const(1); // L = 2·1 + 3 = 5
+//! let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+//!
+//! let mut net = ResNet::new(SPEC, [0.0f32; SPEC.buffer_len()])?;
+//! net.init_uniform(&mut rng, 0.05)?; // uniform in [−0.05, 0.05]
+//! let p = PackedCovariance::new(SPEC.n_weights(), 1.0, [0.0f32; SPEC.n_packed()])?;
+//! let mut filter = GEhf::new(GEhfConfig::default(), p, [0.0f32; SPEC.n_weights()])?;
+//!
+//! let xor = Xor::<f32>::new(InputCoding::Bipolar);
+//! let outcome = train(
+//!     &mut net, &mut filter, &xor.samples(), &TrainConfig::default(),
+//!     &mut rng, &mut [0; 4], |_| true,
+//! )?;
+//! assert!(outcome.converged);
+//! assert!(outcome.epochs < 100);
+//! # Ok::<(), hinf::Error>(())
+//! ```
+#![no_std]
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod adam;
+pub mod covariance;
+pub mod error;
+pub mod gehf;
+pub mod network;
+pub mod real;
+pub mod spec;
+pub mod train;
+
+pub use adam::{Adam, AdamConfig, AdamMode};
+pub use covariance::{Covariance, DenseCovariance, IsotropicCovariance, PackedCovariance};
+pub use error::{Error, Result};
+pub use gehf::{DEFAULT_EPS0, GEhf, GEhfConfig, GainOrder, PAPER_GAMMA};
+pub use network::{ResNet, sigmoid, sigmoid_derivative};
+pub use real::Real;
+pub use spec::{PAPER_SLOPE, PAPER_WIDTH, ResNetSpec, Transition, packed_len};
+pub use train::{
+    EpochReport, ErrorStats, ErrorTiming, InputCoding, Optimizer, SampleOrder, Samples, StepReport,
+    StopCriterion, TrainConfig, TrainOutcome, Xor, shuffle, train,
+};
+
+/// The paper's weight-initialisation range: uniform in [−0.05, 0.05] (section 5).
+pub const PAPER_INIT_RANGE: f64 = 0.05;

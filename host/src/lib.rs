@@ -1,0 +1,1 @@
+//! Host harness (placeholder until the host issue lands).
