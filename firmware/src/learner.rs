@@ -1,0 +1,102 @@
+//! The on-device learner: an L = 5 sigmoid ResNet in `f32` with the g-EHF
+//! of the `hinf` core and a static, packed covariance `P`, all in fixed
+//! arrays (no heap).
+//!
+//! Sizes at L = 5, N = 5, N1 ≤ 2, N_L = 1 (N_w = 76): network buffer
+//! (weights, activations, Jacobian, scratch) 185 `f32`, packed `P`
+//! N_w(N_w+1)/2 = 2926 `f32`, filter scratch 76 `f32`: about 12.8 KB in all
+//! ([`LEARNER_BYTES`]).
+
+use hinf::{
+    GEhf, GEhfConfig, PAPER_INIT_RANGE, PAPER_SLOPE, PAPER_WIDTH, PackedCovariance, ResNet,
+    ResNetSpec,
+};
+use rand_core::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use crate::learn::OnlineLearner;
+
+/// The largest network the storage is sized for: the paper's XOR net at
+/// L = 5 (N1 = 2, N = 5, N_L = 1). Smaller input widths fit too.
+pub const MAX_SPEC: ResNetSpec = ResNetSpec::xor_const(1);
+/// Elements of the network buffer.
+pub const NET_LEN: usize = MAX_SPEC.buffer_len();
+/// Elements of the packed covariance.
+pub const P_LEN: usize = MAX_SPEC.n_packed();
+/// Elements of the filter's scratch vector (`u = P h`).
+pub const SCRATCH_LEN: usize = MAX_SPEC.n_weights();
+
+/// The network type: `f32` in a fixed array.
+pub type Net = ResNet<f32, [f32; NET_LEN]>;
+/// The filter type: g-EHF with a packed `P` in a fixed array.
+pub type Filter = GEhf<f32, PackedCovariance<f32, [f32; P_LEN]>, [f32; SCRATCH_LEN]>;
+
+/// RAM taken by one [`Learner`] (network, `P`, scratch, parameters).
+pub const LEARNER_BYTES: usize = core::mem::size_of::<Learner>();
+
+/// A network and its g-EHF, learning one sample at a time.
+#[derive(Debug, Clone)]
+pub struct Learner {
+    net: Net,
+    filter: Filter,
+}
+
+/// The L = 5 net for `inputs` inputs, hidden width N = 5, one sigmoid
+/// output, the paper's slope η0 = 2.5.
+pub fn spec(inputs: usize) -> hinf::Result<ResNetSpec> {
+    ResNetSpec::new(inputs, PAPER_WIDTH, 1, 5, PAPER_SLOPE)
+}
+
+impl Learner {
+    /// A learner for `spec` (at most [`MAX_SPEC`]'s sizes) with weights
+    /// drawn uniformly from the paper's ±0.05 by Xoshiro256++ seeded with
+    /// `seed`, and `P = ε0 I` with the core's defaults (γ_f = 1.7, ε0 from
+    /// [`hinf::DEFAULT_EPS0`]) unless `config` says otherwise.
+    pub fn new(spec: ResNetSpec, config: GEhfConfig, seed: u64) -> hinf::Result<Self> {
+        let mut net = ResNet::new(spec, [0.0f32; NET_LEN])?;
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        net.init_uniform(&mut rng, PAPER_INIT_RANGE)?;
+        Self::with_net(net, config)
+    }
+
+    /// A learner around an existing network, with `P = ε0 I`.
+    pub fn with_net(net: Net, config: GEhfConfig) -> hinf::Result<Self> {
+        let nw = net.spec().n_weights();
+        let p = PackedCovariance::new(nw, config.eps0 as f32, [0.0f32; P_LEN])?;
+        let filter = GEhf::new(config, p, [0.0f32; SCRATCH_LEN])?;
+        Ok(Self { net, filter })
+    }
+
+    /// The network.
+    pub fn net(&self) -> &Net {
+        &self.net
+    }
+
+    /// The network, mutable (e.g. for the on-target tests).
+    pub fn net_mut(&mut self) -> &mut Net {
+        &mut self.net
+    }
+
+    /// The filter (its covariance `P`, its parameters).
+    pub fn filter(&self) -> &Filter {
+        &self.filter
+    }
+
+    /// One g-EHF step on (x, y), as the core reports it.
+    pub fn step_report(&mut self, x: &[f32], y: f32) -> hinf::Result<hinf::StepReport<f32>> {
+        self.filter.step(&mut self.net, x, &[y])
+    }
+}
+
+impl<const N: usize> OnlineLearner<N> for Learner {
+    type Error = hinf::Error;
+
+    fn predict(&mut self, x: &[f32; N]) -> Result<f32, hinf::Error> {
+        let out = self.net.forward(x)?;
+        Ok(out.first().copied().unwrap_or(f32::NAN))
+    }
+
+    fn step(&mut self, x: &[f32; N], y: f32) -> Result<f32, hinf::Error> {
+        Ok(self.step_report(x, y)?.error)
+    }
+}

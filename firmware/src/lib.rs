@@ -1,0 +1,41 @@
+//! Online H∞-learning on a Cortex-M4F.
+//!
+//! The firmware trains a small sigmoid ResNet (L = 5, `f32`) with the
+//! g-EHF of the `hinf` core, one filter step per incoming sample, as a
+//! device would: first XOR presented as a stream until the paper's stopping
+//! rule holds, then a streaming sensor calibration (an NTC thermistor's
+//! nonlinear curve learnt from noisy (raw reading, reference) pairs).
+//!
+//! The pieces:
+//! - [`source`]: where samples come from ([`source::SampleSource`]): a
+//!   deterministic generator under QEMU, an `embedded-hal` I²C driver on a
+//!   board.
+//! - [`learn`]: the two online-learning runs and their verdicts.
+//! - [`board`]: the LED ([`embedded_hal::digital::OutputPin`]), the
+//!   instruction/cycle counter and the per-board constants.
+//! - [`measure`]: stack painting.
+//! - [`exit`]: semihosting exit codes, the panic handler, the fault path.
+//! - [`fmt`]: small fixed-point printing for the plain-text summary.
+//!
+//! One board feature must be enabled: `qemu` (default) or `stm32f411`.
+#![no_std]
+#![deny(missing_docs)]
+
+#[cfg(all(feature = "qemu", feature = "stm32f411"))]
+compile_error!("enable exactly one board feature: `qemu` (default) or `stm32f411`");
+#[cfg(not(any(feature = "qemu", feature = "stm32f411")))]
+compile_error!("enable a board feature: `qemu` (default) or `stm32f411`");
+
+// The defmt global logger: semihosting under QEMU, RTT with a probe.
+#[cfg(all(feature = "stm32f411", not(feature = "qemu")))]
+use defmt_rtt as _;
+#[cfg(feature = "qemu")]
+use defmt_semihosting as _;
+
+pub mod board;
+pub mod exit;
+pub mod fmt;
+pub mod learn;
+pub mod learner;
+pub mod measure;
+pub mod source;
