@@ -114,6 +114,12 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Adam<T, S> {
         &self.config
     }
 
+    /// The first and second moment estimates `(m, v)`.
+    pub fn moments(&self) -> (&[T], &[T]) {
+        let b = self.buf.as_ref();
+        (&b[..self.dim], &b[self.dim..2 * self.dim])
+    }
+
     /// Number of Adam steps taken.
     pub fn steps(&self) -> u32 {
         self.t

@@ -207,7 +207,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> DenseCovariance<T, S> {
         if !(eps0.is_finite() && eps0 > T::ZERO) {
             return Err(Error::InvalidEps0);
         }
-        let needed = dim.checked_mul(dim).unwrap_or(usize::MAX);
+        let needed = dim.saturating_mul(dim);
         let capacity = storage.as_ref().len();
         if capacity < needed {
             return Err(Error::CapacityExceeded {

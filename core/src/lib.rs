@@ -14,8 +14,8 @@
 //! | [`adam`]          | Adam, Table 2                           |
 //! | [`train`]         | the experiments of section 5            |
 //!
-//! Storage is the caller's: every buffer is a type parameter `S: AsRef<[T]>
-//! + AsMut<[T]>`, a fixed array `[T; CAP]` on a microcontroller (sizes from
+//! Storage is the caller's: every buffer is a type parameter
+//! `S: AsRef<[T]> + AsMut<[T]>`, a fixed array `[T; CAP]` on a microcontroller (sizes from
 //! the `const fn`s of [`ResNetSpec`]) or a `Vec<T>` on a host. Too small a
 //! buffer is an [`Error::CapacityExceeded`], never a panic. Every fallible
 //! call validates before it changes anything.

@@ -120,7 +120,7 @@ impl ResNetSpec {
         layers: usize,
         slope: f64,
     ) -> Result<Self> {
-        if layers < 5 || layers % 2 == 0 {
+        if layers < 5 || layers.is_multiple_of(2) {
             return Err(Error::InvalidDepth { layers });
         }
         Self::with_blocks(inputs, width, outputs, (layers - 3) / 2, slope)

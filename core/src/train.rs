@@ -64,7 +64,7 @@ impl<'a, T: Real> Samples<'a, T> {
         if inputs.is_empty() {
             return Err(Error::EmptyData);
         }
-        if inputs.len() % n_inputs != 0 {
+        if !inputs.len().is_multiple_of(n_inputs) {
             return Err(Error::LengthMismatch {
                 what: "inputs (not a whole number of rows)",
                 expected: inputs.len() - inputs.len() % n_inputs,
@@ -316,10 +316,10 @@ where
         }
         let mut apriori = ErrorStats::default();
         for k in 0..n {
-            let idx = if config.order == SampleOrder::Shuffled {
-                order[k]
-            } else {
-                k
+            // (`order` may be empty for the fixed order.)
+            let idx = match config.order {
+                SampleOrder::Shuffled => order.get(k).copied().unwrap_or(k),
+                SampleOrder::Fixed => k,
             };
             let (x, y) = data.sample(idx);
             let step = opt.observe(net, x, y)?;

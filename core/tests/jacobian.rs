@@ -1,0 +1,91 @@
+//! The Jacobian of eqs. (22)–(24) against central finite differences.
+
+mod common;
+use common::*;
+use hinf::{ResNet, ResNetSpec};
+
+/// Central differences of output `o` with respect to every weight.
+fn finite_difference(net: &mut ResNet<f64, Vec<f64>>, x: &[f64], o: usize) -> Vec<f64> {
+    let w0 = net.weights().to_vec();
+    let step = 1e-5;
+    let mut g = vec![0.0; w0.len()];
+    for i in 0..w0.len() {
+        let mut w = w0.clone();
+        w[i] = w0[i] + step;
+        net.set_weights(&w).unwrap();
+        let plus = net.forward(x).unwrap()[o];
+        w[i] = w0[i] - step;
+        net.set_weights(&w).unwrap();
+        let minus = net.forward(x).unwrap()[o];
+        g[i] = (plus - minus) / (2.0 * step);
+    }
+    net.set_weights(&w0).unwrap();
+    g
+}
+
+fn check(spec: ResNetSpec, seed: u64) {
+    let mut rng = rng(seed);
+    let mut net = ResNet::new(spec, vec![0.0; spec.buffer_len()]).unwrap();
+    net.init_uniform(&mut rng, 0.5).unwrap();
+    for _ in 0..4 {
+        let x: Vec<f64> = (0..spec.inputs()).map(|_| uniform(&mut rng, 1.5)).collect();
+        let (_, h) = net.jacobian(&x).unwrap();
+        let h = h.to_vec();
+        let nw = spec.n_weights();
+        for o in 0..spec.outputs() {
+            let fd = finite_difference(&mut net, &x, o);
+            let row = &h[o * nw..(o + 1) * nw];
+            let scale = fd.iter().map(|v| v.abs()).fold(0.0, f64::max);
+            assert!(scale > 1e-6, "degenerate test point");
+            let err = row
+                .iter()
+                .zip(&fd)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f64::max);
+            assert!(
+                err / scale < 1e-6,
+                "L = {}, output {o}: relative error {:.3e}",
+                spec.layers(),
+                err / scale
+            );
+        }
+    }
+}
+
+#[test]
+fn jacobian_matches_finite_differences_on_the_xor_net() {
+    for (l, seed) in [(5, 1), (7, 2), (9, 3)] {
+        check(ResNetSpec::xor(l).unwrap(), seed);
+    }
+}
+
+#[test]
+fn jacobian_matches_finite_differences_with_several_outputs() {
+    for (l, seed) in [(5, 4), (7, 5), (9, 6)] {
+        check(ResNetSpec::new(3, 4, 2, l, 1.3).unwrap(), seed);
+    }
+}
+
+#[test]
+fn forward_pass_matches_the_equations_written_out_at_l5() {
+    // Eqs. (10)–(13) for L = 5 written out directly from the index map of eq. (16).
+    let spec = ResNetSpec::xor(5).unwrap();
+    let mut rng = rng(9);
+    let mut net = ResNet::new(spec, vec![0.0; spec.buffer_len()]).unwrap();
+    net.init_uniform(&mut rng, 0.7).unwrap();
+    let w = net.weights().to_vec();
+    let f = |s: f64| 1.0 / (1.0 + (-2.5 * s).exp());
+    let x = [0.3, -0.8];
+    let z2: Vec<f64> = (0..5)
+        .map(|j| f(w[3 * j] + w[3 * j + 1] * x[0] + w[3 * j + 2] * x[1]))
+        .collect();
+    let z3: Vec<f64> = (0..5)
+        .map(|j| f(w[15 + 6 * j] + (0..5).map(|i| w[15 + 6 * j + 1 + i] * z2[i]).sum::<f64>()))
+        .collect();
+    let z4: Vec<f64> = (0..5)
+        .map(|j| (0..5).map(|i| w[45 + 5 * j + i] * z3[i]).sum::<f64>() + z2[j])
+        .collect();
+    let z5 = f(w[70] + (0..5).map(|i| w[71 + i] * z4[i]).sum::<f64>());
+    let y = net.forward(&x).unwrap()[0];
+    assert!((y - z5).abs() < 1e-15, "{y} vs {z5}");
+}
