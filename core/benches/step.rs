@@ -2,7 +2,7 @@
 //! Run with `cargo bench -p hinf`.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use hinf::{GEhf, GEhfConfig, PackedCovariance, Real, ResNet, ResNetSpec, packed_len};
+use hinf::{Covariance, GEhf, GEhfConfig, PackedCovariance, Real, ResNet, ResNetSpec, packed_len};
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::hint::black_box;
