@@ -26,9 +26,40 @@ pub fn finish(ok: bool) -> ! {
 /// defmt decoder: semihosting stderr under QEMU, the defmt log on a board.
 pub fn print_line(args: core::fmt::Arguments<'_>) {
     #[cfg(feature = "qemu")]
-    cortex_m_semihosting::export::hstderr_fmt(args);
+    {
+        // Format first, then write once, so that lines do not interleave.
+        let mut line = LineBuf {
+            buf: [0; 256],
+            len: 0,
+        };
+        let _ = core::fmt::write(&mut line, args);
+        let text = core::str::from_utf8(&line.buf[..line.len]).unwrap_or("<invalid utf-8>\n");
+        cortex_m_semihosting::export::hstderr_str(text);
+    }
     #[cfg(not(feature = "qemu"))]
     defmt::println!("{}", defmt::Display2Format(&args));
+}
+
+/// A line of at most 256 bytes (longer lines are cut).
+#[cfg(feature = "qemu")]
+struct LineBuf {
+    buf: [u8; 256],
+    len: usize,
+}
+
+#[cfg(feature = "qemu")]
+impl core::fmt::Write for LineBuf {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let room = self.buf.len() - self.len;
+        // Cut on a char boundary.
+        let mut n = s.len().min(room);
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
+    }
 }
 
 /// Prints a formatted line through [`print_line`].
