@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls exactly this).
+# On a fresh machine it first installs what it needs: the thumb targets,
+# rustfmt/clippy, and qemu-system-arm for the firmware.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*" >&2; }
+
+step "toolchain: thumb targets, rustfmt, clippy"
+rustup target add thumbv7em-none-eabihf thumbv6m-none-eabi >/dev/null
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+
+step "format and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "core is no_std: builds for Cortex-M4F and Cortex-M0"
+cargo build -p hinf --target thumbv7em-none-eabihf
+cargo build -p hinf --target thumbv6m-none-eabi
+cargo build -p hinf --target thumbv7em-none-eabihf --features micromath
+
+step "workspace tests (core, host, end-to-end)"
+cargo test --workspace
+
+if [ -f scripts/firmware-test.sh ]; then
+  step "firmware under QEMU"
+  bash scripts/firmware-test.sh
+fi
+
+step "all tests passed"
