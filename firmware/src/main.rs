@@ -130,9 +130,11 @@ fn run() -> bool {
                 r.steps,
                 Fixed(r.error, 5)
             );
+            // Counts → instructions with the delay-loop calibration.
+            let instr = u64::from(mean) * 2_000_000 / u64::from(per_2m.max(1));
             println!(
-                "g-EHF step (L = 5, N_w = 76): mean {} max {} counts; calibration {} counts per 2000000 instructions; stack {} bytes; learner {} bytes",
-                mean, r.max_step_counts, per_2m, stack, LEARNER_BYTES
+                "g-EHF step (L = 5, N_w = 76): mean {} max {} counts = {} instructions ({} counts per 2000000 instructions); stack {} bytes; learner {} bytes",
+                mean, r.max_step_counts, instr, per_2m, stack, LEARNER_BYTES
             );
             xor_ok = led.set_high().is_ok() && led.is_set_high().unwrap_or(false);
             defmt::info!("LED0 on: {=bool}", xor_ok);

@@ -49,7 +49,7 @@ impl Ctx {
         }
         for (g, w) in got.iter().zip(want) {
             let dev = libm::fabsf(g - w) / libm::fabsf(*w).max(1.0);
-            if !(dev <= REL_TOL) {
+            if dev.is_nan() || dev > REL_TOL {
                 defmt::error!("target {=f32} vs host {=f32}", g, w);
                 return Err("differs from the host reference");
             }
@@ -299,7 +299,10 @@ fn bad_samples_leave_the_learner_unchanged(_: &mut Ctx) -> TestResult {
     Ok(())
 }
 
-const TESTS: &[(&str, fn(&mut Ctx) -> TestResult)] = &[
+/// A named test.
+type Test = (&'static str, fn(&mut Ctx) -> TestResult);
+
+const TESTS: &[Test] = &[
     ("forward_matches_host", forward_matches_host),
     ("jacobian_matches_host", jacobian_matches_host),
     ("gehf_step_matches_host", gehf_step_matches_host),
