@@ -65,13 +65,27 @@ fn generate() -> String {
     )
     .unwrap();
     writeln!(s, "/// Number of weights.\npub const NW: usize = {nw};").unwrap();
-    writeln!(s, "/// gamma_f of the reference filter.\npub const GAMMA: f64 = {:?};", config.gamma).unwrap();
-    writeln!(s, "/// eps0 of the reference filter.\npub const EPS0: f64 = {:?};", config.eps0).unwrap();
+    writeln!(
+        s,
+        "/// gamma_f of the reference filter.\npub const GAMMA: f64 = {:?};",
+        config.gamma
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "/// eps0 of the reference filter.\npub const EPS0: f64 = {:?};",
+        config.eps0
+    )
+    .unwrap();
 
     // Fixed weights, forward pass and Jacobian at the four XOR inputs.
     let mut n = net(spec, TEST_SEED, TEST_RANGE);
     let w0 = n.weights().to_vec();
-    writeln!(s, "/// The fixed test weights (Xoshiro256++ seed {TEST_SEED}, uniform +-{TEST_RANGE}).").unwrap();
+    writeln!(
+        s,
+        "/// The fixed test weights (Xoshiro256++ seed {TEST_SEED}, uniform +-{TEST_RANGE})."
+    )
+    .unwrap();
     array(&mut s, "WEIGHTS", "f32", &w0);
     array(&mut s, "INPUTS", "f32", &xor.inputs);
     array(&mut s, "TARGETS", "f32", &xor.targets);
@@ -87,9 +101,17 @@ fn generate() -> String {
     }
     writeln!(s, "/// Outputs h(w) at the four inputs.").unwrap();
     array(&mut s, "OUTPUTS", "f32", &outs);
-    writeln!(s, "/// Activations z^1..z^L at the four inputs, input after input.").unwrap();
+    writeln!(
+        s,
+        "/// Activations z^1..z^L at the four inputs, input after input."
+    )
+    .unwrap();
     array(&mut s, "ACTIVATIONS", "f32", &acts);
-    writeln!(s, "/// Jacobians dh/dw at the four inputs, input after input.").unwrap();
+    writeln!(
+        s,
+        "/// Jacobians dh/dw at the four inputs, input after input."
+    )
+    .unwrap();
     array(&mut s, "JACOBIANS", "f32", &jacs);
 
     // One g-EHF step from the fixed weights on pattern 0, then three more
@@ -105,11 +127,19 @@ fn generate() -> String {
         if k == 0 {
             writeln!(s, "/// Weights after one g-EHF step on pattern 0.").unwrap();
             array(&mut s, "STEP1_WEIGHTS", "f32", n.weights());
-            writeln!(s, "/// Packed P (lower triangle, row by row) after that step.").unwrap();
+            writeln!(
+                s,
+                "/// Packed P (lower triangle, row by row) after that step."
+            )
+            .unwrap();
             array(&mut s, "STEP1_P", "f32", f.covariance().packed());
         }
     }
-    writeln!(s, "/// A-priori errors y - h of the four steps of the epoch.").unwrap();
+    writeln!(
+        s,
+        "/// A-priori errors y - h of the four steps of the epoch."
+    )
+    .unwrap();
     array(&mut s, "EPOCH_ERRORS", "f32", &errors);
     writeln!(s, "/// h P h^T of the four steps.").unwrap();
     array(&mut s, "EPOCH_HPH", "f32", &hph);
@@ -118,7 +148,12 @@ fn generate() -> String {
     writeln!(s, "/// Packed P after the epoch.").unwrap();
     let p_sum: f64 = f.covariance().packed().iter().map(|&x| f64::from(x)).sum();
     writeln!(s, "pub const EPOCH_P_SUM: f64 = {p_sum:?};").unwrap();
-    writeln!(s, "/// P[75][75] after the epoch.\npub const EPOCH_P_LAST: f32 = {:?};", f.covariance().get(nw - 1, nw - 1)).unwrap();
+    writeln!(
+        s,
+        "/// P[75][75] after the epoch.\npub const EPOCH_P_LAST: f32 = {:?};",
+        f.covariance().get(nw - 1, nw - 1)
+    )
+    .unwrap();
 
     // The firmware's XOR stream run: paper init (seed XOR_SEED, +-0.05),
     // fixed order, 1/2 SSE over the 4 patterns (f32 sum) after each epoch.
@@ -128,7 +163,12 @@ fn generate() -> String {
     let mut err = f32::INFINITY;
     while epochs < XOR_MAX_EPOCHS {
         for k in 0..4 {
-            f.step(&mut n, &xor.inputs[2 * k..2 * k + 2], &xor.targets[k..k + 1]).expect("step");
+            f.step(
+                &mut n,
+                &xor.inputs[2 * k..2 * k + 2],
+                &xor.targets[k..k + 1],
+            )
+            .expect("step");
         }
         epochs += 1;
         let mut e = 0.0f32;
@@ -141,7 +181,11 @@ fn generate() -> String {
             break;
         }
     }
-    writeln!(s, "/// Seed of the firmware's XOR run.\npub const XOR_SEED: u64 = {XOR_SEED};").unwrap();
+    writeln!(
+        s,
+        "/// Seed of the firmware's XOR run.\npub const XOR_SEED: u64 = {XOR_SEED};"
+    )
+    .unwrap();
     writeln!(s, "/// Epochs the host needs for the XOR stream from that seed.\npub const XOR_EPOCHS: u32 = {epochs};").unwrap();
     writeln!(s, "/// 1/2 SSE over the 4 patterns at the end of that run.\npub const XOR_FINAL_ERROR: f32 = {err:?};").unwrap();
     s
