@@ -14,7 +14,7 @@
 #   2. the firmware learns XOR and the calibration curve (exit code 0)
 #   3. the on-target tests pass (forward, Jacobian, g-EHF vs host, ...)
 #   4. an injected panic and an injected HardFault end with a failure code
-#   5. the STM32F411 (probe-rs) build still compiles; clippy is clean
+#   5. the STM32F411 (probe-rs) build still compiles; clippy and rustfmt are clean
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -89,6 +89,14 @@ clippy_clean() {
     (cd "$fw" && cargo clippy --release --all-targets -- -D warnings)
 }
 
+formatted() {
+    if ! cargo fmt --version >/dev/null 2>&1; then
+        echo "rustfmt not installed: skipped"
+        return 0
+    fi
+    (cd "$fw" && cargo fmt --check) && (cd "$fw/refgen" && cargo fmt --check)
+}
+
 check "reference values are fresh" reference_is_fresh
 check "firmware learns (XOR + calibration)" run_firmware
 check "on-target tests" run_on_target_tests
@@ -96,6 +104,7 @@ check "panic exits non-zero" panic_exits_nonzero
 check "HardFault exits non-zero" hardfault_exits_nonzero
 check "STM32F411 build" board_build
 check "clippy" clippy_clean
+check "rustfmt" formatted
 
 if [[ $failed -gt 0 ]]; then
     printf 'failed: %s\n' "${failures[@]}"
