@@ -71,3 +71,8 @@ pub use train::{
 
 /// The paper's weight-initialisation range: uniform in [−0.05, 0.05] (section 5).
 pub const PAPER_INIT_RANGE: f64 = 0.05;
+
+/// The README's Rust examples, compiled and run by `cargo test`.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
