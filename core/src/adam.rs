@@ -86,8 +86,8 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Adam<T, S> {
     /// Adam for `n_weights` parameters; `storage` needs 3 N_w elements.
     pub fn new(config: AdamConfig, n_weights: usize, mut storage: S) -> Result<Self> {
         config.validate()?;
-        let needed = 3 * n_weights;
         let capacity = storage.as_ref().len();
+        let needed = n_weights.saturating_mul(3);
         if capacity < needed {
             return Err(Error::CapacityExceeded {
                 what: "adam state",
@@ -125,6 +125,76 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Adam<T, S> {
         self.t
     }
 
+    /// N_w, the number of parameters.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// The whole state: `(m, v, g)` as one 3 N_w slice (first moments,
+    /// second moments, batch-mode gradient accumulator), the step count
+    /// and the bias-correction products β1^t, β2^t (as `f64`).
+    pub fn state(&self) -> (&[T], u32, f64, f64) {
+        (
+            &self.buf.as_ref()[..3 * self.dim],
+            self.t,
+            self.b1t,
+            self.b2t,
+        )
+    }
+
+    /// Restores a state saved with [`Adam::state`], and the parameters.
+    /// Fails, changing nothing, on invalid parameters, a wrong length, a
+    /// non-finite value, a negative second moment or bias products
+    /// outside (0, 1].
+    pub fn set_state(
+        &mut self,
+        config: AdamConfig,
+        buf: &[T],
+        t: u32,
+        b1t: f64,
+        b2t: f64,
+    ) -> Result<()> {
+        config.validate()?;
+        check_len("adam state", 3 * self.dim, buf.len())?;
+        check_finite("adam state", buf)?;
+        if buf[self.dim..2 * self.dim].iter().any(|v| *v < T::ZERO) {
+            return Err(Error::InvalidParameter {
+                name: "adam second moment",
+            });
+        }
+        for b in [b1t, b2t] {
+            if !(b.is_finite() && (0.0..=1.0).contains(&b)) {
+                return Err(Error::InvalidParameter {
+                    name: "adam bias product",
+                });
+            }
+        }
+        self.buf.as_mut()[..3 * self.dim].copy_from_slice(buf);
+        self.config = config;
+        self.t = t;
+        self.b1t = b1t;
+        self.b2t = b2t;
+        Ok(())
+    }
+
+    /// Restores a state already validated (by a model file's parser):
+    /// `fill` writes the 3 N_w values into the buffer.
+    pub(crate) fn restore_unchecked(
+        &mut self,
+        config: AdamConfig,
+        t: u32,
+        b1t: f64,
+        b2t: f64,
+        fill: impl FnOnce(&mut [T]),
+    ) {
+        let n = 3 * self.dim;
+        fill(&mut self.buf.as_mut()[..n]);
+        self.config = config;
+        self.t = t;
+        self.b1t = b1t;
+        self.b2t = b2t;
+    }
+
     /// Adds `−Σ_o e_o ∂h_o/∂w` for sample `(x, y)` to the accumulator.
     fn accumulate<NS: AsRef<[T]> + AsMut<[T]>>(
         &mut self,
@@ -157,8 +227,15 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Adam<T, S> {
     }
 
     /// One Adam update from the accumulated gradient, which it then clears.
+    ///
+    /// The whole update is computed and checked before any of it is
+    /// applied: if the gradient or any new weight or moment would be
+    /// non-finite, it returns [`Error::Diverged`] with the weights and
+    /// moments unchanged (the accumulator is cleared: it holds the
+    /// non-finite gradient, and keeping it would poison every later step).
     fn apply<NS: AsRef<[T]> + AsMut<[T]>>(&mut self, net: &mut ResNet<T, NS>) -> Result<()> {
         let nw = self.dim;
+        check_len("adam dimension", net.spec().n_weights(), nw)?;
         let c = self.config;
         let (b1, b2) = (T::from_f64(c.beta1), T::from_f64(c.beta2));
         let b1t = self.b1t * c.beta1;
@@ -173,6 +250,23 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Adam<T, S> {
         if !g.iter().all(|x| x.is_finite()) {
             g.iter_mut().for_each(|x| *x = T::ZERO);
             return Err(Error::Diverged { what: "gradient" });
+        }
+        // Check the whole update first (same arithmetic as below).
+        let ok = net
+            .weights()
+            .iter()
+            .zip(m.iter())
+            .zip(v.iter())
+            .zip(g.iter())
+            .all(|(((wi, mi), vi), gi)| {
+                let m1 = b1 * *mi + (T::ONE - b1) * *gi;
+                let v1 = b2 * *vi + (T::ONE - b2) * *gi * *gi;
+                let w1 = *wi - lr_t * m1 / (v1.sqrt() + eps_t);
+                m1.is_finite() && v1.is_finite() && w1.is_finite()
+            });
+        if !ok {
+            g.iter_mut().for_each(|x| *x = T::ZERO);
+            return Err(Error::Diverged { what: "weights" });
         }
         let w = net.weights_mut();
         for (((wi, mi), vi), gi) in w

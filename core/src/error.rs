@@ -65,6 +65,8 @@ pub enum Error {
     },
     /// A data set with no samples.
     EmptyData,
+    /// A model file was refused (see [`crate::model`]); nothing was loaded.
+    Model(crate::model::ModelError),
 }
 
 impl fmt::Display for Error {
@@ -98,6 +100,7 @@ impl fmt::Display for Error {
                 write!(f, "update rejected: {what} would become non-finite")
             }
             Error::EmptyData => f.write_str("the data set has no samples"),
+            Error::Model(e) => write!(f, "model file rejected: {e}"),
         }
     }
 }

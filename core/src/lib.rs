@@ -13,6 +13,7 @@
 //! | [`gehf`]          | g-EHF, eqs. 3–6; steepest descent       |
 //! | [`adam`]          | Adam, Table 2                           |
 //! | [`train`]         | the experiments of section 5            |
+//! | [`model`]         | versioned, checksummed model files      |
 //!
 //! Storage is the caller's: every buffer is a type parameter
 //! `S: AsRef<[T]> + AsMut<[T]>`, a fixed array `[T; CAP]` on a microcontroller (sizes from
@@ -52,6 +53,7 @@ pub mod adam;
 pub mod covariance;
 pub mod error;
 pub mod gehf;
+pub mod model;
 pub mod network;
 pub mod real;
 pub mod spec;
@@ -61,6 +63,7 @@ pub use adam::{Adam, AdamConfig, AdamMode};
 pub use covariance::{Covariance, DenseCovariance, IsotropicCovariance, PackedCovariance};
 pub use error::{Error, Result};
 pub use gehf::{DEFAULT_EPS0, GEhf, GEhfConfig, GainOrder, PAPER_GAMMA};
+pub use model::{Model, ModelError};
 pub use network::{ResNet, sigmoid, sigmoid_derivative};
 pub use real::Real;
 pub use spec::{PAPER_SLOPE, PAPER_WIDTH, ResNetSpec, Transition, packed_len};
