@@ -62,7 +62,9 @@ pub mod train;
 pub use adam::{Adam, AdamConfig, AdamMode};
 pub use covariance::{Covariance, DenseCovariance, IsotropicCovariance, PackedCovariance};
 pub use error::{Error, Result};
-pub use gehf::{DEFAULT_EPS0, GEhf, GEhfConfig, GainOrder, PAPER_GAMMA};
+pub use gehf::{
+    DEFAULT_EPS0, EXTENSION_EPS0, Extension, GEhf, GEhfConfig, GainOrder, PAPER_GAMMA, TrustRegion,
+};
 pub use model::{Model, ModelError};
 pub use network::{ResNet, sigmoid, sigmoid_derivative};
 pub use real::Real;

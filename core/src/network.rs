@@ -169,6 +169,27 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
         Ok((&z[na - spec.outputs()..], &*h))
     }
 
+    /// The pre-activation `sᴸ_o = bᴸ_o + W^{L−1}_o z^{L−1}` of output `o`
+    /// from the activations of the last forward pass and the current
+    /// weights (0 if `o` is out of range). Used by the trust-region
+    /// extension of [`crate::GEhf`] to measure the linearisation error.
+    pub(crate) fn output_preactivation(&self, o: usize) -> T {
+        let spec = &self.spec;
+        let layers = spec.layers();
+        let Some(tr) = spec.transition(layers - 1) else {
+            return T::ZERO;
+        };
+        if o >= tr.outputs {
+            return T::ZERO;
+        }
+        let buf = self.buf.as_ref();
+        let nw = spec.n_weights();
+        let off = nw + spec.activation_offset(layers - 1);
+        let zin = &buf[off..off + tr.inputs];
+        let row = &buf[tr.offset + o * tr.row_len()..tr.offset + (o + 1) * tr.row_len()];
+        row[0] + dot(&row[1..], zin)
+    }
+
     /// The mean squared output error of the current weights over a set of
     /// samples, and other error measures: see [`crate::ErrorStats`].
     pub fn evaluate(&mut self, data: &crate::Samples<'_, T>) -> Result<crate::ErrorStats> {
