@@ -183,6 +183,109 @@ impl TrustRegion {
 /// region prevents, and a large one makes the filter explore faster.
 pub const EXTENSION_EPS0: f64 = 1000.0;
 
+/// Off-by-default treatment of `P` for long online runs, set with
+/// [`GEhf::with_regularization`]. [`Regularization::NONE`] (the default)
+/// is the paper's filter, bit for bit.
+///
+/// Without process noise, `P⁻¹` only grows (eq. 7), so `P → 0` along every
+/// direction the Jacobians keep visiting, the gain vanishes, and the
+/// filter stops tracking a target that drifts. Two standard remedies,
+/// applied after each downdate of eq. (4), in this order:
+///
+/// * **forgetting factor** λ ∈ (0, 1]: `P ← P / λ` (exponential
+///   forgetting; `P` also grows as λ⁻ᵏ along directions no sample
+///   excites, so use λ close to 1, and prefer process noise);
+/// * **process noise** `Q = q I`, q ≥ 0: `P ← P + q I`, the random-walk
+///   model `w_{k+1} = w_k + noise` in place of `w_{k+1} = w_k` (eq. 14).
+///   `P` stays ≥ q I and grows at most linearly (q per step) along
+///   unexcited directions.
+///
+/// And one guard against rounding:
+///
+/// * **diagonal floor** f ≥ 0: after the above, every diagonal entry
+///   below f is raised to f; each raise is counted in
+///   [`Health::floor_interventions`]. With f = 0 (off), a downdate that
+///   would leave a diagonal entry ≤ 0 (an indefinite `P`) is instead
+///   rejected with [`Error::Diverged`] and nothing changes.
+///
+/// Symmetry needs no guard with [`crate::PackedCovariance`]: it stores one
+/// triangle, so `P` is symmetric by construction
+/// ([`Covariance::symmetrize`] exists for [`crate::DenseCovariance`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Regularization {
+    /// q ≥ 0: `P ← P + q I` after each update (0: off).
+    pub process_noise: f64,
+    /// λ ∈ (0, 1]: `P ← P / λ` after each update (1: off).
+    pub forgetting: f64,
+    /// f ≥ 0: raise diagonal entries below f to f (0: off).
+    pub diagonal_floor: f64,
+}
+
+impl Regularization {
+    /// No regularization: the paper's filter.
+    pub const NONE: Self = Self {
+        process_noise: 0.0,
+        forgetting: 1.0,
+        diagonal_floor: 0.0,
+    };
+
+    /// Process noise `Q = q I` alone.
+    pub const fn process_noise(q: f64) -> Self {
+        Self {
+            process_noise: q,
+            ..Self::NONE
+        }
+    }
+
+    /// Checks q ≥ 0, λ ∈ (0, 1], f ≥ 0, all finite.
+    pub fn validate(&self) -> Result<()> {
+        if !(self.process_noise.is_finite() && self.process_noise >= 0.0) {
+            return Err(Error::InvalidParameter {
+                name: "process noise",
+            });
+        }
+        if !(self.forgetting.is_finite() && self.forgetting > 0.0 && self.forgetting <= 1.0) {
+            return Err(Error::InvalidParameter {
+                name: "forgetting factor",
+            });
+        }
+        if !(self.diagonal_floor.is_finite() && self.diagonal_floor >= 0.0) {
+            return Err(Error::InvalidParameter {
+                name: "diagonal floor",
+            });
+        }
+        Ok(())
+    }
+
+    /// `true` for [`Regularization::NONE`].
+    pub fn is_none(&self) -> bool {
+        *self == Self::NONE
+    }
+}
+
+impl Default for Regularization {
+    fn default() -> Self {
+        Self::NONE
+    }
+}
+
+/// What the filter has counted since it was built: see [`GEhf::health`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Health {
+    /// Steps applied.
+    pub steps: u64,
+    /// Steps rejected with [`Error::Diverged`] (weights or `P` would have
+    /// become non-finite or `P` indefinite); each left the state unchanged.
+    pub rejected: u64,
+    /// Diagonal entries raised by the [`Regularization::diagonal_floor`] guard.
+    pub floor_interventions: u64,
+    /// Regularization operations the covariance refused after a step (its
+    /// result would not have been finite); the step itself was applied.
+    pub regularization_skipped: u64,
+}
+
 /// The g-EHF learner state: parameters, the covariance `P` (any
 /// [`Covariance`]) and an N_w scratch vector `S` for `u = P h`.
 ///
@@ -206,6 +309,8 @@ pub struct GEhf<T, C, S> {
     cov: C,
     u: S,
     extension: Extension,
+    regularization: Regularization,
+    health: Health,
 }
 
 impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
@@ -229,6 +334,8 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
             cov,
             u: scratch,
             extension: Extension::None,
+            regularization: Regularization::NONE,
+            health: Health::default(),
         })
     }
 
@@ -260,6 +367,48 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
         &self.extension
     }
 
+    /// Switches on a [`Regularization`] of `P` (off by default). Fails,
+    /// changing nothing, on invalid parameters, or with
+    /// [`Error::Unsupported`] if the covariance does not implement the
+    /// P-side operations ([`Covariance::supports_regularization`]). A
+    /// fixed covariance (steepest descent) ignores it.
+    pub fn with_regularization(mut self, regularization: Regularization) -> Result<Self> {
+        self.set_regularization(regularization)?;
+        Ok(self)
+    }
+
+    /// As [`GEhf::with_regularization`], in place.
+    pub fn set_regularization(&mut self, regularization: Regularization) -> Result<()> {
+        regularization.validate()?;
+        if !regularization.is_none() && !self.cov.is_fixed() && !self.cov.supports_regularization()
+        {
+            return Err(Error::Unsupported {
+                what: "regularization of this covariance",
+            });
+        }
+        self.regularization = regularization;
+        Ok(())
+    }
+
+    /// The regularization in use ([`Regularization::NONE`] unless set).
+    pub fn regularization(&self) -> &Regularization {
+        &self.regularization
+    }
+
+    /// Steps applied and rejected, and the guard's interventions.
+    pub fn health(&self) -> &Health {
+        &self.health
+    }
+
+    /// Replaces γ_f, ε0 and the gain order, keeping `P` (e.g. restoring a
+    /// saved learner). Fails, changing nothing, on invalid parameters.
+    pub fn set_config(&mut self, config: GEhfConfig) -> Result<()> {
+        config.validate()?;
+        self.a = T::from_f64(1.0 - 1.0 / (config.gamma * config.gamma));
+        self.config = config;
+        Ok(())
+    }
+
     /// Splits the filter into its parameters, covariance and scratch (the
     /// extension is dropped; set it again after [`GEhf::from_parts`]).
     pub fn into_parts(self) -> (GEhfConfig, C, S) {
@@ -282,6 +431,8 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
             cov,
             u: scratch,
             extension: Extension::None,
+            regularization: Regularization::NONE,
+            health: Health::default(),
         })
     }
 
@@ -327,6 +478,13 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
         check_len("covariance dimension", nw, self.cov.dim())?;
         check_len("target", 1, y.len())?;
         check_finite("target", y)?;
+        if self.u.as_ref().len() < nw {
+            return Err(Error::CapacityExceeded {
+                what: "g-EHF scratch",
+                needed: nw,
+                capacity: self.u.as_ref().len(),
+            });
+        }
         let (u, saved) = self.u.as_mut().split_at_mut(nw);
         // The trust region's a-posteriori test needs N_w more of scratch.
         let trust = match self.extension {
@@ -363,10 +521,22 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
         };
         let c_den = one + a * s;
         if !(error.is_finite() && s.is_finite() && denom > T::ZERO && c_den > T::ZERO) {
+            self.health.rejected += 1;
             return Err(Error::Diverged { what: "covariance" });
         }
         let mut step = error / denom;
         let c = a / c_den;
+        // Numerical health of P: the downdate (and the regularization after
+        // it) must leave a finite, positive diagonal, or nothing changes.
+        let reg = self.regularization;
+        let fixed = self.cov.is_fixed();
+        if !fixed && let Some((lo, hi)) = self.cov.downdate_diagonal_bounds(c, u) {
+            let hi = hi * T::from_f64(1.0 / reg.forgetting) + T::from_f64(reg.process_noise);
+            if !(lo.is_finite() && hi.is_finite()) || (lo <= T::ZERO && reg.diagonal_floor <= 0.0) {
+                self.health.rejected += 1;
+                return Err(Error::Diverged { what: "covariance" });
+            }
+        }
         // Extension (off by default): the trust region's a-priori bound
         // |Δsᴸ| = |s · step| / f'(sᴸ) ≤ δ on the linearised output move.
         let mut slope_at_output = T::ZERO;
@@ -386,6 +556,7 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
             .all(|(ui, wi)| (*wi + step * *ui).is_finite())
             || !u.iter().all(|ui| (c * *ui * *ui).is_finite())
         {
+            self.health.rejected += 1;
             return Err(Error::Diverged { what: "weights" });
         }
         match (trust, saved) {
@@ -426,11 +597,40 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
         }
         // P ← P − c u uᵀ  (eq. 4, rank-one form)
         self.cov.downdate(c, u);
+        self.health.steps += 1;
+        if !fixed && !reg.is_none() {
+            self.regularize();
+        }
         Ok(StepReport {
             error,
             output,
             hph: s,
         })
+    }
+}
+
+impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
+    /// The [`Regularization`] after a downdate: forgetting, process noise,
+    /// diagonal floor (each a no-op when off).
+    fn regularize(&mut self) {
+        let reg = self.regularization;
+        if reg.forgetting < 1.0 && self.cov.scale(T::from_f64(1.0 / reg.forgetting)).is_err() {
+            self.health.regularization_skipped += 1;
+        }
+        if reg.process_noise > 0.0
+            && self
+                .cov
+                .add_diagonal(T::from_f64(reg.process_noise))
+                .is_err()
+        {
+            self.health.regularization_skipped += 1;
+        }
+        if reg.diagonal_floor > 0.0 {
+            match self.cov.floor_diagonal(T::from_f64(reg.diagonal_floor)) {
+                Ok(n) => self.health.floor_interventions += n as u64,
+                Err(_) => self.health.regularization_skipped += 1,
+            }
+        }
     }
 }
 

@@ -68,7 +68,7 @@
 use crate::adam::{Adam, AdamConfig, AdamMode};
 use crate::covariance::{Covariance, PackedCovariance, checked_packed_len};
 use crate::error::{Error, Result};
-use crate::gehf::{GEhf, GEhfConfig, GainOrder};
+use crate::gehf::{GEhf, GEhfConfig, GainOrder, Regularization};
 use crate::network::ResNet;
 use crate::real::Real;
 use crate::spec::ResNetSpec;
@@ -518,9 +518,18 @@ where
 
 /// `[q, λ, floor]` of the filter's regularization.
 fn regularization_fields<T: Real, C: Covariance<T>, U: AsRef<[T]> + AsMut<[T]>>(
-    _filter: &GEhf<T, C, U>,
+    filter: &GEhf<T, C, U>,
 ) -> [f64; 3] {
-    [0.0, 1.0, 0.0]
+    let r = filter.regularization();
+    [r.process_noise, r.forgetting, r.diagonal_floor]
+}
+
+fn regularization_of(reg: [f64; 3]) -> Regularization {
+    Regularization {
+        process_noise: reg[0],
+        forgetting: reg[1],
+        diagonal_floor: reg[2],
+    }
 }
 
 // ---- reader
@@ -756,6 +765,11 @@ impl<'a> Model<'a> {
         self.gehf.map(|g| g.0)
     }
 
+    /// The g-EHF's regularization of `P`, if the file has the g-EHF section.
+    pub fn regularization(&self) -> Option<Regularization> {
+        self.gehf.map(|g| regularization_of(g.1))
+    }
+
     /// Adam's parameters, if the file has the Adam section.
     pub fn adam_config(&self) -> Option<AdamConfig> {
         self.adam.map(|a| a.0)
@@ -838,9 +852,9 @@ impl<'a> Model<'a> {
         Ok(())
     }
 
-    /// Loads the weights into `net` and `P` and the g-EHF parameters into
-    /// `filter` (a [`PackedCovariance`]: `P` is decoded straight into its
-    /// storage). On error neither is changed.
+    /// Loads the weights into `net`, and `P`, the g-EHF parameters and the
+    /// regularization into `filter` (a [`PackedCovariance`]: `P` is decoded
+    /// straight into its storage). On error neither is changed.
     pub fn load_gehf<T, S, PS, U>(
         &self,
         net: &mut ResNet<T, S>,
@@ -926,39 +940,34 @@ impl<'a> Model<'a> {
 }
 
 fn validate_regularization(reg: [f64; 3]) -> Result<()> {
-    let [q, lambda, floor] = reg;
-    if !(q.is_finite() && q >= 0.0) {
-        return Err(Error::InvalidParameter {
-            name: "process noise",
-        });
-    }
-    if !(lambda.is_finite() && lambda > 0.0 && lambda <= 1.0) {
-        return Err(Error::InvalidParameter {
-            name: "forgetting factor",
-        });
-    }
-    if !(floor.is_finite() && floor >= 0.0) {
-        return Err(Error::InvalidParameter {
-            name: "diagonal floor",
+    regularization_of(reg).validate()
+}
+
+/// Checks that `filter` can take `config` and `reg` (without changing it).
+fn prepare_config<T: Real, C: Covariance<T>, U: AsRef<[T]> + AsMut<[T]>>(
+    filter: &GEhf<T, C, U>,
+    config: GEhfConfig,
+    reg: [f64; 3],
+) -> Result<()> {
+    config.validate()?;
+    let reg = regularization_of(reg);
+    reg.validate()?;
+    let cov = filter.covariance();
+    if !reg.is_none() && !cov.is_fixed() && !cov.supports_regularization() {
+        return Err(Error::Unsupported {
+            what: "regularization of this covariance",
         });
     }
     Ok(())
 }
 
-/// Checks that `filter` can take `config` and `reg` (without changing it).
-fn prepare_config<T: Real, C: Covariance<T>, U: AsRef<[T]> + AsMut<[T]>>(
-    _filter: &GEhf<T, C, U>,
-    config: GEhfConfig,
-    reg: [f64; 3],
-) -> Result<()> {
-    config.validate()?;
-    validate_regularization(reg)
-}
-
 /// Sets `config` and `reg` on `filter` (already checked).
 fn commit_config<T: Real, C: Covariance<T>, U: AsRef<[T]> + AsMut<[T]>>(
-    _filter: &mut GEhf<T, C, U>,
-    _config: GEhfConfig,
-    _reg: [f64; 3],
+    filter: &mut GEhf<T, C, U>,
+    config: GEhfConfig,
+    reg: [f64; 3],
 ) {
+    // Both were checked by `prepare_config`: neither can fail here.
+    let _ = filter.set_config(config);
+    let _ = filter.set_regularization(regularization_of(reg));
 }

@@ -23,7 +23,15 @@ fn trained_filter<T: Real>(net: &mut ResNet<T, Vec<T>>) -> Filter<T> {
         eps0: 3.0,
         gain_order: GainOrder::CovarianceFirst,
     };
-    let mut f = GEhf::new(cfg, cov, vec![T::ZERO; n]).unwrap();
+    let reg = Regularization {
+        process_noise: 1e-4,
+        forgetting: 0.999,
+        diagonal_floor: 1e-6,
+    };
+    let mut f = GEhf::new(cfg, cov, vec![T::ZERO; n])
+        .unwrap()
+        .with_regularization(reg)
+        .unwrap();
     let xor = Xor::<T>::new(InputCoding::Bipolar);
     for k in 0..12 {
         let (x, y) = xor.samples().sample(k % 4);
@@ -96,10 +104,11 @@ fn round_trip_gehf<T: Real>() {
     let m = Model::parse(&buf).unwrap();
     assert_eq!(m.gehf_config(), Some(*f.config()));
 
-    // Into a packed filter built from the file's parameters.
+    assert_eq!(m.regularization(), Some(*f.regularization()));
+    // Into a packed filter with other parameters: all restored.
     let mut net2 = trained_net::<T>(5, 99);
     let cov = PackedCovariance::new(nw, T::ONE, vec![T::ZERO; packed_len(nw)]).unwrap();
-    let mut f2 = GEhf::new(m.gehf_config().unwrap(), cov, vec![T::ZERO; nw]).unwrap();
+    let mut f2 = GEhf::new(GEhfConfig::default(), cov, vec![T::ZERO; nw]).unwrap();
     m.load_gehf(&mut net2, &mut f2).unwrap();
     assert_eq!(bits(net2.weights()), bits(net.weights()));
     assert_eq!(packed_bits(f2.covariance()), packed_bits(f.covariance()));
@@ -108,11 +117,13 @@ fn round_trip_gehf<T: Real>() {
     // Into a dense filter through the generic path.
     let mut net3 = trained_net::<T>(5, 98);
     let cov = DenseCovariance::new(nw, T::ONE, vec![T::ZERO; nw * nw]).unwrap();
-    let mut f3 = GEhf::new(m.gehf_config().unwrap(), cov, vec![T::ZERO; nw]).unwrap();
+    let mut f3 = GEhf::new(GEhfConfig::default(), cov, vec![T::ZERO; nw]).unwrap();
     let mut scratch = vec![T::ZERO; packed_len(nw)];
     m.load_gehf_via(&mut net3, &mut f3, &mut scratch).unwrap();
     assert_eq!(bits(net3.weights()), bits(net.weights()));
     assert_eq!(packed_bits(f3.covariance()), packed_bits(f.covariance()));
+    assert_eq!(f3.config(), f.config());
+    assert_eq!(f3.regularization(), f.regularization());
     assert_eq!(f3.covariance().asymmetry(), T::ZERO);
 
     // Both filters continue exactly like the original.
