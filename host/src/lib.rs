@@ -1,1 +1,30 @@
-//! Host harness (placeholder until the host issue lands).
+//! # host — the std harness for `hinf`
+//!
+//! Deep nets on the heap, an exact structured covariance for them,
+//! parallel reproducible experiments, the reports and figures of the
+//! paper's section 5, and the `hinf` command line.
+//!
+//! | module           | what                                               |
+//! |------------------|----------------------------------------------------|
+//! | [`structured`]   | `P = ε0 I − Σ cᵢ uᵢ uᵢᵀ`, exact, O(k·N_w)            |
+//! | [`experiment`]   | [`TrialSpec`] → [`TrialResult`]; experiments, [`Summary`] |
+//! | [`plot`]         | learning-curve figures (SVG)                        |
+//! | [`report`]       | CSV, JSON and Markdown output                       |
+//! | [`reproduce`]    | the paper's Tables 1 and 2 and Figures 3 and 4      |
+//! | [`cli`]          | the `hinf` command line                             |
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod experiment;
+pub mod plot;
+pub mod progress;
+pub mod report;
+pub mod reproduce;
+pub mod structured;
+
+pub use experiment::{
+    ExperimentResult, ExperimentSpec, Method, Precision, Summary, TrialResult, TrialSpec,
+    run_experiment, run_trial, trial_seed,
+};
+pub use structured::StructuredCovariance;

@@ -1,0 +1,723 @@
+//! Trials and experiments: one [`TrialSpec`] trained from one seed gives a
+//! [`TrialResult`]; an [`ExperimentSpec`] runs many trials in parallel
+//! (rayon), each seeded from the base seed and its index alone, and
+//! summarises them ([`Summary`]).
+//!
+//! Everything here is independent of the CLI so that `train`,
+//! `reproduce` and a later `sweep` share it.
+
+use std::time::Instant;
+
+use clap::ValueEnum;
+use hinf::{
+    Adam, AdamConfig, AdamMode, DenseCovariance, ErrorTiming, GEhf, GEhfConfig, GainOrder,
+    InputCoding, IsotropicCovariance, PackedCovariance, Real, ResNet, ResNetSpec, SampleOrder,
+    StopCriterion, TrainConfig, Xor, train,
+};
+use rand_core::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::structured::StructuredCovariance;
+
+/// The learning rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// H∞-learning: the g-EHF with the full covariance `P` (Table 1).
+    Hinf,
+    /// Steepest descent: the g-EHF with `P = ε0 I` fixed.
+    Sd,
+    /// Adam (Table 2).
+    Adam,
+}
+
+impl Method {
+    /// The CLI name ("hinf", "sd", "adam").
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Hinf => "hinf",
+            Method::Sd => "sd",
+            Method::Adam => "adam",
+        }
+    }
+    /// A human-readable name for reports.
+    pub fn title(self) -> &'static str {
+        match self {
+            Method::Hinf => "H∞-learning (g-EHF)",
+            Method::Sd => "steepest descent (P = ε0 I)",
+            Method::Adam => "Adam",
+        }
+    }
+}
+
+/// The floating-point type trials run in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Precision {
+    /// `f64`.
+    #[default]
+    F64,
+    /// `f32`.
+    F32,
+}
+
+/// How the g-EHF stores `P`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CovarianceKind {
+    /// [`StructuredCovariance`]: `ε0 I − Σ c_i u_i u_iᵀ`, turning packed
+    /// when that is cheaper. Exact; the default.
+    #[default]
+    Structured,
+    /// [`hinf::PackedCovariance`] from the start (N_w(N_w+1)/2 elements).
+    Packed,
+    /// [`hinf::DenseCovariance`] (N_w² elements): the reference.
+    Dense,
+}
+
+/// The error measure of the stopping rule (core [`StopCriterion`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Criterion {
+    /// Σ e².
+    Sse,
+    /// ½ Σ e².
+    HalfSse,
+    /// Σ e² / (patterns × outputs).
+    Mse,
+    /// max |e|.
+    MaxAbs,
+}
+
+impl From<StopCriterion> for Criterion {
+    fn from(c: StopCriterion) -> Self {
+        match c {
+            StopCriterion::Sse => Criterion::Sse,
+            StopCriterion::HalfSse => Criterion::HalfSse,
+            StopCriterion::Mse => Criterion::Mse,
+            StopCriterion::MaxAbs => Criterion::MaxAbs,
+        }
+    }
+}
+impl From<Criterion> for StopCriterion {
+    fn from(c: Criterion) -> Self {
+        match c {
+            Criterion::Sse => StopCriterion::Sse,
+            Criterion::HalfSse => StopCriterion::HalfSse,
+            Criterion::Mse => StopCriterion::Mse,
+            Criterion::MaxAbs => StopCriterion::MaxAbs,
+        }
+    }
+}
+
+/// Sample order of an epoch (core [`SampleOrder`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Order {
+    /// 0, 1, 2, 3 every epoch.
+    Fixed,
+    /// A fresh permutation every epoch.
+    Shuffled,
+}
+
+impl From<SampleOrder> for Order {
+    fn from(o: SampleOrder) -> Self {
+        match o {
+            SampleOrder::Fixed => Order::Fixed,
+            SampleOrder::Shuffled => Order::Shuffled,
+        }
+    }
+}
+impl From<Order> for SampleOrder {
+    fn from(o: Order) -> Self {
+        match o {
+            Order::Fixed => SampleOrder::Fixed,
+            Order::Shuffled => SampleOrder::Shuffled,
+        }
+    }
+}
+
+/// XOR input coding (core [`InputCoding`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Inputs {
+    /// {0, 1}.
+    Binary,
+    /// {−1, +1}.
+    Bipolar,
+}
+
+impl From<InputCoding> for Inputs {
+    fn from(c: InputCoding) -> Self {
+        match c {
+            InputCoding::Binary => Inputs::Binary,
+            InputCoding::Bipolar => Inputs::Bipolar,
+        }
+    }
+}
+impl From<Inputs> for InputCoding {
+    fn from(c: Inputs) -> Self {
+        match c {
+            Inputs::Binary => InputCoding::Binary,
+            Inputs::Bipolar => InputCoding::Bipolar,
+        }
+    }
+}
+
+/// Adam per sample or per epoch (core [`AdamMode`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AdamModeArg {
+    /// One step per sample.
+    Sample,
+    /// One step per epoch on the summed gradient.
+    Batch,
+}
+
+impl From<AdamMode> for AdamModeArg {
+    fn from(m: AdamMode) -> Self {
+        match m {
+            AdamMode::Sample => AdamModeArg::Sample,
+            AdamMode::Batch => AdamModeArg::Batch,
+        }
+    }
+}
+impl From<AdamModeArg> for AdamMode {
+    fn from(m: AdamModeArg) -> Self {
+        match m {
+            AdamModeArg::Sample => AdamMode::Sample,
+            AdamModeArg::Batch => AdamMode::Batch,
+        }
+    }
+}
+
+/// Where the current Jacobian enters `P` (core [`GainOrder`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GainOrderArg {
+    /// As printed: gain first, then the downdate.
+    Paper,
+    /// Downdate first, then the gain.
+    CovarianceFirst,
+}
+
+impl From<GainOrder> for GainOrderArg {
+    fn from(g: GainOrder) -> Self {
+        match g {
+            GainOrder::Paper => GainOrderArg::Paper,
+            GainOrder::CovarianceFirst => GainOrderArg::CovarianceFirst,
+        }
+    }
+}
+impl From<GainOrderArg> for GainOrder {
+    fn from(g: GainOrderArg) -> Self {
+        match g {
+            GainOrderArg::Paper => GainOrder::Paper,
+            GainOrderArg::CovarianceFirst => GainOrder::CovarianceFirst,
+        }
+    }
+}
+
+/// Which errors the stopping rule measures (core [`ErrorTiming`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Timing {
+    /// All patterns with the weights after the epoch.
+    AfterEpoch,
+    /// The a-priori errors met during the epoch.
+    DuringEpoch,
+}
+
+impl From<ErrorTiming> for Timing {
+    fn from(t: ErrorTiming) -> Self {
+        match t {
+            ErrorTiming::AfterEpoch => Timing::AfterEpoch,
+            ErrorTiming::DuringEpoch => Timing::DuringEpoch,
+        }
+    }
+}
+impl From<Timing> for ErrorTiming {
+    fn from(t: Timing) -> Self {
+        match t {
+            Timing::AfterEpoch => ErrorTiming::AfterEpoch,
+            Timing::DuringEpoch => ErrorTiming::DuringEpoch,
+        }
+    }
+}
+
+/// Everything that defines one training run except its seed.
+///
+/// `Default` is the paper's H∞ experiment at L = 5 with the core's
+/// provisional defaults for what the paper leaves unstated.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TrialSpec {
+    /// The learning rule.
+    pub method: Method,
+    /// L = 2n + 3.
+    pub layers: usize,
+    /// ε0 of `P_{0|−1} = ε0 I` (H∞ and steepest descent).
+    pub eps0: f64,
+    /// γ_f (H∞).
+    pub gamma: f64,
+    /// Where the Jacobian enters `P` (H∞).
+    pub gain_order: GainOrderArg,
+    /// The stopping measure.
+    pub criterion: Criterion,
+    /// Stop when the measure is below this.
+    pub tol: f64,
+    /// A-posteriori or a-priori errors for the stopping rule.
+    pub timing: Timing,
+    /// Sample order.
+    pub order: Order,
+    /// XOR input coding.
+    pub inputs: Inputs,
+    /// Epoch cap.
+    pub max_epochs: u32,
+    /// Adam's step size α.
+    pub adam_lr: f64,
+    /// Adam's β1.
+    pub adam_beta1: f64,
+    /// Adam's β2.
+    pub adam_beta2: f64,
+    /// Adam's ε.
+    pub adam_eps: f64,
+    /// Adam per sample or per batch.
+    pub adam_mode: AdamModeArg,
+    /// Scalar type.
+    pub precision: Precision,
+    /// Initial weights uniform in [−init_range, init_range].
+    pub init_range: f64,
+    /// Storage of `P` for H∞.
+    pub covariance: CovarianceKind,
+}
+
+impl Default for TrialSpec {
+    fn default() -> Self {
+        let g = GEhfConfig::default();
+        let t = TrainConfig::default();
+        let a = AdamConfig::default();
+        Self {
+            method: Method::Hinf,
+            layers: 5,
+            eps0: g.eps0,
+            gamma: g.gamma,
+            gain_order: g.gain_order.into(),
+            criterion: t.criterion.into(),
+            tol: t.tol,
+            timing: t.timing.into(),
+            order: t.order.into(),
+            inputs: InputCoding::default().into(),
+            max_epochs: t.max_epochs,
+            adam_lr: a.lr,
+            adam_beta1: a.beta1,
+            adam_beta2: a.beta2,
+            adam_eps: a.eps,
+            adam_mode: a.mode.into(),
+            precision: Precision::F64,
+            init_range: hinf::PAPER_INIT_RANGE,
+            covariance: CovarianceKind::Structured,
+        }
+    }
+}
+
+impl TrialSpec {
+    /// The network shape (fails on an invalid depth).
+    pub fn net_spec(&self) -> hinf::Result<ResNetSpec> {
+        ResNetSpec::xor(self.layers)
+    }
+    /// The core's g-EHF parameters.
+    pub fn gehf_config(&self) -> GEhfConfig {
+        GEhfConfig {
+            gamma: self.gamma,
+            eps0: self.eps0,
+            gain_order: self.gain_order.into(),
+        }
+    }
+    /// The core's Adam parameters.
+    pub fn adam_config(&self) -> AdamConfig {
+        AdamConfig {
+            lr: self.adam_lr,
+            beta1: self.adam_beta1,
+            beta2: self.adam_beta2,
+            eps: self.adam_eps,
+            mode: self.adam_mode.into(),
+        }
+    }
+    /// The core's training-loop parameters.
+    pub fn train_config(&self) -> TrainConfig {
+        TrainConfig {
+            criterion: self.criterion.into(),
+            tol: self.tol,
+            timing: self.timing.into(),
+            order: self.order.into(),
+            max_epochs: self.max_epochs,
+        }
+    }
+
+    /// Checks every parameter the chosen method uses, with the core's
+    /// checks and messages.
+    pub fn validate(&self) -> hinf::Result<()> {
+        self.net_spec()?;
+        self.train_config().validate()?;
+        match self.method {
+            Method::Hinf => self.gehf_config().validate()?,
+            Method::Sd => GEhfConfig {
+                gamma: hinf::PAPER_GAMMA,
+                ..self.gehf_config()
+            }
+            .validate()?,
+            Method::Adam => self.adam_config().validate()?,
+        }
+        if !(self.init_range.is_finite() && self.init_range >= 0.0) {
+            return Err(hinf::Error::InvalidParameter { name: "init range" });
+        }
+        Ok(())
+    }
+}
+
+/// A whole experiment: `trials` runs of one [`TrialSpec`], trial i seeded
+/// with [`trial_seed`]`(seed, i)`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentSpec {
+    /// What each trial trains.
+    pub trial: TrialSpec,
+    /// Number of trials.
+    pub trials: usize,
+    /// Base seed.
+    pub seed: u64,
+}
+
+/// What one trial gave.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrialResult {
+    /// Index of the trial in its experiment.
+    pub trial: usize,
+    /// The trial's own seed (rerun it alone with this).
+    pub seed: u64,
+    /// Epochs run.
+    pub epochs: u32,
+    /// The stopping rule held.
+    pub converged: bool,
+    /// The stopping measure at the end.
+    pub final_error: f64,
+    /// The stopping measure per epoch; `curve[0]` is the initial weights'.
+    pub curve: Vec<f64>,
+    /// Wall time of the trial.
+    pub seconds: f64,
+    /// Set if the run ended with an error (e.g. a diverging update).
+    pub failure: Option<String>,
+}
+
+/// SplitMix64 (Steele, Lea & Flood): one step of the generator from `x`.
+pub fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The seed of trial `index` under base seed `base`:
+/// `splitmix64(base ^ index)`. It depends on nothing else, so results do
+/// not depend on the number of threads.
+pub fn trial_seed(base: u64, index: usize) -> u64 {
+    splitmix64(base ^ index as u64)
+}
+
+/// Runs one trial from `seed` (the generator is
+/// `Xoshiro256PlusPlus::seed_from_u64(seed)`; it draws the initial weights,
+/// then the permutations of a shuffled order). Fails only on an invalid
+/// spec; a run that diverges is a non-converged [`TrialResult`] with
+/// [`TrialResult::failure`] set.
+pub fn run_trial(spec: &TrialSpec, seed: u64, index: usize) -> hinf::Result<TrialResult> {
+    match spec.precision {
+        Precision::F64 => run_trial_in::<f64>(spec, seed, index),
+        Precision::F32 => run_trial_in::<f32>(spec, seed, index),
+    }
+}
+
+/// [`run_trial`] in a chosen scalar type.
+pub fn run_trial_in<T: Real>(
+    spec: &TrialSpec,
+    seed: u64,
+    index: usize,
+) -> hinf::Result<TrialResult> {
+    spec.validate()?;
+    let start = Instant::now();
+    let net_spec = spec.net_spec()?;
+    let nw = net_spec.n_weights();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut net = ResNet::new(net_spec, vec![T::ZERO; net_spec.buffer_len()])?;
+    net.init_uniform(&mut rng, spec.init_range)?;
+    let xor = Xor::<T>::new(spec.inputs.into());
+    let data = xor.samples();
+    let config = spec.train_config();
+    let mut order = [0usize; 4];
+    let mut curve = Vec::new();
+    let on_epoch = |r: &hinf::EpochReport| {
+        curve.push(r.error);
+        true
+    };
+    let outcome = match spec.method {
+        Method::Adam => {
+            let mut opt = Adam::new(spec.adam_config(), nw, vec![T::ZERO; 3 * nw])?;
+            train(
+                &mut net, &mut opt, &data, &config, &mut rng, &mut order, on_epoch,
+            )
+        }
+        Method::Sd => {
+            let cfg = GEhfConfig {
+                gamma: hinf::PAPER_GAMMA,
+                ..spec.gehf_config()
+            };
+            let p = IsotropicCovariance::new(nw, T::from_f64(spec.eps0))?;
+            let mut opt = GEhf::new(cfg, p, vec![T::ZERO; nw])?;
+            train(
+                &mut net, &mut opt, &data, &config, &mut rng, &mut order, on_epoch,
+            )
+        }
+        Method::Hinf => {
+            let cfg = spec.gehf_config();
+            let eps0 = T::from_f64(spec.eps0);
+            match spec.covariance {
+                CovarianceKind::Structured => {
+                    let p = StructuredCovariance::new(nw, eps0);
+                    let mut opt = GEhf::new(cfg, p, vec![T::ZERO; nw])?;
+                    train(
+                        &mut net, &mut opt, &data, &config, &mut rng, &mut order, on_epoch,
+                    )
+                }
+                CovarianceKind::Packed => {
+                    let p = PackedCovariance::new(nw, eps0, vec![T::ZERO; net_spec.n_packed()])?;
+                    let mut opt = GEhf::new(cfg, p, vec![T::ZERO; nw])?;
+                    train(
+                        &mut net, &mut opt, &data, &config, &mut rng, &mut order, on_epoch,
+                    )
+                }
+                CovarianceKind::Dense => {
+                    let p = DenseCovariance::new(nw, eps0, vec![T::ZERO; nw * nw])?;
+                    let mut opt = GEhf::new(cfg, p, vec![T::ZERO; nw])?;
+                    train(
+                        &mut net, &mut opt, &data, &config, &mut rng, &mut order, on_epoch,
+                    )
+                }
+            }
+        }
+    };
+    let seconds = start.elapsed().as_secs_f64();
+    Ok(match outcome {
+        Ok(o) => TrialResult {
+            trial: index,
+            seed,
+            epochs: o.epochs,
+            converged: o.converged,
+            final_error: o.final_error,
+            curve,
+            seconds,
+            failure: None,
+        },
+        Err(e) => TrialResult {
+            trial: index,
+            seed,
+            epochs: curve.len().saturating_sub(1) as u32,
+            converged: false,
+            final_error: curve.last().copied().unwrap_or(f64::NAN),
+            curve,
+            seconds,
+            failure: Some(e.to_string()),
+        },
+    })
+}
+
+/// The trials of an experiment, its summary and wall time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentResult {
+    /// What was run.
+    pub spec: ExperimentSpec,
+    /// Every trial, in index order.
+    pub trials: Vec<TrialResult>,
+    /// Statistics over the trials.
+    pub summary: Summary,
+}
+
+/// Runs every trial of `spec` in parallel on the current rayon pool.
+/// `on_trial` is called (from worker threads) as each trial finishes.
+pub fn run_experiment(
+    spec: &ExperimentSpec,
+    on_trial: &(dyn Fn(&TrialResult) + Sync),
+) -> hinf::Result<ExperimentResult> {
+    spec.trial.validate()?;
+    let start = Instant::now();
+    let trials = (0..spec.trials)
+        .into_par_iter()
+        .map(|i| {
+            let r = run_trial(&spec.trial, trial_seed(spec.seed, i), i);
+            if let Ok(r) = &r {
+                on_trial(r);
+            }
+            r
+        })
+        .collect::<hinf::Result<Vec<_>>>()?;
+    let seconds = start.elapsed().as_secs_f64();
+    let summary = Summary::new(spec, &trials, seconds)?;
+    Ok(ExperimentResult {
+        spec: *spec,
+        trials,
+        summary,
+    })
+}
+
+/// Statistics of an experiment. Epoch statistics are over the converged
+/// trials only (`None` if there are none; `std_epochs` needs two).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// The learning rule.
+    pub method: Method,
+    /// L.
+    pub layers: usize,
+    /// N_w.
+    pub n_weights: usize,
+    /// Trials run.
+    pub trials: usize,
+    /// Trials whose stopping rule held.
+    pub converged: usize,
+    /// Trials that ended with an error (diverged).
+    pub failed: usize,
+    /// Mean epochs to stop.
+    pub mean_epochs: Option<f64>,
+    /// Sample standard deviation (n − 1) of the epochs to stop.
+    pub std_epochs: Option<f64>,
+    /// Median epochs to stop.
+    pub median_epochs: Option<f64>,
+    /// Fewest epochs to stop.
+    pub min_epochs: Option<u32>,
+    /// Most epochs to stop.
+    pub max_epochs: Option<u32>,
+    /// Wall time of the whole experiment.
+    pub seconds: f64,
+    /// Mean wall time of one trial (single-threaded).
+    pub mean_trial_seconds: f64,
+    /// Base seed.
+    pub seed: u64,
+    /// Every setting used.
+    pub settings: TrialSpec,
+}
+
+impl Summary {
+    /// Summarises `trials` of `spec`, which took `seconds` in all.
+    pub fn new(spec: &ExperimentSpec, trials: &[TrialResult], seconds: f64) -> hinf::Result<Self> {
+        let epochs: Vec<u32> = trials
+            .iter()
+            .filter(|t| t.converged)
+            .map(|t| t.epochs)
+            .collect();
+        let stats = EpochStats::of(&epochs);
+        Ok(Self {
+            method: spec.trial.method,
+            layers: spec.trial.layers,
+            n_weights: spec.trial.net_spec()?.n_weights(),
+            trials: trials.len(),
+            converged: epochs.len(),
+            failed: trials.iter().filter(|t| t.failure.is_some()).count(),
+            mean_epochs: stats.mean,
+            std_epochs: stats.std,
+            median_epochs: stats.median,
+            min_epochs: stats.min,
+            max_epochs: stats.max,
+            seconds,
+            mean_trial_seconds: if trials.is_empty() {
+                0.0
+            } else {
+                trials.iter().map(|t| t.seconds).sum::<f64>() / trials.len() as f64
+            },
+            seed: spec.seed,
+            settings: spec.trial,
+        })
+    }
+}
+
+/// Mean, sample std, median, min and max of a list of epoch counts.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct EpochStats {
+    /// Mean (`None` if empty).
+    pub mean: Option<f64>,
+    /// Sample standard deviation (`None` below two values).
+    pub std: Option<f64>,
+    /// Median (`None` if empty).
+    pub median: Option<f64>,
+    /// Minimum.
+    pub min: Option<u32>,
+    /// Maximum.
+    pub max: Option<u32>,
+}
+
+impl EpochStats {
+    /// The statistics of `epochs`.
+    pub fn of(epochs: &[u32]) -> Self {
+        if epochs.is_empty() {
+            return Self::default();
+        }
+        let n = epochs.len() as f64;
+        let mean = epochs.iter().map(|&e| f64::from(e)).sum::<f64>() / n;
+        let std = (epochs.len() > 1).then(|| {
+            let ss: f64 = epochs.iter().map(|&e| (f64::from(e) - mean).powi(2)).sum();
+            (ss / (n - 1.0)).sqrt()
+        });
+        let mut sorted = epochs.to_vec();
+        sorted.sort_unstable();
+        let m = sorted.len();
+        let median = if m % 2 == 1 {
+            f64::from(sorted[m / 2])
+        } else {
+            0.5 * (f64::from(sorted[m / 2 - 1]) + f64::from(sorted[m / 2]))
+        };
+        Self {
+            mean: Some(mean),
+            std,
+            median: Some(median),
+            min: sorted.first().copied(),
+            max: sorted.last().copied(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_by_hand() {
+        let s = EpochStats::of(&[1, 2, 3, 4]);
+        assert_eq!(s.mean, Some(2.5));
+        assert_eq!(s.median, Some(2.5));
+        assert!((s.std.unwrap() - (5.0f64 / 3.0).sqrt()).abs() < 1e-15);
+        assert_eq!((s.min, s.max), (Some(1), Some(4)));
+        let one = EpochStats::of(&[7]);
+        assert_eq!(
+            (one.mean, one.std, one.median),
+            (Some(7.0), None, Some(7.0))
+        );
+        assert_eq!(EpochStats::of(&[]), EpochStats::default());
+    }
+
+    #[test]
+    fn seeds_are_distinct_and_stable() {
+        let a: Vec<u64> = (0..100).map(|i| trial_seed(1, i)).collect();
+        let mut b = a.clone();
+        b.sort_unstable();
+        b.dedup();
+        assert_eq!(b.len(), 100);
+        // SplitMix64's published first output for state 0 (after one increment).
+        assert_eq!(splitmix64(0), 0xE220_A839_7B1D_CDAF);
+    }
+
+    #[test]
+    fn defaults_come_from_the_core() {
+        let s = TrialSpec::default();
+        assert_eq!(s.eps0, hinf::DEFAULT_EPS0);
+        assert_eq!(s.train_config(), TrainConfig::default());
+        assert_eq!(s.adam_config(), AdamConfig::default());
+        assert_eq!(s.gehf_config(), GEhfConfig::default());
+    }
+}

@@ -1,0 +1,225 @@
+//! Output files: per-trial CSV, JSON summaries, learning curves, and the
+//! formatting helpers of the Markdown report.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::experiment::{ExperimentResult, Summary, TrialSpec};
+
+/// An I/O failure, with the path it concerns, as one line.
+pub fn io_err(path: &Path, e: impl std::fmt::Display) -> String {
+    format!("{}: {e}", path.display())
+}
+
+/// Creates `dir` and its parents.
+pub fn create_dir(dir: &Path) -> Result<(), String> {
+    fs::create_dir_all(dir).map_err(|e| io_err(dir, e))
+}
+
+/// Writes `text` to `path`.
+pub fn write_text(path: &Path, text: &str) -> Result<(), String> {
+    fs::write(path, text).map_err(|e| io_err(path, e))
+}
+
+/// Writes `value` as pretty JSON (with a final newline) to `path`.
+pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), String> {
+    let mut s = serde_json::to_string_pretty(value).map_err(|e| io_err(path, e))?;
+    s.push('\n');
+    write_text(path, &s)
+}
+
+/// The file stem of an experiment: `hinf_L5`, `adam_L1001`, `sd_L801`.
+pub fn stem(summary: &Summary) -> String {
+    format!("{}_L{}", summary.method.name(), summary.layers)
+}
+
+/// The CSV header of [`trials_csv`].
+pub const TRIALS_HEADER: &str =
+    "method,layers,n_weights,trial,seed,epochs,converged,final_error,seconds,failure";
+
+/// One CSV row per trial of each experiment (with [`TRIALS_HEADER`]).
+pub fn trials_csv<'a>(results: impl IntoIterator<Item = &'a ExperimentResult>) -> String {
+    let mut s = String::from(TRIALS_HEADER);
+    s.push('\n');
+    for r in results {
+        let m = &r.summary;
+        for t in &r.trials {
+            let failure = t
+                .failure
+                .as_deref()
+                .map(|f| format!("\"{}\"", f.replace('"', "\"\"")))
+                .unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "{},{},{},{},{},{},{},{:e},{:.6},{}",
+                m.method.name(),
+                m.layers,
+                m.n_weights,
+                t.trial,
+                t.seed,
+                t.epochs,
+                t.converged,
+                t.final_error,
+                t.seconds,
+                failure
+            );
+        }
+    }
+    s
+}
+
+/// Long-form learning curves: `trial,epoch,error`, epoch 0 = initial.
+pub fn curves_csv(result: &ExperimentResult, path: &Path) -> Result<(), String> {
+    let f = fs::File::create(path).map_err(|e| io_err(path, e))?;
+    let mut w = std::io::BufWriter::new(f);
+    let mut go = || -> std::io::Result<()> {
+        writeln!(w, "trial,epoch,error")?;
+        for t in &result.trials {
+            for (k, e) in t.curve.iter().enumerate() {
+                writeln!(w, "{},{},{:e}", t.trial, k, e)?;
+            }
+        }
+        w.flush()
+    };
+    go().map_err(|e| io_err(path, e))
+}
+
+/// The y-axis label for a trial spec's stopping measure.
+pub fn measure_label(spec: &TrialSpec) -> String {
+    let what = match spec.criterion {
+        crate::experiment::Criterion::Sse => "Σ e²",
+        crate::experiment::Criterion::HalfSse => "½ Σ e²",
+        crate::experiment::Criterion::Mse => "mean e²",
+        crate::experiment::Criterion::MaxAbs => "max |e|",
+    };
+    format!("error ({what})")
+}
+
+/// Draws the learning curves of `result` into `path` (SVG).
+pub fn curves_svg(result: &ExperimentResult, path: &Path) -> Result<(), String> {
+    let m = &result.summary;
+    let title = format!(
+        "{} — L = {}, {} trials, {}/{} converged",
+        m.method.title(),
+        m.layers,
+        m.trials,
+        m.converged,
+        m.trials
+    );
+    let curves: Vec<&[f64]> = result.trials.iter().map(|t| t.curve.as_slice()).collect();
+    crate::plot::learning_curves(
+        path,
+        &title,
+        &measure_label(&result.spec.trial),
+        &curves,
+        result.spec.trial.tol,
+    )
+}
+
+/// What [`write_experiment`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExperimentFiles {
+    /// `<stem>.json`: the summary.
+    pub summary: PathBuf,
+    /// `<stem>_trials.csv`: one row per trial.
+    pub trials: PathBuf,
+    /// `<stem>.svg`: the learning curves, if drawn.
+    pub figure: Option<PathBuf>,
+    /// `<stem>_curves.csv`: every trial's error per epoch, if written.
+    pub curves: Option<PathBuf>,
+}
+
+/// Writes an experiment's summary JSON and trials CSV into `dir`, its
+/// figure into `figure_dir` (if given) and its curves CSV (if `curves`).
+pub fn write_experiment(
+    dir: &Path,
+    figure_dir: Option<&Path>,
+    curves: bool,
+    result: &ExperimentResult,
+) -> Result<ExperimentFiles, String> {
+    create_dir(dir)?;
+    let stem = stem(&result.summary);
+    let summary = dir.join(format!("{stem}.json"));
+    write_json(&summary, &result.summary)?;
+    let trials = dir.join(format!("{stem}_trials.csv"));
+    write_text(&trials, &trials_csv([result]))?;
+    let figure = match figure_dir {
+        Some(fd) => {
+            create_dir(fd)?;
+            let p = fd.join(format!("{stem}.svg"));
+            curves_svg(result, &p)?;
+            Some(p)
+        }
+        None => None,
+    };
+    let curves = if curves {
+        let p = dir.join(format!("{stem}_curves.csv"));
+        curves_csv(result, &p)?;
+        Some(p)
+    } else {
+        None
+    };
+    Ok(ExperimentFiles {
+        summary,
+        trials,
+        figure,
+        curves,
+    })
+}
+
+/// `x` with `digits` decimals, or "–" for `None`.
+pub fn opt(x: Option<f64>, digits: usize) -> String {
+    x.map_or_else(|| "–".to_string(), |v| format!("{v:.digits$}"))
+}
+
+/// `x` or "–" for `None`.
+pub fn opt_u(x: Option<u32>) -> String {
+    x.map_or_else(|| "–".to_string(), |v| v.to_string())
+}
+
+/// The settings of a trial spec as `name = value` pairs (CLI names).
+pub fn settings_list(s: &TrialSpec) -> Vec<(&'static str, String)> {
+    let v = |x: &dyn erased::Name| x.cli_name();
+    vec![
+        ("eps0", format!("{}", s.eps0)),
+        ("gamma", format!("{}", s.gamma)),
+        ("gain-order", v(&s.gain_order)),
+        ("criterion", v(&s.criterion)),
+        ("tol", format!("{}", s.tol)),
+        ("timing", v(&s.timing)),
+        ("order", v(&s.order)),
+        ("inputs", v(&s.inputs)),
+        ("max-epochs", s.max_epochs.to_string()),
+        ("init-range", format!("{}", s.init_range)),
+        ("adam-mode", v(&s.adam_mode)),
+        ("adam-lr", format!("{}", s.adam_lr)),
+        ("adam-beta1", format!("{}", s.adam_beta1)),
+        ("adam-beta2", format!("{}", s.adam_beta2)),
+        ("adam-eps", format!("{:e}", s.adam_eps)),
+        ("precision", v(&s.precision)),
+        ("covariance", v(&s.covariance)),
+    ]
+}
+
+mod erased {
+    /// The CLI spelling of a value-enum value.
+    pub trait Name {
+        fn cli_name(&self) -> String;
+    }
+    impl<T: clap::ValueEnum> Name for T {
+        fn cli_name(&self) -> String {
+            self.to_possible_value()
+                .map(|p| p.get_name().to_string())
+                .unwrap_or_default()
+        }
+    }
+}
+
+/// The CLI spelling of a value-enum value (e.g. `half-sse`).
+pub fn cli_name<T: clap::ValueEnum>(v: &T) -> String {
+    erased::Name::cli_name(v)
+}

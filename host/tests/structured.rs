@@ -1,0 +1,170 @@
+//! The structured covariance gives the same g-EHF trajectory as the dense
+//! and packed references of the core, before and after it turns dense.
+
+use hinf::{
+    Covariance, DenseCovariance, GEhf, GEhfConfig, PackedCovariance, ResNet, ResNetSpec, Xor,
+};
+use host::StructuredCovariance;
+use rand_core::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+/// Runs `epochs` epochs of the g-EHF over XOR from seed `seed` with `cov`;
+/// returns the weights after every step and the final filter.
+fn trajectory<C: Covariance<f64>>(
+    layers: usize,
+    seed: u64,
+    epochs: usize,
+    cov: C,
+) -> (Vec<Vec<f64>>, GEhf<f64, C, Vec<f64>>) {
+    let spec = ResNetSpec::xor(layers).unwrap();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut net = ResNet::new(spec, vec![0.0; spec.buffer_len()]).unwrap();
+    net.init_uniform(&mut rng, hinf::PAPER_INIT_RANGE).unwrap();
+    let mut filter = GEhf::new(GEhfConfig::default(), cov, vec![0.0; spec.n_weights()]).unwrap();
+    let xor = Xor::<f64>::new(hinf::InputCoding::default());
+    let data = xor.samples();
+    let mut out = Vec::new();
+    for _ in 0..epochs {
+        for k in 0..data.len() {
+            let (x, y) = data.sample(k);
+            filter.step(&mut net, x, y).unwrap();
+            out.push(net.weights().to_vec());
+        }
+    }
+    (out, filter)
+}
+
+fn max_diff(a: &[Vec<f64>], b: &[Vec<f64>]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .flat_map(|(x, y)| x.iter().zip(y).map(|(p, q)| (p - q).abs()))
+        .fold(0.0, f64::max)
+}
+
+fn eps0() -> f64 {
+    GEhfConfig::default().eps0
+}
+
+#[test]
+fn structured_equals_dense_and_packed_at_l5_7_9() {
+    for (layers, seed) in [(5, 1), (7, 2), (9, 3)] {
+        let nw = ResNetSpec::xor(layers).unwrap().n_weights();
+        let epochs = 8;
+        let (dense, fd) = trajectory(
+            layers,
+            seed,
+            epochs,
+            DenseCovariance::new(nw, eps0(), vec![0.0; nw * nw]).unwrap(),
+        );
+        let (packed, _) = trajectory(
+            layers,
+            seed,
+            epochs,
+            PackedCovariance::new(nw, eps0(), vec![0.0; hinf::packed_len(nw)]).unwrap(),
+        );
+        let (structured, fs) = trajectory(
+            layers,
+            seed,
+            epochs,
+            StructuredCovariance::with_switch_at(nw, eps0(), usize::MAX),
+        );
+        assert!(!fs.covariance().is_packed());
+        assert_eq!(fs.covariance().rank(), 4 * epochs);
+        let d1 = max_diff(&structured, &dense);
+        let d2 = max_diff(&structured, &packed);
+        assert!(d1 < 1e-10, "L = {layers}: structured vs dense {d1:e}");
+        assert!(d2 < 1e-10, "L = {layers}: structured vs packed {d2:e}");
+        // The matrices agree too.
+        let (pd, ps) = (fd.covariance(), fs.covariance());
+        for i in (0..nw).step_by(7) {
+            for j in (0..nw).step_by(5) {
+                let (a, b) = (pd.get(i, j), ps.get(i, j));
+                assert!((a - b).abs() < 1e-10 * eps0(), "P[{i}][{j}]: {a} vs {b}");
+            }
+        }
+    }
+}
+
+#[test]
+fn switches_to_packed_and_stays_on_the_dense_trajectory() {
+    let layers = 5;
+    let nw = ResNetSpec::xor(layers).unwrap().n_weights();
+    let epochs = 20; // 80 downdates, past the default switch (N_w/2 = 38)
+    let default_switch = StructuredCovariance::<f64>::default_switch_at(nw);
+    assert!(default_switch < 4 * epochs, "{default_switch}");
+    let (dense, _) = trajectory(
+        layers,
+        11,
+        epochs,
+        DenseCovariance::new(nw, eps0(), vec![0.0; nw * nw]).unwrap(),
+    );
+    for switch_at in [0, 1, 13, default_switch] {
+        let cov = if switch_at == default_switch {
+            StructuredCovariance::new(nw, eps0())
+        } else {
+            StructuredCovariance::with_switch_at(nw, eps0(), switch_at)
+        };
+        assert!(!cov.is_packed());
+        let (structured, f) = trajectory(layers, 11, epochs, cov);
+        assert!(f.covariance().is_packed(), "switch_at = {switch_at}");
+        assert_eq!(f.covariance().rank(), 4 * epochs);
+        assert_eq!(f.covariance().stored_elements(), hinf::packed_len(nw));
+        let d = max_diff(&structured, &dense);
+        assert!(d < 1e-10, "switch_at = {switch_at}: {d:e}");
+    }
+}
+
+#[test]
+fn stays_structured_below_the_switch_and_reset_forgets() {
+    let nw = 10;
+    let mut p = StructuredCovariance::with_switch_at(nw, 2.0, 3);
+    let u: Vec<f64> = (0..nw).map(|i| i as f64 * 0.1).collect();
+    for k in 1..=3 {
+        p.downdate(0.5, &u);
+        assert_eq!(p.rank(), k);
+        assert!(!p.is_packed());
+        assert_eq!(p.stored_elements(), k * (nw + 1));
+    }
+    p.downdate(0.5, &u);
+    assert!(p.is_packed());
+    assert_eq!(p.rank(), 4);
+    let expect = -4.0 * 0.5 * u[3] * u[4];
+    assert!((p.get(4, 4) - (2.0 - 2.0 * u[4] * u[4])).abs() < 1e-15);
+    assert!((p.get(3, 4) - expect).abs() < 1e-15);
+    p.reset(3.0);
+    assert!(!p.is_packed());
+    assert_eq!(p.rank(), 0);
+    assert_eq!(p.get(2, 2), 3.0);
+    assert_eq!(p.get(2, 3), 0.0);
+    let mut out = vec![0.0; nw];
+    p.mul_vec(&u, &mut out);
+    assert_eq!(out, u.iter().map(|x| 3.0 * x).collect::<Vec<_>>());
+}
+
+#[test]
+fn product_matches_the_definition_for_odd_sizes() {
+    // Sizes that exercise the 8-lane and 4-factor remainders.
+    for (nw, k) in [(1, 1), (7, 3), (9, 5), (17, 9), (33, 4)] {
+        let mut p = StructuredCovariance::with_switch_at(nw, 1.5, usize::MAX);
+        let mut us = Vec::new();
+        for r in 0..k {
+            let u: Vec<f64> = (0..nw)
+                .map(|i| ((i * 7 + r * 3) % 11) as f64 * 0.01)
+                .collect();
+            p.downdate(0.3 + r as f64 * 0.01, &u);
+            us.push(u);
+        }
+        let v: Vec<f64> = (0..nw).map(|i| (i as f64).sin()).collect();
+        let mut got = vec![0.0; nw];
+        p.mul_vec(&v, &mut got);
+        for i in 0..nw {
+            let mut want = 1.5 * v[i];
+            for (r, u) in us.iter().enumerate() {
+                let d: f64 = u.iter().zip(&v).map(|(a, b)| a * b).sum();
+                want -= (0.3 + r as f64 * 0.01) * d * u[i];
+            }
+            assert!((got[i] - want).abs() < 1e-13, "N = {nw}, k = {k}, i = {i}");
+        }
+    }
+}
