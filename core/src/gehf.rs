@@ -270,6 +270,17 @@ impl Default for Regularization {
     }
 }
 
+/// ε0 in the filter's precision: it must be finite and > 0 there too (an
+/// `f64` ε0 of 1e-300 is 0 in `f32`, and 1e300 is ∞).
+fn eps0_in<T: Real>(eps0: f64) -> Result<T> {
+    let e = T::from_f64(eps0);
+    if e.is_finite() && e > T::ZERO {
+        Ok(e)
+    } else {
+        Err(Error::InvalidEps0)
+    }
+}
+
 /// What the filter has counted since it was built: see [`GEhf::health`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -319,6 +330,7 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
     /// the covariance's dimension.
     pub fn new(config: GEhfConfig, mut cov: C, scratch: S) -> Result<Self> {
         config.validate()?;
+        eps0_in::<T>(config.eps0)?;
         let capacity = scratch.as_ref().len();
         if capacity < cov.dim() {
             return Err(Error::CapacityExceeded {
@@ -404,6 +416,7 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
     /// saved learner). Fails, changing nothing, on invalid parameters.
     pub fn set_config(&mut self, config: GEhfConfig) -> Result<()> {
         config.validate()?;
+        eps0_in::<T>(config.eps0)?;
         self.a = T::from_f64(1.0 - 1.0 / (config.gamma * config.gamma));
         self.config = config;
         Ok(())
@@ -418,6 +431,7 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
     /// Rebuilds a filter around an existing covariance **without** resetting it.
     pub fn from_parts(config: GEhfConfig, cov: C, scratch: S) -> Result<Self> {
         config.validate()?;
+        eps0_in::<T>(config.eps0)?;
         if scratch.as_ref().len() < cov.dim() {
             return Err(Error::CapacityExceeded {
                 what: "g-EHF scratch",

@@ -950,6 +950,9 @@ fn prepare_config<T: Real, C: Covariance<T>, U: AsRef<[T]> + AsMut<[T]>>(
     reg: [f64; 3],
 ) -> Result<()> {
     config.validate()?;
+    if !(T::from_f64(config.eps0).is_finite() && T::from_f64(config.eps0) > T::ZERO) {
+        return Err(Error::InvalidEps0);
+    }
     let reg = regularization_of(reg);
     reg.validate()?;
     let cov = filter.covariance();

@@ -364,3 +364,218 @@ fn bad_data_and_training_config_are_rejected() {
     assert!(matches!(r, Err(Error::LengthMismatch { .. })));
     assert_eq!(snapshot(&net, &f), before);
 }
+
+#[test]
+fn eps0_is_checked_in_the_filters_precision() {
+    let n = 76;
+    for eps0 in [1e-300, 1e-46, 1e300, 1e39] {
+        let cfg = GEhfConfig {
+            eps0,
+            ..GEhfConfig::default()
+        };
+        let cov = PackedCovariance::new(n, 1.0f32, vec![0.0; packed_len(n)]).unwrap();
+        assert_eq!(
+            GEhf::new(cfg, cov, vec![0.0f32; n]).err(),
+            Some(Error::InvalidEps0),
+            "ε0 = {eps0} in f32"
+        );
+    }
+    // Fine in f64.
+    let cfg = GEhfConfig {
+        eps0: 1e-300,
+        ..GEhfConfig::default()
+    };
+    let cov = PackedCovariance::new(n, 1.0f64, vec![0.0; packed_len(n)]).unwrap();
+    assert!(GEhf::new(cfg, cov, vec![0.0f64; n]).is_ok());
+}
+
+#[test]
+fn set_config_and_regularization_validate_and_change_nothing_on_error() {
+    let (_, mut f) = setup();
+    let p = bits(f.covariance().packed());
+    let cfg = *f.config();
+    for bad in [
+        GEhfConfig { gamma: 1.0, ..cfg },
+        GEhfConfig { eps0: -1.0, ..cfg },
+        GEhfConfig {
+            gamma: f64::NAN,
+            ..cfg
+        },
+    ] {
+        assert!(f.set_config(bad).is_err());
+        assert_eq!(f.config(), &cfg);
+    }
+    for (name, reg) in [
+        ("process noise", Regularization::process_noise(-1.0)),
+        ("process noise", Regularization::process_noise(f64::NAN)),
+        (
+            "forgetting factor",
+            Regularization {
+                forgetting: 0.0,
+                ..Regularization::NONE
+            },
+        ),
+        (
+            "forgetting factor",
+            Regularization {
+                forgetting: 1.5,
+                ..Regularization::NONE
+            },
+        ),
+        (
+            "diagonal floor",
+            Regularization {
+                diagonal_floor: f64::INFINITY,
+                ..Regularization::NONE
+            },
+        ),
+    ] {
+        assert_eq!(
+            f.set_regularization(reg),
+            Err(Error::InvalidParameter { name })
+        );
+        assert_eq!(f.regularization(), &Regularization::NONE);
+    }
+    assert_eq!(bits(f.covariance().packed()), p);
+}
+
+/// A covariance from outside the crate that implements only the required
+/// methods: the new P-side methods default to `Unsupported`, and the
+/// filter refuses a regularization it could not apply.
+#[derive(Debug)]
+struct Minimal(f64, usize);
+impl Covariance<f64> for Minimal {
+    fn dim(&self) -> usize {
+        self.1
+    }
+    fn mul_vec(&self, v: &[f64], out: &mut [f64]) {
+        for (o, x) in out.iter_mut().zip(v) {
+            *o = self.0 * x;
+        }
+    }
+    fn downdate(&mut self, _c: f64, _u: &[f64]) {}
+    fn reset(&mut self, eps0: f64) {
+        self.0 = eps0;
+    }
+    fn get(&self, i: usize, j: usize) -> f64 {
+        if i == j && i < self.1 { self.0 } else { 0.0 }
+    }
+}
+
+#[test]
+fn covariance_defaults_are_unsupported_or_computed_from_get() {
+    let mut m = Minimal(2.0, 3);
+    assert!(matches!(
+        m.add_diagonal(1.0),
+        Err(Error::Unsupported { .. })
+    ));
+    assert!(matches!(m.scale(2.0), Err(Error::Unsupported { .. })));
+    assert!(matches!(
+        m.floor_diagonal(1.0),
+        Err(Error::Unsupported { .. })
+    ));
+    assert!(matches!(m.symmetrize(), Err(Error::Unsupported { .. })));
+    assert!(matches!(
+        m.load_packed(&[0.0; 6]),
+        Err(Error::Unsupported { .. })
+    ));
+    assert_eq!(m.downdate_diagonal_bounds(1.0, &[1.0; 3]), None);
+    assert_eq!(m.diagonal_bounds(), (2.0, 2.0));
+    assert_eq!(m.asymmetry(), 0.0);
+    assert_eq!(m.is_positive_definite(&mut [0.0; 6]), Ok(true));
+    assert!(matches!(
+        m.is_positive_definite(&mut [0.0; 5]),
+        Err(Error::CapacityExceeded { .. })
+    ));
+    assert!(!m.supports_regularization());
+    let f = GEhf::new(GEhfConfig::default(), Minimal(1.0, 76), vec![0.0; 76]).unwrap();
+    assert!(matches!(
+        f.with_regularization(Regularization::process_noise(1e-3)),
+        Err(Error::Unsupported { .. })
+    ));
+}
+
+#[test]
+fn covariance_operations_validate_and_change_nothing_on_error() {
+    let (_, f) = setup();
+    let mut p = f.covariance().clone();
+    let before = bits(p.packed());
+    assert!(p.add_diagonal(-1.0).is_err());
+    assert!(p.add_diagonal(f64::NAN).is_err());
+    assert!(matches!(
+        p.add_diagonal(f64::MAX),
+        Err(Error::Diverged { .. }) | Ok(())
+    ));
+    let mut q = f.covariance().clone();
+    assert!(q.scale(0.0).is_err());
+    assert!(q.scale(-2.0).is_err());
+    assert_eq!(
+        q.scale(f64::MAX),
+        Err(Error::Diverged { what: "covariance" })
+    );
+    assert!(q.floor_diagonal(-1.0).is_err());
+    assert!(q.floor_diagonal(f64::NAN).is_err());
+    assert!(q.load_packed(&[1.0; 3]).is_err());
+    let mut nan = q.packed().to_vec();
+    nan[5] = f64::NAN;
+    assert!(q.load_packed(&nan).is_err());
+    assert_eq!(bits(q.packed()), before);
+    assert!(
+        q.is_positive_definite(&mut vec![0.0; packed_len(76)])
+            .unwrap()
+    );
+
+    // The dense and isotropic forms, and N = 0, never panic.
+    let mut d = DenseCovariance::new(0, 1.0, Vec::<f64>::new()).unwrap();
+    d.mul_vec(&[], &mut []);
+    d.downdate(1.0, &[]);
+    d.reset(2.0);
+    assert_eq!(d.symmetrize(), Ok(0.0));
+    assert_eq!(d.diagonal_bounds(), (0.0, 0.0));
+    let mut iso = IsotropicCovariance::new(3, 2.0).unwrap();
+    assert!(iso.load_packed(&[1.0, 0.5, 1.0, 0.0, 0.0, 1.0]).is_err());
+    assert!(iso.load_packed(&[3.0, 0.0, 3.0, 0.0, 0.0, 3.0]).is_ok());
+    assert_eq!(iso.get(1, 1), 3.0);
+    assert!(matches!(
+        PackedCovariance::new(usize::MAX, 1.0, Vec::<f64>::new()),
+        Err(Error::CapacityExceeded { .. })
+    ));
+    assert!(matches!(
+        Adam::new(AdamConfig::default(), usize::MAX, Vec::<f64>::new()),
+        Err(Error::CapacityExceeded { .. })
+    ));
+}
+
+#[test]
+fn adam_state_and_network_mismatch_are_checked() {
+    let (mut net, _) = setup();
+    let n = net.spec().n_weights();
+    let cfg = AdamConfig {
+        mode: AdamMode::Batch,
+        ..AdamConfig::default()
+    };
+    let mut adam = Adam::new(cfg, n, vec![0.0; 3 * n]).unwrap();
+    adam.observe(&mut net, &[1.0, 1.0], &[0.0]).unwrap();
+    let state = adam.state().0.to_vec();
+    // A network of another size at the end of the epoch.
+    let spec7 = ResNetSpec::xor(7).unwrap();
+    let mut net7 = ResNet::new(spec7, vec![0.0; spec7.buffer_len()]).unwrap();
+    let w7 = bits(net7.weights());
+    assert!(matches!(
+        adam.end_epoch(&mut net7),
+        Err(Error::LengthMismatch { .. })
+    ));
+    assert_eq!(bits(net7.weights()), w7);
+    assert_eq!(adam.state().0, &state[..]);
+    // Bad restored states.
+    let mut bad = state.clone();
+    bad[n] = -1.0; // negative second moment
+    assert!(adam.set_state(cfg, &bad, 1, 0.5, 0.5).is_err());
+    assert!(adam.set_state(cfg, &state[..10], 1, 0.5, 0.5).is_err());
+    assert!(adam.set_state(cfg, &state, 1, 1.5, 0.5).is_err());
+    bad[n] = f64::NAN;
+    assert!(adam.set_state(cfg, &bad, 1, 0.5, 0.5).is_err());
+    assert_eq!(adam.state().0, &state[..]);
+    assert!(adam.set_state(cfg, &state, 7, 0.5, 0.25).is_ok());
+    assert_eq!(adam.steps(), 7);
+}
