@@ -1,5 +1,6 @@
 //! H∞-learning: the g-EHF update of eqs. (3)–(6) for one output, and its
-//! steepest-descent variant.
+//! steepest-descent variant. Several outputs (the paper's outlook): see
+//! [`GEhf::measurement_update`] and `gehf/multi.rs`.
 //!
 //! For one output the 2×2 form of eq. (4), with `R = diag(1, −γ_f²)`,
 //! reduces to a rank-one downdate. With `u = P h`, `s = hᵀ u`:
@@ -26,6 +27,9 @@ use crate::error::{Error, Result, check_finite, check_len};
 use crate::network::{ResNet, sigmoid_derivative};
 use crate::real::{Real, dot};
 use crate::train::{Optimizer, StepReport};
+
+mod multi;
+pub use multi::MAX_OUTPUTS;
 
 /// The paper's γ_f (Table 1).
 pub const PAPER_GAMMA: f64 = 1.7;
@@ -298,7 +302,8 @@ pub struct Health {
 }
 
 /// The g-EHF learner state: parameters, the covariance `P` (any
-/// [`Covariance`]) and an N_w scratch vector `S` for `u = P h`.
+/// [`Covariance`]) and an N_w scratch vector `S` for `u = P h` (N_L·N_w
+/// for a network with N_L ≥ 2 outputs, one column `P h_o` per output).
 ///
 /// With an [`crate::IsotropicCovariance`] it is the steepest-descent variant.
 ///
@@ -473,6 +478,12 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
     /// One g-EHF step (eqs. 3–6) on the sample `(x, y)`: Jacobian at the
     /// current weights, gain, weight update, covariance update.
     ///
+    /// A network with N_L ≥ 2 outputs gets the multi-output filter of the
+    /// paper's outlook (`H` N_L × N_w, `R = diag(I, −γ_f² I)`, see
+    /// [`GEhf::measurement_update`]): N_L ≤ [`MAX_OUTPUTS`], a scratch of
+    /// N_L·N_w elements, and no [`Extension`] or covariance-first order
+    /// ([`Error::Unsupported`]). One output runs the code below, unchanged.
+    ///
     /// On any error (wrong lengths, non-finite input or target, a network
     /// whose size does not match `P`, an update that would be non-finite)
     /// the weights and `P` are unchanged.
@@ -484,9 +495,8 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
     ) -> Result<StepReport<T>> {
         let spec = *net.spec();
         if spec.outputs() != 1 {
-            return Err(Error::Unsupported {
-                what: "g-EHF with several outputs",
-            });
+            // N_L ≥ 2: the paper's outlook, in `gehf/multi.rs`.
+            return self.step_multi(net, x, y);
         }
         let nw = spec.n_weights();
         check_len("covariance dimension", nw, self.cov.dim())?;

@@ -63,8 +63,8 @@ pub use adam::{Adam, AdamConfig, AdamMode};
 pub use covariance::{Covariance, DenseCovariance, IsotropicCovariance, PackedCovariance};
 pub use error::{Error, Result};
 pub use gehf::{
-    DEFAULT_EPS0, EXTENSION_EPS0, Extension, GEhf, GEhfConfig, GainOrder, Health, PAPER_GAMMA,
-    Regularization, TrustRegion,
+    DEFAULT_EPS0, EXTENSION_EPS0, Extension, GEhf, GEhfConfig, GainOrder, Health, MAX_OUTPUTS,
+    PAPER_GAMMA, Regularization, TrustRegion,
 };
 pub use model::{Model, ModelError};
 pub use network::{ResNet, sigmoid, sigmoid_derivative};

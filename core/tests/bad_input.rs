@@ -200,16 +200,23 @@ fn a_filter_of_the_wrong_size_is_rejected() {
 }
 
 #[test]
-fn several_outputs_are_refused_by_the_single_output_filter() {
+fn several_outputs_need_an_n_outputs_by_n_weights_scratch() {
     let spec = ResNetSpec::new(2, 3, 2, 5, 1.0).unwrap();
     let n = spec.n_weights();
     let mut net = ResNet::new(spec, vec![0.0; spec.buffer_len()]).unwrap();
     let cov = PackedCovariance::new(n, 1.0, vec![0.0; packed_len(n)]).unwrap();
-    let mut f = GEhf::new(GEhfConfig::default(), cov, vec![0.0; n]).unwrap();
+    // N_w of scratch suffices for one output only: refused, nothing changed.
+    let mut f = GEhf::new(GEhfConfig::default(), cov.clone(), vec![0.0; n]).unwrap();
     assert!(matches!(
         f.step(&mut net, &[1.0, 0.0], &[1.0, 0.0]),
-        Err(Error::Unsupported { .. })
+        Err(Error::CapacityExceeded { needed, .. }) if needed == 2 * n
     ));
+    assert!(net.weights().iter().all(|w| *w == 0.0));
+    // N_L · N_w: the multi-output filter (PAPER.md section 4, outlook).
+    let mut f = GEhf::new(GEhfConfig::default(), cov, vec![0.0; 2 * n]).unwrap();
+    let report = f.step(&mut net, &[1.0, 0.0], &[1.0, 0.0]).unwrap();
+    assert_eq!(report.error, 0.5);
+    assert!(net.weights().iter().any(|w| *w != 0.0));
 }
 
 #[test]
