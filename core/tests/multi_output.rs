@@ -172,10 +172,7 @@ fn one_output_measurement_update_is_the_single_output_step() {
                 b.measurement_update(&mut w, &h, &e).unwrap();
                 a.step(&mut net, x, y).unwrap();
                 assert_eq!(bits(net.weights()), bits(&w), "epoch {epoch} sample {k}");
-                assert_eq!(
-                    bits(a.covariance().packed()),
-                    bits(b.covariance().packed())
-                );
+                assert_eq!(bits(a.covariance().packed()), bits(b.covariance().packed()));
             }
         }
     }
@@ -208,10 +205,7 @@ fn multi_output_step_is_the_measurement_update_of_its_jacobian() {
         assert_eq!(report.error, e[0]);
         assert_eq!(report.hph, hph);
         assert_eq!(bits(net.weights()), bits(&w));
-        assert_eq!(
-            bits(a.covariance().packed()),
-            bits(b.covariance().packed())
-        );
+        assert_eq!(bits(a.covariance().packed()), bits(b.covariance().packed()));
     }
     assert_eq!(a.health().steps, 3);
 }
@@ -275,10 +269,7 @@ fn a_three_class_problem_is_learned_by_hinf_steepest_descent_and_adam() {
         net.init_uniform(&mut r, 0.05).unwrap();
         let cov = IsotropicCovariance::new(n, 1.0).unwrap();
         let mut f = GEhf::new(GEhfConfig::default(), cov, vec![0.0; 3 * n]).unwrap();
-        let sd = TrainConfig {
-            tol: 0.5,
-            ..cfg
-        };
+        let sd = TrainConfig { tol: 0.5, ..cfg };
         let out = train(&mut net, &mut f, &data, &sd, &mut r, &mut [], |_| true).unwrap();
         assert!(out.final_error.is_finite());
         assert!(out.converged, "steepest descent at L = {layers}: {out:?}");
@@ -409,7 +400,10 @@ fn multi_output_limits_are_errors_that_change_nothing() {
     let mut f = GEhf::new(GEhfConfig::default(), cov, vec![0.0; m * nw]).unwrap();
     assert!(matches!(
         f.step(&mut big, &x, &vec![0.5; m]),
-        Err(Error::CapacityExceeded { what: "g-EHF outputs", .. })
+        Err(Error::CapacityExceeded {
+            what: "g-EHF outputs",
+            ..
+        })
     ));
 
     // measurement_update: bad lengths and values.
@@ -417,12 +411,18 @@ fn multi_output_limits_are_errors_that_change_nothing() {
     let mut f = GEhf::new(GEhfConfig::default(), cov, vec![0.0; 8]).unwrap();
     let mut w4 = [0.0; 4];
     assert!(f.measurement_update(&mut w4, &[0.0; 8], &[]).is_err());
-    assert!(f.measurement_update(&mut w4, &[0.0; 7], &[1.0, 1.0]).is_err());
+    assert!(
+        f.measurement_update(&mut w4, &[0.0; 7], &[1.0, 1.0])
+            .is_err()
+    );
     assert!(
         f.measurement_update(&mut w4, &[f64::NAN; 8], &[1.0, 1.0])
             .is_err()
     );
-    assert!(f.measurement_update(&mut w4[..3], &[0.0; 6], &[1.0, 1.0]).is_err());
+    assert!(
+        f.measurement_update(&mut w4[..3], &[0.0; 6], &[1.0, 1.0])
+            .is_err()
+    );
     // A Jacobian so large that the update overflows is rejected.
     let mut huge = [0.0; 8];
     huge[0] = 1e200;
