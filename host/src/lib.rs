@@ -12,11 +12,17 @@
 //! | [`report`]       | CSV, JSON and Markdown output                       |
 //! | [`reproduce`]    | the paper's Tables 1 and 2 and Figures 3 and 4      |
 //! | [`cli`]          | the `hinf` command line                             |
+//! | [`data`]         | CSV data sets, encodings, generated sets            |
+//! | [`fit`]          | `fit`/`eval` on one's own data, model files         |
+//! | [`own_data`]     | `hinf fit`, `eval`, `gen`, `compare`                |
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod data;
 pub mod experiment;
+pub mod fit;
+pub mod own_data;
 pub mod plot;
 pub mod progress;
 pub mod report;

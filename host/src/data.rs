@@ -1,0 +1,610 @@
+//! Training on one's own data: CSV files with a header row, numeric
+//! feature columns and either numeric target columns (regression) or one
+//! class column (classification, one-hot over N_L sigmoid outputs); the
+//! train/test split, standardization, and the generated data sets shipped
+//! in `data/` (two spirals, N-bit parity, a noisy 1-D regression).
+//!
+//! Every error names the file, the line (1 = the header) and the column.
+
+use std::path::Path;
+
+use rand_core::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::{Deserialize, Serialize};
+
+/// A CSV file's header and cells, as text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// Where it came from (for messages).
+    pub source: String,
+    /// Column names.
+    pub header: Vec<String>,
+    /// Data rows, each as long as the header, with their line numbers.
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+/// Splits one CSV line into fields: commas separate, a field may be
+/// double-quoted (`""` is a quote inside it), surrounding spaces are
+/// trimmed.
+fn split_line(line: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut was_quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.trim().is_empty() => {
+                field.clear();
+                quoted = true;
+                was_quoted = true;
+            }
+            (false, ',') => {
+                out.push(finish(&field, was_quoted));
+                field.clear();
+                was_quoted = false;
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    if quoted {
+        return Err("unterminated quoted field".into());
+    }
+    out.push(finish(&field, was_quoted));
+    Ok(out)
+}
+
+fn finish(field: &str, was_quoted: bool) -> String {
+    if was_quoted {
+        field.to_string()
+    } else {
+        field.trim().to_string()
+    }
+}
+
+impl Table {
+    /// Parses CSV text. Blank lines are skipped; every other line must
+    /// have as many fields as the header.
+    pub fn parse(text: &str, source: &str) -> Result<Self, String> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut lines = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (i + 1, l.trim_end_matches('\r')))
+            .filter(|(_, l)| !l.trim().is_empty());
+        let Some((hline, h)) = lines.next() else {
+            return Err(format!("{source}: empty file (expected a header row)"));
+        };
+        let header = split_line(h).map_err(|e| format!("{source}: line {hline}: {e}"))?;
+        for (j, name) in header.iter().enumerate() {
+            if name.is_empty() {
+                return Err(format!(
+                    "{source}: line {hline}: column {} has an empty name",
+                    j + 1
+                ));
+            }
+            if header[..j].contains(name) {
+                return Err(format!(
+                    "{source}: line {hline}: column name '{name}' appears twice"
+                ));
+            }
+        }
+        let mut rows = Vec::new();
+        for (line, l) in lines {
+            let cells = split_line(l).map_err(|e| format!("{source}: line {line}: {e}"))?;
+            if cells.len() != header.len() {
+                return Err(format!(
+                    "{source}: line {line}: {} fields, but the header has {} ({})",
+                    cells.len(),
+                    header.len(),
+                    if cells.len() < header.len() {
+                        format!("column '{}' is missing", header[cells.len()])
+                    } else {
+                        "extra fields".to_string()
+                    }
+                ));
+            }
+            rows.push((line, cells));
+        }
+        if rows.is_empty() {
+            return Err(format!("{source}: no data rows after the header"));
+        }
+        Ok(Self {
+            source: source.to_string(),
+            header,
+            rows,
+        })
+    }
+
+    /// Reads and parses a CSV file.
+    pub fn read(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// The index of column `name`.
+    pub fn column(&self, name: &str) -> Result<usize, String> {
+        self.header.iter().position(|h| h == name).ok_or_else(|| {
+            format!(
+                "{}: no column '{name}' (columns: {})",
+                self.source,
+                self.header.join(", ")
+            )
+        })
+    }
+
+    /// Column `j` as numbers; the first non-numeric cell is an error
+    /// naming its line and column.
+    pub fn numeric(&self, j: usize) -> Result<Vec<f64>, String> {
+        self.rows
+            .iter()
+            .map(|(line, cells)| {
+                let s = &cells[j];
+                match s.parse::<f64>() {
+                    Ok(v) if v.is_finite() => Ok(v),
+                    _ => Err(format!(
+                        "{}: line {line}, column '{}' ({}): '{s}' is not a finite number",
+                        self.source,
+                        self.header[j],
+                        j + 1
+                    )),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Regression or classification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Task {
+    /// Classification if the (single) target column is not numeric,
+    /// regression otherwise.
+    #[default]
+    Auto,
+    /// Numeric targets, one sigmoid output each, scaled to [0.1, 0.9].
+    Regression,
+    /// One class column, one-hot over one sigmoid output per class.
+    Classification,
+}
+
+/// How the columns of a CSV file become a network's inputs and targets,
+/// and back: stored with a trained model so that `eval` and prediction
+/// apply the same transformation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Encoding {
+    /// Feature column names, in input order.
+    pub features: Vec<String>,
+    /// Per feature: subtract this ...
+    #[serde(with = "exact")]
+    pub mean: Vec<f64>,
+    /// ... and divide by this (0 and 1 without standardization).
+    #[serde(with = "exact")]
+    pub scale: Vec<f64>,
+    /// Target column names (one for classification).
+    pub targets: Vec<String>,
+    /// `Regression` or `Classification` (never `Auto`).
+    pub task: Task,
+    /// Class labels in output order (classification).
+    pub classes: Vec<String>,
+    /// Per regression target: its minimum and maximum over the training
+    /// rows (mapped to 0.1 and 0.9).
+    #[serde(with = "exact_pairs")]
+    pub target_range: Vec<(f64, f64)>,
+}
+
+/// `f64`s as their shortest round-trip decimal strings, so that a saved
+/// encoding is restored bit for bit (JSON number parsing may round).
+mod exact {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+    pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|x| format!("{x:?}")))
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|t| t.parse::<f64>().map_err(D::Error::custom))
+            .collect()
+    }
+}
+
+/// [`exact`] for pairs.
+mod exact_pairs {
+    use serde::{Deserializer, Serializer};
+    pub fn serialize<S: Serializer>(v: &[(f64, f64)], s: S) -> Result<S::Ok, S::Error> {
+        let flat: Vec<f64> = v.iter().flat_map(|(a, b)| [*a, *b]).collect();
+        super::exact::serialize(&flat, s)
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(f64, f64)>, D::Error> {
+        let flat = super::exact::deserialize(d)?;
+        Ok(flat.chunks_exact(2).map(|c| (c[0], c[1])).collect())
+    }
+}
+
+/// Inputs and targets, row-major, ready for [`hinf::Samples`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    /// N1 values per row.
+    pub inputs: Vec<f64>,
+    /// N_L values per row.
+    pub targets: Vec<f64>,
+    /// N1.
+    pub n_inputs: usize,
+    /// N_L.
+    pub n_outputs: usize,
+}
+
+impl Dataset {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.inputs.len() / self.n_inputs.max(1)
+    }
+    /// `true` without rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The rows `idx`, in that order.
+    pub fn subset(&self, idx: &[usize]) -> Self {
+        let (a, b) = (self.n_inputs, self.n_outputs);
+        Self {
+            inputs: idx
+                .iter()
+                .flat_map(|&i| self.inputs[i * a..(i + 1) * a].iter().copied())
+                .collect(),
+            targets: idx
+                .iter()
+                .flat_map(|&i| self.targets[i * b..(i + 1) * b].iter().copied())
+                .collect(),
+            n_inputs: a,
+            n_outputs: b,
+        }
+    }
+    /// As core [`hinf::Samples`].
+    pub fn samples(&self) -> hinf::Result<hinf::Samples<'_, f64>> {
+        hinf::Samples::new(&self.inputs, self.n_inputs, &self.targets, self.n_outputs)
+    }
+}
+
+/// Splits `0..n` into a shuffled train part of `round(fraction · n)` rows
+/// (at least 1) and the rest, from `seed`.
+pub fn split_indices(n: usize, fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let mut idx: Vec<usize> = (0..n).collect();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    hinf::shuffle(&mut idx, &mut rng);
+    let k = ((fraction * n as f64).round() as usize).clamp(1, n);
+    let test = idx.split_off(k);
+    (idx, test)
+}
+
+impl Encoding {
+    /// Chooses the columns of `table`: `targets` (names), the features
+    /// (`features`, or every other column), the task; fits the
+    /// standardization (if `standardize`) and the target scaling on the
+    /// rows `fit_rows` only.
+    pub fn fit(
+        table: &Table,
+        targets: &[String],
+        features: Option<&[String]>,
+        task: Task,
+        standardize: bool,
+        fit_rows: &[usize],
+    ) -> Result<Self, String> {
+        if targets.is_empty() {
+            return Err("--target: no column given".into());
+        }
+        let tcols = targets
+            .iter()
+            .map(|t| table.column(t))
+            .collect::<Result<Vec<_>, _>>()?;
+        let fnames: Vec<String> = match features {
+            Some(f) => f.to_vec(),
+            None => table
+                .header
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| !tcols.contains(j))
+                .map(|(_, h)| h.clone())
+                .collect(),
+        };
+        if fnames.is_empty() {
+            return Err(format!("{}: no feature columns left", table.source));
+        }
+        let fcols = fnames
+            .iter()
+            .map(|f| table.column(f))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(t) = fcols.iter().find(|j| tcols.contains(j)) {
+            return Err(format!(
+                "column '{}' is both a feature and a target",
+                table.header[*t]
+            ));
+        }
+        let task = match task {
+            Task::Auto => {
+                let j = tcols[0];
+                let numeric = table.rows.iter().all(|(_, c)| c[j].parse::<f64>().is_ok());
+                if tcols.len() == 1 && !numeric {
+                    Task::Classification
+                } else {
+                    Task::Regression
+                }
+            }
+            t => t,
+        };
+        if task == Task::Classification && tcols.len() != 1 {
+            return Err("classification needs exactly one --target (the class column)".into());
+        }
+        let mut mean = vec![0.0; fcols.len()];
+        let mut scale = vec![1.0; fcols.len()];
+        for (k, &j) in fcols.iter().enumerate() {
+            let col = table.numeric(j)?;
+            if standardize {
+                let xs: Vec<f64> = fit_rows.iter().map(|&r| col[r]).collect();
+                let m = xs.iter().sum::<f64>() / xs.len().max(1) as f64;
+                let v = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / xs.len().max(1) as f64;
+                mean[k] = m;
+                scale[k] = if v > 0.0 { v.sqrt() } else { 1.0 };
+            }
+        }
+        let mut classes = Vec::new();
+        let mut target_range = Vec::new();
+        match task {
+            Task::Classification => {
+                for (_, cells) in &table.rows {
+                    let c = &cells[tcols[0]];
+                    if !classes.contains(c) {
+                        classes.push(c.clone());
+                    }
+                }
+                classes.sort_by(|a, b| match (a.parse::<f64>(), b.parse::<f64>()) {
+                    (Ok(x), Ok(y)) => x.total_cmp(&y),
+                    _ => a.cmp(b),
+                });
+                if classes.len() < 2 {
+                    return Err(format!(
+                        "{}: column '{}' has a single class",
+                        table.source, targets[0]
+                    ));
+                }
+                if classes.len() > hinf::MAX_OUTPUTS {
+                    return Err(format!(
+                        "{}: column '{}' has {} classes; the g-EHF handles at most {} outputs",
+                        table.source,
+                        targets[0],
+                        classes.len(),
+                        hinf::MAX_OUTPUTS
+                    ));
+                }
+            }
+            _ => {
+                for &j in &tcols {
+                    let col = table.numeric(j)?;
+                    let (lo, hi) = fit_rows
+                        .iter()
+                        .map(|&r| col[r])
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                            (lo.min(v), hi.max(v))
+                        });
+                    target_range.push((lo, if hi > lo { hi } else { lo + 1.0 }));
+                }
+                if tcols.len() > hinf::MAX_OUTPUTS {
+                    return Err(format!(
+                        "{} target columns; the g-EHF handles at most {}",
+                        tcols.len(),
+                        hinf::MAX_OUTPUTS
+                    ));
+                }
+            }
+        }
+        Ok(Self {
+            features: fnames,
+            mean,
+            scale,
+            targets: targets.to_vec(),
+            task,
+            classes,
+            target_range,
+        })
+    }
+
+    /// N_L.
+    pub fn n_outputs(&self) -> usize {
+        match self.task {
+            Task::Classification => self.classes.len(),
+            _ => self.targets.len(),
+        }
+    }
+
+    /// Maps a regression target to the sigmoid's range [0.1, 0.9].
+    pub fn scale_target(&self, k: usize, y: f64) -> f64 {
+        let (lo, hi) = self.target_range[k];
+        0.1 + 0.8 * (y - lo) / (hi - lo)
+    }
+
+    /// The inverse of [`Encoding::scale_target`].
+    pub fn unscale_target(&self, k: usize, z: f64) -> f64 {
+        let (lo, hi) = self.target_range[k];
+        lo + (z - 0.1) / 0.8 * (hi - lo)
+    }
+
+    /// Encodes every row of `table` (which must have the feature and
+    /// target columns, by name). An unknown class label is an error naming
+    /// its line.
+    pub fn encode(&self, table: &Table) -> Result<Dataset, String> {
+        let fcols = self
+            .features
+            .iter()
+            .map(|f| table.column(f))
+            .collect::<Result<Vec<_>, _>>()?;
+        let tcols = self
+            .targets
+            .iter()
+            .map(|t| table.column(t))
+            .collect::<Result<Vec<_>, _>>()?;
+        let feats = fcols
+            .iter()
+            .map(|&j| table.numeric(j))
+            .collect::<Result<Vec<_>, _>>()?;
+        let n = table.rows.len();
+        let mut inputs = Vec::with_capacity(n * fcols.len());
+        for r in 0..n {
+            for (k, col) in feats.iter().enumerate() {
+                inputs.push((col[r] - self.mean[k]) / self.scale[k]);
+            }
+        }
+        let mut targets = Vec::with_capacity(n * self.n_outputs());
+        match self.task {
+            Task::Classification => {
+                let j = tcols[0];
+                for (line, cells) in &table.rows {
+                    let label = &cells[j];
+                    let Some(c) = self.classes.iter().position(|k| k == label) else {
+                        return Err(format!(
+                            "{}: line {line}, column '{}' ({}): unknown class '{label}' (known: {})",
+                            table.source,
+                            self.targets[0],
+                            j + 1,
+                            self.classes.join(", ")
+                        ));
+                    };
+                    targets.extend((0..self.classes.len()).map(|o| if o == c { 1.0 } else { 0.0 }));
+                }
+            }
+            _ => {
+                let cols = tcols
+                    .iter()
+                    .map(|&j| table.numeric(j))
+                    .collect::<Result<Vec<_>, _>>()?;
+                for r in 0..n {
+                    for (k, col) in cols.iter().enumerate() {
+                        targets.push(self.scale_target(k, col[r]));
+                    }
+                }
+            }
+        }
+        Ok(Dataset {
+            inputs,
+            targets,
+            n_inputs: fcols.len(),
+            n_outputs: self.n_outputs(),
+        })
+    }
+}
+
+/// Test-set quality of a trained network.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Quality {
+    /// Mean squared error over rows × outputs, in the network's units.
+    pub mse: f64,
+    /// Classification: the fraction of rows whose largest output is the
+    /// true class.
+    pub accuracy: Option<f64>,
+    /// Regression: root mean squared error in the targets' own units.
+    pub rmse: Option<f64>,
+}
+
+/// Evaluates `net` on `data` encoded by `enc`.
+pub fn quality<S: AsRef<[f64]> + AsMut<[f64]>>(
+    net: &mut hinf::ResNet<f64, S>,
+    data: &Dataset,
+    enc: &Encoding,
+) -> hinf::Result<Quality> {
+    let m = data.n_outputs;
+    let (mut se, mut right, mut se_units) = (0.0, 0usize, 0.0);
+    for r in 0..data.len() {
+        let x = &data.inputs[r * data.n_inputs..(r + 1) * data.n_inputs];
+        let y = &data.targets[r * m..(r + 1) * m];
+        let out = net.forward(x)?;
+        for (k, (o, t)) in out.iter().zip(y).enumerate() {
+            se += (t - o) * (t - o);
+            if enc.task != Task::Classification {
+                let d = enc.unscale_target(k, *o) - enc.unscale_target(k, *t);
+                se_units += d * d;
+            }
+        }
+        let argmax = |v: &[f64]| (0..v.len()).max_by(|&a, &b| v[a].total_cmp(&v[b]));
+        right += (argmax(out) == argmax(y)) as usize;
+    }
+    let n = data.len().max(1) as f64;
+    Ok(match enc.task {
+        Task::Classification => Quality {
+            mse: se / (n * m as f64),
+            accuracy: Some(right as f64 / n),
+            rmse: None,
+        },
+        _ => Quality {
+            mse: se / (n * m as f64),
+            accuracy: None,
+            rmse: Some((se_units / (n * m as f64)).sqrt()),
+        },
+    })
+}
+
+// ---- generated data sets ------------------------------------------------
+
+/// The two-spirals benchmark (Lang & Witbrock, 1988): 2 × 97 points,
+/// `r = 6.5 (104 − i)/104`, angle `i π/16`, i = 0..96; class `a` at
+/// (x, y), class `b` at (−x, −y). No randomness.
+pub fn two_spirals() -> String {
+    let mut s = String::from("x,y,spiral\n");
+    for i in 0..97 {
+        let angle = i as f64 * std::f64::consts::PI / 16.0;
+        let r = 6.5 * (104 - i) as f64 / 104.0;
+        let (x, y) = (r * angle.sin(), r * angle.cos());
+        s += &format!("{x:.6},{y:.6},a\n{:.6},{:.6},b\n", 0.0 - x, 0.0 - y);
+    }
+    s
+}
+
+/// N-bit parity: all 2ᴺ patterns of N bits (inputs 0/1) and the class
+/// `odd` or `even`.
+pub fn parity(bits: usize) -> String {
+    let mut s = (1..=bits)
+        .map(|b| format!("b{b}"))
+        .collect::<Vec<_>>()
+        .join(",")
+        + ",parity\n";
+    for p in 0..1u32 << bits {
+        for b in (0..bits).rev() {
+            s += if p >> b & 1 == 1 { "1," } else { "0," };
+        }
+        s += if p.count_ones() % 2 == 1 {
+            "odd\n"
+        } else {
+            "even\n"
+        };
+    }
+    s
+}
+
+/// A noisy 1-D regression: `n` points, x uniform in [−1, 1],
+/// `y = sin(π x) + 0.1 ε`, ε standard normal (Box–Muller), from `seed`.
+pub fn noisy_sine(n: usize, seed: u64) -> String {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut u = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    let mut s = String::from("x,y\n");
+    for _ in 0..n {
+        let x = 2.0 * u() - 1.0;
+        let (u1, u2) = (u().max(1e-300), u());
+        let eps = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+        let y = (std::f64::consts::PI * x).sin() + 0.1 * eps;
+        s += &format!("{x:.6},{y:.6}\n");
+    }
+    s
+}
+
+/// The generated files shipped in `data/`: (file name, contents).
+pub fn generated() -> Vec<(&'static str, String)> {
+    vec![
+        ("spirals.csv", two_spirals()),
+        ("parity4.csv", parity(4)),
+        ("sine.csv", noisy_sine(200, 2024)),
+    ]
+}

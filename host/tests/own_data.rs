@@ -1,0 +1,186 @@
+//! Training on one's own CSV data: parsing errors, encodings, fit, the
+//! model file round trip, eval, and the generated data sets.
+
+use host::data::{Encoding, Table, Task, generated, split_indices};
+use host::experiment::Method;
+use host::fit::{FitSpec, ModelMeta, fit, load, save};
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("hinf-own-data-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d.join(name)
+}
+
+fn repo(path: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(path)
+}
+
+#[test]
+fn bad_csv_errors_name_the_line_and_column() {
+    let e = Table::parse("", "f.csv").unwrap_err();
+    assert!(e.contains("f.csv") && e.contains("empty file"), "{e}");
+    let e = Table::parse("a,b\n", "f.csv").unwrap_err();
+    assert!(e.contains("no data rows"), "{e}");
+    let e = Table::parse("a,b,c\n1,2,3\n4,5\n", "f.csv").unwrap_err();
+    assert!(e.contains("line 3") && e.contains("'c' is missing"), "{e}");
+    let e = Table::parse("a,b\n1,2,3\n", "f.csv").unwrap_err();
+    assert!(e.contains("line 2") && e.contains("extra"), "{e}");
+    let e = Table::parse("a,a\n1,2\n", "f.csv").unwrap_err();
+    assert!(e.contains("twice"), "{e}");
+    let e = Table::parse("a,b\n\"1,2\n", "f.csv").unwrap_err();
+    assert!(e.contains("line 2") && e.contains("unterminated"), "{e}");
+
+    let t = Table::parse("x,y,label\n1,2,a\n3,oops,b\n", "f.csv").unwrap();
+    let rows: Vec<usize> = (0..2).collect();
+    let e = Encoding::fit(&t, &["label".into()], None, Task::Auto, false, &rows).unwrap_err();
+    assert!(
+        e.contains("line 3") && e.contains("column 'y' (2)") && e.contains("'oops'"),
+        "{e}"
+    );
+    let e = Encoding::fit(&t, &["nope".into()], None, Task::Auto, false, &rows).unwrap_err();
+    assert!(
+        e.contains("no column 'nope'") && e.contains("x, y, label"),
+        "{e}"
+    );
+    let t = Table::parse("x,y\n1,NaN\n", "f.csv").unwrap();
+    let e = Encoding::fit(&t, &["y".into()], None, Task::Auto, false, &[0]).unwrap_err();
+    assert!(e.contains("line 2") && e.contains("'NaN'"), "{e}");
+}
+
+#[test]
+fn quoted_fields_blank_lines_and_class_encoding() {
+    let t = Table::parse(
+        "\u{feff}\"len\", width ,kind\r\n1.5,2,\"setosa\"\n\n2.5, 4 ,virginica\n3.5,6,setosa\n",
+        "f.csv",
+    )
+    .unwrap();
+    assert_eq!(t.header, ["len", "width", "kind"]);
+    assert_eq!(t.rows.len(), 3);
+    assert_eq!(t.rows[1].0, 4); // line numbers count the blank line
+    let enc = Encoding::fit(&t, &["kind".into()], None, Task::Auto, true, &[0, 1, 2]).unwrap();
+    assert_eq!(enc.task, Task::Classification);
+    assert_eq!(enc.classes, ["setosa", "virginica"]);
+    let d = enc.encode(&t).unwrap();
+    assert_eq!(d.n_inputs, 2);
+    assert_eq!(d.targets, [1.0, 0.0, 0.0, 1.0, 1.0, 0.0]);
+    let mean: f64 = (0..3).map(|r| d.inputs[2 * r]).sum::<f64>() / 3.0;
+    assert!(mean.abs() < 1e-12);
+    // An unknown class at evaluation time names its line.
+    let other = Table::parse("len,width,kind\n1,1,setosa\n1,1,rose\n", "g.csv").unwrap();
+    let e = enc.encode(&other).unwrap_err();
+    assert!(
+        e.contains("g.csv: line 3") && e.contains("unknown class 'rose'"),
+        "{e}"
+    );
+    // Regression: targets scaled into [0.1, 0.9].
+    let enc = Encoding::fit(
+        &t,
+        &["width".into()],
+        Some(&["len".into()]),
+        Task::Auto,
+        false,
+        &[0, 1, 2],
+    )
+    .unwrap();
+    assert_eq!(enc.task, Task::Regression);
+    let d = enc.encode(&t).unwrap();
+    assert_eq!(d.targets, [0.1, 0.5, 0.9]);
+    assert_eq!(enc.unscale_target(0, 0.5), 4.0);
+}
+
+#[test]
+fn split_is_a_seeded_partition() {
+    let (a, b) = split_indices(10, 0.8, 3);
+    assert_eq!((a.len(), b.len()), (8, 2));
+    let mut all: Vec<usize> = a.iter().chain(&b).copied().collect();
+    all.sort();
+    assert_eq!(all, (0..10).collect::<Vec<_>>());
+    assert_eq!(split_indices(10, 0.8, 3), (a, b));
+    assert_eq!(split_indices(5, 1.0, 1).1.len(), 0);
+}
+
+#[test]
+fn shipped_generated_sets_match_the_generators() {
+    for (name, text) in generated() {
+        let shipped = std::fs::read_to_string(repo(&format!("data/{name}"))).unwrap();
+        assert_eq!(shipped, text, "data/{name} differs from `hinf gen`");
+    }
+    let iris = Table::read(&repo("data/iris.csv")).unwrap();
+    assert_eq!(iris.rows.len(), 150);
+    let wine = Table::read(&repo("data/wine.csv")).unwrap();
+    assert_eq!(wine.rows.len(), 178);
+}
+
+#[test]
+fn iris_is_learned_by_hinf_and_the_model_file_round_trips() {
+    let table = Table::read(&repo("data/iris.csv")).unwrap();
+    let (tr, te) = split_indices(150, 0.8, 7);
+    let enc = Encoding::fit(&table, &["species".into()], None, Task::Auto, true, &tr).unwrap();
+    assert_eq!(enc.n_outputs(), 3);
+    let all = enc.encode(&table).unwrap();
+    let (train, test) = (all.subset(&tr), all.subset(&te));
+    let spec = FitSpec {
+        tol: 0.02,
+        max_epochs: 50,
+        seed: 7,
+        ..FitSpec::default()
+    };
+    let (mut net, out) = fit(&train, &spec).unwrap();
+    assert!(out.failure.is_none(), "{out:?}");
+    let q = host::fit::evaluate(&mut net, &test, &enc).unwrap();
+    assert!(
+        q.accuracy.unwrap() >= 0.85,
+        "{q:?} after {} epochs",
+        out.epochs
+    );
+
+    let path = tmp("iris.model");
+    let meta = ModelMeta {
+        encoding: enc.clone(),
+        fit: spec,
+        data: "data/iris.csv".into(),
+    };
+    save(&path, &meta, &net).unwrap();
+    let (meta2, mut net2) = load(&path).unwrap();
+    assert_eq!(meta2, meta);
+    assert_eq!(net2.weights(), net.weights());
+    let q2 = host::fit::evaluate(&mut net2, &test, &enc).unwrap();
+    assert_eq!(q, q2);
+    // A flipped byte anywhere is refused.
+    let mut bytes = std::fs::read(&path).unwrap();
+    for at in [3, 20, bytes.len() - 10] {
+        bytes[at] ^= 0x40;
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(load(&path).is_err(), "byte {at}");
+        bytes[at] ^= 0x40;
+    }
+}
+
+#[test]
+fn adam_and_steepest_descent_run_on_several_outputs() {
+    let table = Table::read(&repo("data/iris.csv")).unwrap();
+    let rows: Vec<usize> = (0..150).collect();
+    let enc = Encoding::fit(&table, &["species".into()], None, Task::Auto, true, &rows).unwrap();
+    let data = enc.encode(&table).unwrap();
+    for method in [Method::Adam, Method::Sd] {
+        let spec = FitSpec {
+            method,
+            max_epochs: 5,
+            ..FitSpec::default()
+        };
+        let (_, out) = fit(&data, &spec).unwrap();
+        assert_eq!(out.curve.len(), 6);
+        assert!(out.curve[5] < out.curve[0], "{method:?}: {:?}", out.curve);
+    }
+}
+
+/// Writes the generated sets into data/ (run with --ignored to refresh).
+#[test]
+#[ignore]
+fn write_generated_sets() {
+    for (name, text) in generated() {
+        std::fs::write(repo(&format!("data/{name}")), text).unwrap();
+    }
+}
