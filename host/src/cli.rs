@@ -47,10 +47,10 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct SettingsArgs {
     /// ε0 of P_{0|-1} = ε0 I (H∞ and sd); > 0. Not stated in the paper.
-    #[arg(long, default_value_t = DEFAULT_EPS0, value_name = "E")]
+    #[arg(long, default_value_t = DEFAULT_EPS0, value_name = "E", allow_negative_numbers = true)]
     pub eps0: f64,
     /// γ_f of the H∞ filter; > 1 (paper: 1.7).
-    #[arg(long, default_value_t = GEhfConfig::default().gamma, value_name = "G")]
+    #[arg(long, default_value_t = GEhfConfig::default().gamma, value_name = "G", allow_negative_numbers = true)]
     pub gamma: f64,
     /// Where the current Jacobian enters P relative to the gain.
     #[arg(long, value_enum, default_value_t = GEhfConfig::default().gain_order.into())]
@@ -59,7 +59,7 @@ pub struct SettingsArgs {
     #[arg(long, value_enum, default_value_t = TrainConfig::default().criterion.into())]
     pub criterion: Criterion,
     /// Stop when the measure is below this; > 0 (paper: 1e-2).
-    #[arg(long, default_value_t = TrainConfig::default().tol, value_name = "TOL")]
+    #[arg(long, default_value_t = TrainConfig::default().tol, value_name = "TOL", allow_negative_numbers = true)]
     pub tol: f64,
     /// Whether the stopping rule uses the errors after the epoch or those
     /// met during it.
@@ -76,22 +76,22 @@ pub struct SettingsArgs {
     #[arg(long, value_name = "N")]
     pub max_epochs: Option<u32>,
     /// Initial weights uniform in [-A, A]; ≥ 0 (paper: 0.05).
-    #[arg(long, default_value_t = hinf::PAPER_INIT_RANGE, value_name = "A")]
+    #[arg(long, default_value_t = hinf::PAPER_INIT_RANGE, value_name = "A", allow_negative_numbers = true)]
     pub init_range: f64,
     /// Adam per sample or on the epoch's summed gradient.
     #[arg(long, value_enum, default_value_t = AdamConfig::default().mode.into())]
     pub adam_mode: AdamModeArg,
     /// Adam's step size α; > 0 (paper: 0.01).
-    #[arg(long, default_value_t = AdamConfig::default().lr, value_name = "A")]
+    #[arg(long, default_value_t = AdamConfig::default().lr, value_name = "A", allow_negative_numbers = true)]
     pub adam_lr: f64,
     /// Adam's β1 in [0, 1) (paper: 0.79).
-    #[arg(long, default_value_t = AdamConfig::default().beta1, value_name = "B1")]
+    #[arg(long, default_value_t = AdamConfig::default().beta1, value_name = "B1", allow_negative_numbers = true)]
     pub adam_beta1: f64,
     /// Adam's β2 in [0, 1) (paper: 0.78).
-    #[arg(long, default_value_t = AdamConfig::default().beta2, value_name = "B2")]
+    #[arg(long, default_value_t = AdamConfig::default().beta2, value_name = "B2", allow_negative_numbers = true)]
     pub adam_beta2: f64,
     /// Adam's ε; > 0 (paper: 1e-8).
-    #[arg(long, default_value_t = AdamConfig::default().eps, value_name = "E")]
+    #[arg(long, default_value_t = AdamConfig::default().eps, value_name = "E", allow_negative_numbers = true)]
     pub adam_eps: f64,
     /// Scalar type of the computation.
     #[arg(long, value_enum, default_value_t = Precision::F64)]
@@ -222,8 +222,7 @@ fn value_of(e: &Error, s: &TrialSpec) -> String {
 fn allowed_of(flag: &str) -> &'static str {
     match flag {
         "--layers" => "",
-        "--gamma" => " (allowed: a finite number > 1)",
-        "--eps0" => " (allowed: a finite number > 0)",
+        "--gamma" | "--eps0" => "",
         "--adam-lr" | "--adam-eps" | "--tol" => " (allowed: a finite number > 0)",
         "--adam-beta1" | "--adam-beta2" => " (allowed: a number in [0, 1))",
         "--init-range" => " (allowed: a finite number >= 0)",

@@ -1,0 +1,135 @@
+//! Deep-net timings at L = 1001 (N_w = 27,466): an Adam epoch, forward +
+//! Jacobian, `P·h` and one g-EHF step with the structured `P` after k
+//! updates, and a whole H∞ trial.
+//!
+//! `cargo bench -p host --bench deep`
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use hinf::{Adam, AdamConfig, Covariance, GEhf, GEhfConfig, Optimizer, ResNet, ResNetSpec, Xor};
+use host::{StructuredCovariance, TrialSpec};
+use rand_core::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+const L: usize = 1001;
+
+fn net() -> ResNet<f64, Vec<f64>> {
+    let spec = ResNetSpec::xor(L).unwrap();
+    let mut net = ResNet::new(spec, vec![0.0; spec.buffer_len()]).unwrap();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+    net.init_uniform(&mut rng, hinf::PAPER_INIT_RANGE).unwrap();
+    net
+}
+
+fn xor() -> Xor<f64> {
+    Xor::new(hinf::InputCoding::default())
+}
+
+/// A filter after `k` real g-EHF steps from the paper's initialisation.
+type Filter = GEhf<f64, StructuredCovariance<f64>, Vec<f64>>;
+
+fn filter_after(k: usize) -> (ResNet<f64, Vec<f64>>, Filter) {
+    let mut net = net();
+    let nw = net.spec().n_weights();
+    let cfg = GEhfConfig::default();
+    let p = StructuredCovariance::new(nw, cfg.eps0);
+    let mut f = GEhf::new(cfg, p, vec![0.0; nw]).unwrap();
+    let x = xor();
+    let data = x.samples();
+    for i in 0..k {
+        let (xi, yi) = data.sample(i % 4);
+        f.step(&mut net, xi, yi).unwrap();
+    }
+    (net, f)
+}
+
+fn deep(c: &mut Criterion) {
+    let mut g = c.benchmark_group("L1001");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+
+    // One Adam epoch as the training loop runs it: 4 per-sample steps,
+    // then the after-epoch evaluation of the 4 patterns.
+    {
+        let mut net = net();
+        let nw = net.spec().n_weights();
+        let mut adam = Adam::new(AdamConfig::default(), nw, vec![0.0; 3 * nw]).unwrap();
+        let x = xor();
+        let data = x.samples();
+        g.bench_function("adam_epoch", |b| {
+            b.iter(|| {
+                for k in 0..4 {
+                    let (xi, yi) = data.sample(k);
+                    adam.observe(&mut net, xi, yi).unwrap();
+                }
+                adam.end_epoch(&mut net).unwrap();
+                black_box(net.evaluate(&data).unwrap())
+            })
+        });
+        g.bench_function("adam_steps_only", |b| {
+            b.iter(|| {
+                for k in 0..4 {
+                    let (xi, yi) = data.sample(k);
+                    adam.observe(&mut net, xi, yi).unwrap();
+                }
+            })
+        });
+    }
+
+    {
+        let mut net = net();
+        g.bench_function("forward", |b| {
+            b.iter(|| black_box(net.forward(black_box(&[1.0, -1.0])).unwrap()[0]))
+        });
+        g.bench_function("forward_jacobian", |b| {
+            b.iter(|| black_box(net.jacobian(black_box(&[1.0, -1.0])).unwrap().1[7]))
+        });
+    }
+
+    for k in [0usize, 50, 100] {
+        let (mut net, f) = filter_after(k);
+        let nw = net.spec().n_weights();
+        let h = net.jacobian(&[1.0, 1.0]).unwrap().1.to_vec();
+        let mut u = vec![0.0; nw];
+        g.bench_function(format!("structured_Ph_k{k}"), |b| {
+            b.iter(|| {
+                f.covariance().mul_vec(black_box(&h), &mut u);
+                black_box(u[3])
+            })
+        });
+        g.bench_function(format!("hinf_step_structured_k{k}"), |b| {
+            b.iter_batched(
+                || f.clone(),
+                |mut f| {
+                    black_box(f.step(&mut net, &[1.0, 1.0], &[0.0]).unwrap());
+                    f
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
+
+    // 25 epochs (100 g-EHF steps), about the paper's H∞ trial at L = 1001,
+    // whether or not the current defaults converge by then.
+    let spec = TrialSpec {
+        layers: L,
+        max_epochs: 25,
+        ..TrialSpec::default()
+    };
+    g.bench_function("hinf_trial_25_epochs", |b| {
+        b.iter(|| {
+            black_box(
+                host::run_trial(&spec, host::trial_seed(1, 0), 0)
+                    .unwrap()
+                    .epochs,
+            )
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, deep);
+criterion_main!(benches);
