@@ -1,4 +1,5 @@
-//! The `hinf` command line: `hinf train` and `hinf reproduce`.
+//! The `hinf` command line: `hinf train` and `hinf reproduce`; on one's
+//! own data `hinf fit`, `eval`, `gen` and `compare` ([`crate::own_data`]).
 //!
 //! Exit status: 0 on success, 2 on a usage error (unknown flag, bad
 //! value — always one line on stderr), 1 on a run-time failure (e.g. an
@@ -40,6 +41,16 @@ pub enum Command {
     /// Run the paper's Tables 1 and 2, steepest descent at L = 801 and
     /// Figures 3 and 4, and write a report beside the paper's numbers.
     Reproduce(ReproduceArgs),
+    /// Train on a CSV file (numeric features; numeric targets or a class
+    /// column) and optionally save the model.
+    Fit(crate::own_data::FitArgs),
+    /// Evaluate a model saved by `fit --save` on a CSV file.
+    Eval(crate::own_data::EvalArgs),
+    /// Write the generated data sets (two spirals, 4-bit parity, noisy sine).
+    Gen(crate::own_data::GenArgs),
+    /// Compare H∞, steepest descent and Adam on the shipped data sets
+    /// across depths and seeds; write a Markdown report with figures.
+    Compare(crate::own_data::CompareArgs),
 }
 
 /// The settings shared by `train` and `reproduce`. Defaults for what the
@@ -387,6 +398,10 @@ where
     let result = match &cli.command {
         Command::Train(a) => train(a),
         Command::Reproduce(a) => crate::reproduce::run_cli(a),
+        Command::Fit(a) => crate::own_data::run_fit(a),
+        Command::Eval(a) => crate::own_data::run_eval(a),
+        Command::Gen(a) => crate::own_data::run_gen(a),
+        Command::Compare(a) => crate::own_data::run_compare(a),
     };
     match result {
         Ok(()) => 0,

@@ -184,3 +184,75 @@ fn write_generated_sets() {
         std::fs::write(repo(&format!("data/{name}")), text).unwrap();
     }
 }
+
+fn hinf(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hinf"))
+        .args(args)
+        .current_dir(repo(""))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn cli_fit_save_eval_and_csv_errors() {
+    let model = tmp("cli-iris.model");
+    let m = model.to_str().unwrap();
+    let (code, out, err) = hinf(&[
+        "fit",
+        "--data",
+        "data/iris.csv",
+        "--target",
+        "species",
+        "--standardize",
+        "--save",
+        m,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("3 outputs") && out.contains("test:  accuracy"),
+        "{out}"
+    );
+    let (code, out, err) = hinf(&["eval", "--model", m, "--data", "data/iris.csv", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let q: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(q["accuracy"].as_f64().unwrap() > 0.9, "{out}");
+    // Regression with Adam, JSON output.
+    let (code, out, err) = hinf(&[
+        "fit",
+        "--data",
+        "data/sine.csv",
+        "--target",
+        "y",
+        "--method",
+        "adam",
+        "--max-epochs",
+        "5",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"rmse\""), "{out}");
+
+    let bad = tmp("bad.csv");
+    let b = bad.to_str().unwrap();
+    for (text, want) in [
+        ("", "empty file"),
+        ("a,b,c\n1,2,x\n3,4\n", "line 3: 2 fields"),
+        ("a,b,c\n1,2,x\n3,zz,y\n", "line 3, column 'b' (2): 'zz'"),
+    ] {
+        std::fs::write(&bad, text).unwrap();
+        let (code, _, err) = hinf(&["fit", "--data", b, "--target", "c"]);
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains(want) && err.lines().count() == 1, "{err}");
+    }
+    let (code, _, err) = hinf(&["fit", "--data", "data/iris.csv", "--target", "kind"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no column 'kind'"), "{err}");
+    let (code, _, err) = hinf(&["eval", "--model", b, "--data", "data/iris.csv"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("not a usable"), "{err}");
+}
