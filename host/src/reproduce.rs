@@ -383,9 +383,9 @@ pub fn markdown(results: &[ExperimentResult], meta: &ReproduceSummary, command: 
           - `trials.csv`: one row per trial (method, layers, seed, epochs, converged, final error, seconds)\n\
           - `<method>_L<L>.json`, `<method>_L<L>_trials.csv`: per experiment\n\
           - `figures/<method>_L<L>.svg`: learning curves\n\n\
-          Any trial can be rerun alone: `hinf train --method M --layers L --trials 1 --seed S` \
-          runs base seed S, whose trial 0 uses splitmix64(S); the CSV's `seed` column is that \
-          trial's own generator seed.\n";
+          Trials do not depend on each other or on the thread count: trial i of base seed S \
+          (its generator seeded with the CSV's `seed` = splitmix64(S ^ i)) is rerun as the last \
+          trial of `hinf train --method M --layers L --seed S --trials i+1`.\n";
     s
 }
 
