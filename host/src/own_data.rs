@@ -367,7 +367,9 @@ pub struct Run {
     pub quality: Quality,
     /// An update was refused.
     pub failure: Option<String>,
-    /// Training MSE per epoch.
+    /// Training MSE per epoch (drawn in the figures, not written to
+    /// results.json).
+    #[serde(skip_serializing)]
     pub curve: Vec<f64>,
 }
 
@@ -489,7 +491,7 @@ pub fn compare_markdown(runs: &[Run], sets: &[Benchmark], a: &CompareArgs, secon
     );
     let _ = writeln!(
         s,
-        "`hinf compare --layers {} --seeds {} --max-epochs {} --seed {}` ({:.0} s). Hidden width N = {}, η0 = {}, \
+        "`hinf compare --layers {}{} --seeds {} --max-epochs {} --seed {}` ({:.0} s). Hidden width N = {}, η0 = {}, \
          weights uniform in [−0.05, 0.05], rows shuffled every epoch, f64. H∞: γ_f = {}, ε0 = {} (exact structured P). \
          Steepest descent: P = ε0 I. Adam: the paper's α = 0.01, β1 = 0.79, β2 = 0.78, per sample. \
          Classes are one-hot over N_L sigmoid outputs; regression targets are scaled to [0.1, 0.9].\n",
@@ -498,6 +500,10 @@ pub fn compare_markdown(runs: &[Run], sets: &[Benchmark], a: &CompareArgs, secon
             .map(|l| l.to_string())
             .collect::<Vec<_>>()
             .join(","),
+        a.sets
+            .as_ref()
+            .map(|s| format!(" --sets {}", s.join(",")))
+            .unwrap_or_default(),
         a.seeds,
         a.max_epochs,
         a.seed,
@@ -557,11 +563,13 @@ pub fn compare_markdown(runs: &[Run], sets: &[Benchmark], a: &CompareArgs, secon
                     format!("RMSE {qm:.3} ± {qs:.3}")
                 };
                 let (tm, _) = stats(&rs.iter().map(|r| r.seconds).collect::<Vec<_>>());
+                let rows = Table::read(&a.data_dir.join(b.file))
+                    .map(|t| t.rows.len().to_string())
+                    .unwrap_or_else(|_| "?".into());
                 let _ = writeln!(
                     s,
-                    "| {} | {} | {} | {layers} | {} | {ep} | {}/{} | {test} | {tm:.2} |",
+                    "| {} | {rows} | {} | {layers} | {} | {ep} | {}/{} | {test} | {tm:.2} |",
                     b.name,
-                    b.file,
                     b.tol,
                     method.name(),
                     rs.len() - ok.len(),

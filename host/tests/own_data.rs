@@ -256,3 +256,44 @@ fn cli_fit_save_eval_and_csv_errors() {
     assert_eq!(code, 1);
     assert!(err.contains("not a usable"), "{err}");
 }
+
+#[test]
+fn cli_gen_and_a_small_compare_report() {
+    let dir = tmp("gen");
+    let d = dir.to_str().unwrap();
+    let (code, out, err) = hinf(&["gen", "--out", d]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 3, "{out}");
+    for (name, text) in generated() {
+        assert_eq!(std::fs::read_to_string(dir.join(name)).unwrap(), text);
+    }
+    let rep = tmp("compare");
+    let r = rep.to_str().unwrap();
+    let (code, out, err) = hinf(&[
+        "compare",
+        "--data-dir",
+        d,
+        "--out",
+        r,
+        "--layers",
+        "5,7",
+        "--sets",
+        "parity4,sine",
+        "--seeds",
+        "2",
+        "--max-epochs",
+        "3",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    // 2 sets × 2 depths × 3 methods rows.
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.starts_with("| parity4") || l.starts_with("| sine"))
+            .count(),
+        12,
+        "{out}"
+    );
+    assert!(rep.join("report.md").exists() && rep.join("sine-hinf-L7.svg").exists());
+    let (code, _, err) = hinf(&["compare", "--out", r, "--sets", "nope"]);
+    assert_eq!(code, 2, "{err}");
+}
