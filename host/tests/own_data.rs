@@ -297,3 +297,41 @@ fn cli_gen_and_a_small_compare_report() {
     let (code, _, err) = hinf(&["compare", "--out", r, "--sets", "nope"]);
     assert_eq!(code, 2, "{err}");
 }
+
+/// The host's structured `P` takes the N_L rank-one downdates of the
+/// multi-output filter unchanged: it follows the packed `P`.
+#[test]
+fn structured_covariance_follows_packed_with_several_outputs() {
+    use hinf::{GEhf, GEhfConfig, PackedCovariance, ResNet, ResNetSpec, packed_len};
+    let spec = ResNetSpec::new(4, 5, 3, 9, hinf::PAPER_SLOPE).unwrap();
+    let n = spec.n_weights();
+    let mut a = ResNet::new(spec, vec![0.0; spec.buffer_len()]).unwrap();
+    let mut r = <rand_xoshiro::Xoshiro256PlusPlus as rand_core::SeedableRng>::seed_from_u64(3);
+    a.init_uniform(&mut r, 0.3).unwrap();
+    let mut b = a.clone();
+    let cfg = GEhfConfig::default();
+    // Switch the structured P to packed storage half-way.
+    let s = host::StructuredCovariance::with_switch_at(n, cfg.eps0, 30);
+    let mut fs = GEhf::new(cfg, s, vec![0.0; 3 * n]).unwrap();
+    let p = PackedCovariance::new(n, cfg.eps0, vec![0.0; packed_len(n)]).unwrap();
+    let mut fp = GEhf::new(cfg, p, vec![0.0; 3 * n]).unwrap();
+    for k in 0..20 {
+        let t = k as f64;
+        let x = [t.sin(), t.cos(), (0.5 * t).sin(), 0.3];
+        let y = [
+            (k % 3 == 0) as u8 as f64,
+            (k % 3 == 1) as u8 as f64,
+            (k % 3 == 2) as u8 as f64,
+        ];
+        fs.step(&mut a, &x, &y).unwrap();
+        fp.step(&mut b, &x, &y).unwrap();
+    }
+    let d = a
+        .weights()
+        .iter()
+        .zip(b.weights())
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max);
+    assert!(d < 1e-9, "structured vs packed: {d}");
+    assert!(fs.covariance().is_packed());
+}
