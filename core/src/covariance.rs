@@ -22,7 +22,9 @@ pub trait Covariance<T: Real> {
     /// `out ← P v`.
     fn mul_vec(&self, v: &[T], out: &mut [T]);
     /// `P ← P − c u uᵀ`, where `u = P h` was computed by [`Covariance::mul_vec`]
-    /// on this same `P` (eq. 4 for one output).
+    /// on this same `P` (eq. 4 for one output; with N_L outputs the filter
+    /// applies N_L of these in turn, each `u` being `P h_i` for the `P` left
+    /// by the previous one — see [`crate::GEhf::measurement_update`]).
     fn downdate(&mut self, c: T, u: &[T]);
     /// `P ← ε0 I` (eq. 5).
     fn reset(&mut self, eps0: T);

@@ -51,8 +51,8 @@ pub enum Error {
         /// Elements available.
         capacity: usize,
     },
-    /// A feature not available for this configuration (e.g. several outputs
-    /// with the single-output filter).
+    /// A feature not available for this configuration (e.g. the g-EHF's
+    /// trust-region extension with several outputs).
     Unsupported {
         /// What is unsupported.
         what: &'static str,
