@@ -173,8 +173,14 @@ pub struct ReproduceSummary {
 }
 
 /// Runs `specs` one after another (trials in parallel inside each),
-/// with a progress bar per experiment if `show`.
-pub fn run_all(specs: &[ExperimentSpec], show: bool) -> hinf::Result<Vec<ExperimentResult>> {
+/// with a progress bar per experiment if `show`. `done` sees each
+/// experiment as it finishes (e.g. to write its files at once, so that an
+/// interrupted run keeps what it finished).
+pub fn run_all(
+    specs: &[ExperimentSpec],
+    show: bool,
+    done: &mut dyn FnMut(&ExperimentResult) -> Result<(), String>,
+) -> Result<Vec<ExperimentResult>, Failure> {
     let mut results = Vec::with_capacity(specs.len());
     for (i, spec) in specs.iter().enumerate() {
         let pb = crate::progress::bar(
@@ -188,8 +194,9 @@ pub fn run_all(specs: &[ExperimentSpec], show: bool) -> hinf::Result<Vec<Experim
             ),
             show,
         );
-        let r = run_experiment(spec, &|_| pb.inc(1))?;
+        let r = run_experiment(spec, &|_| pb.inc(1)).map_err(|e| Failure::Run(e.to_string()))?;
         pb.finish_and_clear();
+        done(&r)?;
         results.push(r);
     }
     Ok(results)
@@ -400,10 +407,32 @@ pub fn run_cli(a: &ReproduceArgs) -> Result<(), Failure> {
     let specs = plan(a)?;
     let show = crate::progress::enabled(a.json);
     let start = Instant::now();
+    let log = !a.json && !show;
+    let out = a.out.clone();
+    let figures = out.join("figures");
     let (results, threads) = with_threads(a.settings.threads, || {
-        (run_all(&specs, show), rayon::current_num_threads())
+        let mut done = |r: &ExperimentResult| -> Result<(), String> {
+            report::write_experiment(&out, Some(&figures), false, r)?;
+            if log {
+                let m = &r.summary;
+                eprintln!(
+                    "done {} L={}: {}/{} converged, mean {} epochs, {:.1} s",
+                    m.method.name(),
+                    m.layers,
+                    m.converged,
+                    m.trials,
+                    opt(m.mean_epochs, 2),
+                    m.seconds
+                );
+            }
+            Ok(())
+        };
+        (
+            run_all(&specs, show, &mut done),
+            rayon::current_num_threads(),
+        )
     })?;
-    let results = results.map_err(|e| Failure::Run(e.to_string()))?;
+    let results = results?;
     let meta = ReproduceSummary {
         quick: a.quick,
         threads,
