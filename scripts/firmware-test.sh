@@ -10,11 +10,15 @@
 # If defmt-print is on PATH, firmware/qemu-run.sh decodes the defmt log too.
 #
 # Checks:
-#   1. tests/reference.rs is what firmware/refgen generates now (host f32)
-#   2. the firmware learns XOR and the calibration curve (exit code 0)
-#   3. the on-target tests pass (forward, Jacobian, g-EHF vs host, ...)
+#   1. tests/reference.rs and the embedded model models/xor-l5-partial.hinf
+#      are what firmware/refgen generates now (host f32)
+#   2. the firmware learns XOR, continues the host-trained XOR model in the
+#      host's number of epochs, and learns the calibration curve (exit code 0)
+#   3. the on-target tests pass (forward, Jacobian, g-EHF vs host, model
+#      load / corrupted / truncated copies, ...)
 #   4. an injected panic and an injected HardFault end with a failure code
-#   5. the STM32F411 (probe-rs) build still compiles; clippy and rustfmt are clean
+#   5. the STM32F411 (probe-rs) build still compiles; clippy (firmware and
+#      refgen) and rustfmt are clean
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -68,7 +72,7 @@ expect_failure() {
 
 reference_is_fresh() {
     (cd "$root" && cargo run --release --quiet --manifest-path firmware/refgen/Cargo.toml \
-        -- --check firmware/tests/reference.rs)
+        -- --check firmware/tests/reference.rs firmware/models/xor-l5-partial.hinf)
 }
 run_firmware() { (cd "$fw" && cargo run --release); }
 run_on_target_tests() { (cd "$fw" && cargo test --release); }
@@ -86,7 +90,10 @@ clippy_clean() {
         echo "clippy not installed: skipped"
         return 0
     fi
-    (cd "$fw" && cargo clippy --release --all-targets -- -D warnings)
+    (cd "$fw" && cargo clippy --release --all-targets -- -D warnings) &&
+        # refgen is a host program: run from the root, outside firmware/.cargo.
+        (cd "$root" && cargo clippy --release --all-targets --quiet \
+            --manifest-path firmware/refgen/Cargo.toml -- -D warnings)
 }
 
 formatted() {
@@ -97,8 +104,8 @@ formatted() {
     (cd "$fw" && cargo fmt --check) && (cd "$fw/refgen" && cargo fmt --check)
 }
 
-check "reference values are fresh" reference_is_fresh
-check "firmware learns (XOR + calibration)" run_firmware
+check "reference values and embedded model are fresh" reference_is_fresh
+check "firmware learns (XOR, host model, calibration)" run_firmware
 check "on-target tests" run_on_target_tests
 check "panic exits non-zero" panic_exits_nonzero
 check "HardFault exits non-zero" hardfault_exits_nonzero

@@ -8,7 +8,7 @@
 //! ([`LEARNER_BYTES`]).
 
 use hinf::{
-    GEhf, GEhfConfig, PAPER_INIT_RANGE, PAPER_SLOPE, PAPER_WIDTH, PackedCovariance, ResNet,
+    GEhf, GEhfConfig, Model, PAPER_INIT_RANGE, PAPER_SLOPE, PAPER_WIDTH, PackedCovariance, ResNet,
     ResNetSpec,
 };
 use rand_core::SeedableRng;
@@ -31,8 +31,23 @@ pub type Net = ResNet<f32, [f32; NET_LEN]>;
 /// The filter type: g-EHF with a packed `P` in a fixed array.
 pub type Filter = GEhf<f32, PackedCovariance<f32, [f32; P_LEN]>, [f32; SCRATCH_LEN]>;
 
+/// Bytes of a model file of a [`MAX_SPEC`] learner with its `P` (`f32`):
+/// 12 093 at L = 5.
+pub const MODEL_LEN: usize = hinf::model::saved_len::<f32>(&MAX_SPEC, true, false);
+
 /// RAM taken by one [`Learner`] (network, `P`, scratch, parameters).
 pub const LEARNER_BYTES: usize = core::mem::size_of::<Learner>();
+
+/// What [`Learner::load_model`] loaded.
+#[derive(Clone, Copy, Debug, PartialEq, defmt::Format)]
+pub struct LoadedModel {
+    /// The file's length in bytes.
+    pub len: usize,
+    /// Its CRC-32 (checked against the contents by the parser).
+    pub crc: u32,
+    /// The g-EHF parameters it held (now the filter's).
+    pub config: GEhfConfig,
+}
 
 /// A network and its g-EHF, learning one sample at a time.
 #[derive(Debug, Clone)]
@@ -80,6 +95,37 @@ impl Learner {
     /// The filter (its covariance `P`, its parameters).
     pub fn filter(&self) -> &Filter {
         &self.filter
+    }
+
+    /// Loads a model file (the core's format, e.g. written on the host by
+    /// [`hinf::model::save_gehf`]): weights, `P`, the g-EHF parameters and
+    /// regularization. The file is validated first by [`Model::parse`]
+    /// (magic, version, length, CRC-32, spec, finite values, positive
+    /// diagonal of `P`), then its spec must equal this learner's network
+    /// spec ([`hinf::ModelError::SpecMismatch`]) and its precision `f32`.
+    /// On any error the learner is unchanged.
+    pub fn load_model(&mut self, bytes: &[u8]) -> hinf::Result<LoadedModel> {
+        let model = Model::parse(bytes)?;
+        model.load_gehf(&mut self.net, &mut self.filter)?;
+        let crc = bytes
+            .len()
+            .checked_sub(4)
+            .and_then(|at| bytes.get(at..))
+            .and_then(|t| t.try_into().ok())
+            .map_or(0, u32::from_le_bytes);
+        Ok(LoadedModel {
+            len: bytes.len(),
+            crc,
+            config: *self.filter.config(),
+        })
+    }
+
+    /// Saves the network and the filter (parameters and `P`) into `out`
+    /// (at least [`MODEL_LEN`] bytes for a [`MAX_SPEC`] learner) in the
+    /// core's model format; returns the bytes written. Fails, writing
+    /// nothing, if `out` is too short.
+    pub fn save_model(&self, out: &mut [u8]) -> hinf::Result<usize> {
+        hinf::model::save_gehf(&self.net, &self.filter, out)
     }
 
     /// One g-EHF step on (x, y), as the core reports it.

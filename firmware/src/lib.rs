@@ -3,7 +3,8 @@
 //! The firmware trains a small sigmoid ResNet (L = 5, `f32`) with the
 //! g-EHF of the `hinf` core, one filter step per incoming sample, as a
 //! device would: first XOR presented as a stream until the paper's stopping
-//! rule holds, then a streaming sensor calibration (an NTC thermistor's
+//! rule holds, then XOR again from a model trained on the host and embedded
+//! in flash, then a streaming sensor calibration (an NTC thermistor's
 //! nonlinear curve learnt from noisy (raw reading, reference) pairs).
 //!
 //! The pieces:
@@ -13,6 +14,8 @@
 //! - [`learn`]: the two online-learning runs and their verdicts.
 //! - [`board`]: the LED ([`embedded_hal::digital::OutputPin`]), the
 //!   instruction/cycle counter and the per-board constants.
+//! - [`pretrained`]: a model trained on the host, embedded with
+//!   `include_bytes!`, loaded by [`learner::Learner::load_model`].
 //! - [`measure`]: stack painting.
 //! - [`exit`]: semihosting exit codes, the panic handler, the fault path.
 //! - [`fmt`]: small fixed-point printing for the plain-text summary.
@@ -38,4 +41,5 @@ pub mod fmt;
 pub mod learn;
 pub mod learner;
 pub mod measure;
+pub mod pretrained;
 pub mod source;

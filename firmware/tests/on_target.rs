@@ -8,6 +8,10 @@
 //! deviation seen is printed. Then the firmware's own pieces: the XOR
 //! stream run, the I²C sample source (against a mock bus), the LED, the
 //! learner's size, and that a bad sample leaves the learner unchanged.
+//! Last, the model trained on the host and embedded in flash
+//! ([`pretrained::XOR_L5_PARTIAL`]): it loads bit for bit, continues like
+//! the host, and corrupted, truncated or wrong-spec copies are refused
+//! without touching the learner.
 //!
 //! Prints one line per test and a closing `N passed, N failed`.
 #![no_std]
@@ -16,12 +20,14 @@
 use cortex_m_rt::{ExceptionFrame, entry, exception};
 use embedded_hal::digital::{OutputPin, StatefulOutputPin};
 use embedded_hal::i2c::{ErrorKind, ErrorType, I2c, Operation, SevenBitAddress};
-use hinf::{Covariance, GEhfConfig, InputCoding, StopCriterion, TrainConfig, Xor};
+use hinf::{
+    Covariance, Error, GEhfConfig, InputCoding, ModelError, StopCriterion, TrainConfig, Xor,
+};
 use hinf_firmware::board::{Counter, Led};
 use hinf_firmware::learn::{self, OnlineLearner, XorConfig};
-use hinf_firmware::learner::{self, LEARNER_BYTES, Learner};
+use hinf_firmware::learner::{self, LEARNER_BYTES, Learner, MODEL_LEN};
 use hinf_firmware::source::{I2cCalibrationSource, SampleSource, XOR_PATTERNS, XorStream, ntc};
-use hinf_firmware::{exit, println};
+use hinf_firmware::{exit, pretrained, println};
 
 #[allow(dead_code, clippy::excessive_precision, clippy::approx_constant)]
 mod reference {
@@ -40,6 +46,8 @@ struct Ctx {
     led: Option<Led>,
     /// Largest |target − host| / max(1, |host|) seen so far.
     max_dev: f32,
+    /// A RAM buffer for copies of model files (one byte more than a file).
+    buf: Option<&'static mut [u8; MODEL_LEN + 1]>,
 }
 
 impl Ctx {
@@ -299,6 +307,227 @@ fn bad_samples_leave_the_learner_unchanged(_: &mut Ctx) -> TestResult {
     Ok(())
 }
 
+/// The XOR learner the model tests load into: other weights (seed 2) and
+/// `P = ε0 I`, so that a load must replace everything.
+fn xor_learner() -> Result<Learner, &'static str> {
+    let spec = learner::spec(2).map_err(|_| "spec")?;
+    Learner::new(spec, GEhfConfig::default(), 2).map_err(|_| "learner")
+}
+
+/// FNV-1a over the bits of the weights, of packed P and of the g-EHF
+/// parameters: equal before and after means the learner is unchanged.
+fn fingerprint(l: &Learner) -> u64 {
+    let c = l.filter().config();
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    let mut mix = |x: u64| h = (h ^ x).wrapping_mul(0x0000_0100_0000_01b3);
+    for x in l.net().weights() {
+        mix(u64::from(x.to_bits()));
+    }
+    for x in l.filter().covariance().packed() {
+        mix(u64::from(x.to_bits()));
+    }
+    mix(c.gamma.to_bits());
+    mix(c.eps0.to_bits());
+    h
+}
+
+fn host_model_loads_bit_exact(ctx: &mut Ctx) -> TestResult {
+    let model = pretrained::XOR_L5_PARTIAL;
+    if model.len() != reference::MODEL_LEN || model.len() != MODEL_LEN {
+        return Err("embedded model length differs from the reference");
+    }
+    let mut l = xor_learner()?;
+    let info = l.load_model(model).map_err(|_| "load failed")?;
+    if info.len != reference::MODEL_LEN || info.crc != reference::MODEL_CRC {
+        return Err("length or CRC differs from the reference");
+    }
+    if info.config != GEhfConfig::default() || *l.filter().config() != GEhfConfig::default() {
+        return Err("g-EHF parameters are not the defaults");
+    }
+    ctx.compare(l.net().weights(), &reference::MODEL_WEIGHTS)?;
+    let sum: f64 = l
+        .filter()
+        .covariance()
+        .packed()
+        .iter()
+        .map(|&x| f64::from(x))
+        .sum();
+    if sum.to_bits() != reference::MODEL_P_SUM.to_bits() {
+        return Err("sum of the loaded P differs from the host");
+    }
+    let e = learn::xor_error(&mut l).map_err(|_| "forward")?;
+    ctx.compare(&[e], &[reference::MODEL_ERROR])?;
+    // Saved again on the target: the same bytes as the host's file.
+    let buf = ctx.buf.as_deref_mut().ok_or("no buffer")?;
+    let n = l.save_model(&mut buf[..]).map_err(|_| "save failed")?;
+    if buf.get(..n) != Some(model) {
+        return Err("re-saved model differs from the embedded bytes");
+    }
+    // One more step: the host's error and weights.
+    let r = l
+        .step_report(&[reference::INPUTS[0], reference::INPUTS[1]], 0.0)
+        .map_err(|_| "step")?;
+    ctx.compare(&[r.error], &[reference::MODEL_STEP1_ERROR])?;
+    ctx.compare(l.net().weights(), &reference::MODEL_STEP1_WEIGHTS)
+}
+
+fn host_model_continues_like_host(ctx: &mut Ctx) -> TestResult {
+    let mut l = xor_learner()?;
+    l.load_model(pretrained::XOR_L5_PARTIAL)
+        .map_err(|_| "load failed")?;
+    let cfg = XorConfig {
+        tolerance: TrainConfig::default().tol as f32,
+        max_epochs: 1000,
+    };
+    let r = learn::run_xor(&mut l, &mut XorStream::new(), &cfg, &ctx.counter)
+        .map_err(|_| "XOR did not converge from the host model")?;
+    defmt::info!(
+        "host model: {=u32} more epochs on target, {=u32} on the host ({=u32} before saving)",
+        r.epochs,
+        reference::MODEL_MORE_EPOCHS,
+        reference::MODEL_EPOCHS
+    );
+    if r.epochs != reference::MODEL_MORE_EPOCHS {
+        return Err("further epochs differ from the host");
+    }
+    if reference::MODEL_EPOCHS + r.epochs != reference::XOR_EPOCHS {
+        return Err("saved + further epochs differ from the uninterrupted run");
+    }
+    ctx.compare(&[r.error], &[reference::MODEL_FINAL_ERROR])
+}
+
+/// The error class a one-byte corruption at `at` must produce: the magic,
+/// the version and the length field are checked before the CRC.
+fn corruption_is_refused(at: usize, e: &Error) -> bool {
+    match (at, e) {
+        (0..4, Error::Model(ModelError::BadMagic)) => true,
+        (4..6, Error::Model(ModelError::UnsupportedVersion { .. })) => true,
+        (8..12, Error::Model(ModelError::Truncated { .. } | ModelError::TrailingBytes { .. })) => {
+            true
+        }
+        (_, Error::Model(ModelError::BadChecksum { .. })) => {
+            !(0..6).contains(&at) && !(8..12).contains(&at)
+        }
+        _ => false,
+    }
+}
+
+fn corrupted_model_is_rejected(ctx: &mut Ctx) -> TestResult {
+    let model = pretrained::XOR_L5_PARTIAL;
+    let n = model.len();
+    let buf = ctx.buf.as_deref_mut().ok_or("no buffer")?;
+    let copy = buf.get_mut(..n).ok_or("buffer too short")?;
+    copy.copy_from_slice(model);
+    let mut l = xor_learner()?;
+    let before = fingerprint(&l);
+    // Every byte of the header and the trailer, every 37th in between.
+    let mut tried = 0u32;
+    let mut at = 0;
+    while at < n {
+        copy[at] ^= 0xFF;
+        let r = l.load_model(copy);
+        copy[at] ^= 0xFF;
+        match r {
+            Ok(_) => {
+                defmt::error!("corruption at byte {=usize} accepted", at);
+                return Err("a corrupted copy was loaded");
+            }
+            Err(e) if !corruption_is_refused(at, &e) => {
+                defmt::error!("corruption at byte {=usize}: {}", at, e);
+                return Err("a corrupted copy was refused with the wrong error");
+            }
+            Err(_) => {}
+        }
+        if fingerprint(&l) != before {
+            return Err("a refused load changed the learner");
+        }
+        tried += 1;
+        at = if at < 40 || at >= n - 4 {
+            at + 1
+        } else {
+            (at + 37).min(n - 4)
+        };
+    }
+    defmt::info!("{=u32} one-byte corruptions refused", tried);
+    // The intact copy still loads: the refusals came from the flips.
+    l.load_model(copy)
+        .map_err(|_| "the restored copy does not load")?;
+    Ok(())
+}
+
+fn truncated_model_is_rejected(ctx: &mut Ctx) -> TestResult {
+    let model = pretrained::XOR_L5_PARTIAL;
+    let n = model.len();
+    let mut l = xor_learner()?;
+    let before = fingerprint(&l);
+    for cut in [0, 1, 4, 39, 43, 44, 40 + 4 * 76, n / 2, n - 4, n - 1] {
+        match l.load_model(&model[..cut]) {
+            Err(Error::Model(ModelError::Truncated { found, .. })) if found == cut => {}
+            _ => {
+                defmt::error!("truncation to {=usize} bytes not refused as such", cut);
+                return Err("a truncated copy was not refused as truncated");
+            }
+        }
+    }
+    // One byte too many.
+    let buf = ctx.buf.as_deref_mut().ok_or("no buffer")?;
+    buf[..n].copy_from_slice(model);
+    buf[n] = 0;
+    if !matches!(
+        l.load_model(&buf[..n + 1]),
+        Err(Error::Model(ModelError::TrailingBytes { .. }))
+    ) {
+        return Err("a trailing byte was not refused");
+    }
+    // Truncated and re-signed (length field and CRC made consistent): the
+    // sizes no longer add up for the spec.
+    let cut = n - 4;
+    buf[8..12].copy_from_slice(&(cut as u32).to_le_bytes());
+    let crc = hinf::model::crc32(&buf[..cut - 4]);
+    buf[cut - 4..cut].copy_from_slice(&crc.to_le_bytes());
+    if !matches!(
+        l.load_model(&buf[..cut]),
+        Err(Error::Model(ModelError::InvalidSpec))
+    ) {
+        return Err("a truncated, re-signed copy was not refused");
+    }
+    if fingerprint(&l) != before {
+        return Err("a refused load changed the learner");
+    }
+    Ok(())
+}
+
+fn wrong_spec_model_is_rejected(ctx: &mut Ctx) -> TestResult {
+    // A calibration learner's file (1 input, N_w = 71) into the XOR learner
+    // and the XOR file into a calibration learner: both refused.
+    let cal_spec = learner::spec(1).map_err(|_| "spec")?;
+    let mut cal = Learner::new(cal_spec, GEhfConfig::default(), 3).map_err(|_| "learner")?;
+    let buf = ctx.buf.as_deref_mut().ok_or("no buffer")?;
+    let n = cal.save_model(&mut buf[..]).map_err(|_| "save failed")?;
+    let mut l = xor_learner()?;
+    let before = fingerprint(&l);
+    if !matches!(
+        l.load_model(&buf[..n]),
+        Err(Error::Model(ModelError::SpecMismatch))
+    ) {
+        return Err("a 1-input model was not refused by the XOR learner");
+    }
+    if fingerprint(&l) != before {
+        return Err("a refused load changed the learner");
+    }
+    let before = fingerprint(&cal);
+    if !matches!(
+        cal.load_model(pretrained::XOR_L5_PARTIAL),
+        Err(Error::Model(ModelError::SpecMismatch))
+    ) {
+        return Err("the XOR model was not refused by a 1-input learner");
+    }
+    if fingerprint(&cal) != before {
+        return Err("a refused load changed the learner");
+    }
+    Ok(())
+}
+
 /// A named test.
 type Test = (&'static str, fn(&mut Ctx) -> TestResult);
 
@@ -325,6 +554,14 @@ const TESTS: &[Test] = &[
         "bad_samples_leave_the_learner_unchanged",
         bad_samples_leave_the_learner_unchanged,
     ),
+    ("host_model_loads_bit_exact", host_model_loads_bit_exact),
+    (
+        "host_model_continues_like_host",
+        host_model_continues_like_host,
+    ),
+    ("corrupted_model_is_rejected", corrupted_model_is_rejected),
+    ("truncated_model_is_rejected", truncated_model_is_rejected),
+    ("wrong_spec_model_is_rejected", wrong_spec_model_is_rejected),
 ];
 
 #[entry]
@@ -340,6 +577,7 @@ fn main() -> ! {
         counter,
         led: Led::take(),
         max_dev: 0.0,
+        buf: cortex_m::singleton!(: [u8; MODEL_LEN + 1] = [0; MODEL_LEN + 1]),
     };
     let (mut passed, mut failed) = (0u32, 0u32);
     println!("running {} on-target tests", TESTS.len());

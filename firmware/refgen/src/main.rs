@@ -1,14 +1,21 @@
 //! Writes `firmware/tests/reference.rs`: the numbers the on-target tests
-//! compare with, computed on the host by the same `hinf` core in `f32`.
+//! compare with, computed on the host by the same `hinf` core in `f32`,
+//! and `firmware/models/xor-l5-partial.hinf`: an XOR learner (network and
+//! `P`) trained on the host for a few epochs, which the firmware embeds
+//! and keeps training.
 //!
-//! Usage: `hinf-firmware-refgen [OUT]` (stdout without OUT); `--check OUT`
-//! exits 1 if OUT differs from a fresh generation.
+//! Usage: `hinf-firmware-refgen [OUT [MODEL]]` (the reference on stdout
+//! without OUT; MODEL defaults to `models/xor-l5-partial.hinf` next to
+//! OUT's directory, i.e. `firmware/models/` for `firmware/tests/reference.rs`);
+//! `--check OUT [MODEL]` exits 1 if either file differs from a fresh
+//! generation.
 
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use hinf::{
-    Covariance, GEhf, GEhfConfig, InputCoding, PAPER_INIT_RANGE, PackedCovariance, ResNet,
+    Covariance, GEhf, GEhfConfig, InputCoding, Model, PAPER_INIT_RANGE, PackedCovariance, ResNet,
     ResNetSpec, Xor,
 };
 use rand_core::SeedableRng;
@@ -21,6 +28,11 @@ const TEST_RANGE: f64 = 1.0;
 /// Seed of the firmware's XOR run (`SEED` in firmware/src/main.rs).
 const XOR_SEED: u64 = 1;
 const XOR_MAX_EPOCHS: u32 = 1000;
+/// Epochs the host trains the embedded model for (from seed `XOR_SEED`):
+/// few enough that the firmware has learning left to do.
+const PARTIAL_EPOCHS: u32 = 5;
+/// File name of the embedded model, in `firmware/models/`.
+const MODEL_NAME: &str = "xor-l5-partial.hinf";
 
 type Net = ResNet<f32, Vec<f32>>;
 type Filter = GEhf<f32, PackedCovariance<f32, Vec<f32>>, Vec<f32>>;
@@ -48,7 +60,53 @@ fn array(out: &mut String, name: &str, ty: &str, xs: &[f32]) {
     writeln!(out, "];").unwrap();
 }
 
-fn generate() -> String {
+/// 1/2 SSE over the 4 patterns (f32 sum, the firmware's order).
+fn xor_error(n: &mut Net, xor: &Xor<f32>) -> f32 {
+    let mut e = 0.0f32;
+    for k in 0..4 {
+        let d = xor.targets[k] - n.forward(&xor.inputs[2 * k..2 * k + 2]).expect("forward")[0];
+        e += d * d;
+    }
+    0.5 * e
+}
+
+/// The XOR stream (fixed order, one step per sample) until 1/2 SSE < 0.01
+/// after an epoch, or `max_epochs`: (epochs, final 1/2 SSE).
+fn train_xor(n: &mut Net, f: &mut Filter, xor: &Xor<f32>, max_epochs: u32) -> (u32, f32) {
+    let mut epochs = 0;
+    let mut err = f32::INFINITY;
+    while epochs < max_epochs {
+        for k in 0..4 {
+            f.step(n, &xor.inputs[2 * k..2 * k + 2], &xor.targets[k..k + 1])
+                .expect("step");
+        }
+        epochs += 1;
+        err = xor_error(n, xor);
+        if err < 0.01 {
+            break;
+        }
+    }
+    (epochs, err)
+}
+
+/// The embedded model file: the firmware's XOR run (seed XOR_SEED, default
+/// g-EHF, PackedCovariance) stopped after PARTIAL_EPOCHS, saved with P.
+fn partial_model(spec: ResNetSpec, config: GEhfConfig, xor: &Xor<f32>) -> Vec<u8> {
+    let mut n = net(spec, XOR_SEED, PAPER_INIT_RANGE);
+    let mut f = filter(spec, config);
+    let (epochs, err) = train_xor(&mut n, &mut f, xor, PARTIAL_EPOCHS);
+    assert!(
+        epochs == PARTIAL_EPOCHS && err >= 0.01,
+        "the partial model must not have converged"
+    );
+    let mut out = vec![0u8; hinf::model::saved_len::<f32>(&spec, true, false)];
+    let len = hinf::model::save_gehf(&n, &f, &mut out).expect("save");
+    out.truncate(len);
+    out
+}
+
+/// The reference text and the model file's bytes.
+fn generate() -> (String, Vec<u8>) {
     let spec = ResNetSpec::xor(5).expect("spec");
     let config = GEhfConfig::default();
     let xor = Xor::<f32>::new(InputCoding::Bipolar);
@@ -159,28 +217,7 @@ fn generate() -> String {
     // fixed order, 1/2 SSE over the 4 patterns (f32 sum) after each epoch.
     let mut n = net(spec, XOR_SEED, PAPER_INIT_RANGE);
     let mut f = filter(spec, config);
-    let mut epochs = 0;
-    let mut err = f32::INFINITY;
-    while epochs < XOR_MAX_EPOCHS {
-        for k in 0..4 {
-            f.step(
-                &mut n,
-                &xor.inputs[2 * k..2 * k + 2],
-                &xor.targets[k..k + 1],
-            )
-            .expect("step");
-        }
-        epochs += 1;
-        let mut e = 0.0f32;
-        for k in 0..4 {
-            let d = xor.targets[k] - n.forward(&xor.inputs[2 * k..2 * k + 2]).expect("forward")[0];
-            e += d * d;
-        }
-        err = 0.5 * e;
-        if err < 0.01 {
-            break;
-        }
-    }
+    let (epochs, err) = train_xor(&mut n, &mut f, &xor, XOR_MAX_EPOCHS);
     writeln!(
         s,
         "/// Seed of the firmware's XOR run.\npub const XOR_SEED: u64 = {XOR_SEED};"
@@ -188,41 +225,159 @@ fn generate() -> String {
     .unwrap();
     writeln!(s, "/// Epochs the host needs for the XOR stream from that seed.\npub const XOR_EPOCHS: u32 = {epochs};").unwrap();
     writeln!(s, "/// 1/2 SSE over the 4 patterns at the end of that run.\npub const XOR_FINAL_ERROR: f32 = {err:?};").unwrap();
-    s
+
+    // The embedded model: the same run stopped after PARTIAL_EPOCHS, saved
+    // with P; then the host's continuation from the saved bytes.
+    let model = partial_model(spec, config, &xor);
+    let m = Model::parse(&model).expect("parse the fresh model");
+    let mut n = net(spec, 0, PAPER_INIT_RANGE);
+    let mut f = filter(spec, config);
+    m.load_gehf(&mut n, &mut f).expect("load the fresh model");
+    let loaded_w = n.weights().to_vec();
+    let loaded_error = xor_error(&mut n, &xor);
+    let p_sum: f64 = f.covariance().packed().iter().map(|&x| f64::from(x)).sum();
+    let mut n1 = n.clone();
+    let mut f1 = f.clone();
+    let r1 = f1
+        .step(&mut n1, &xor.inputs[0..2], &xor.targets[0..1])
+        .expect("step");
+    let (more, cont_err) = train_xor(&mut n, &mut f, &xor, XOR_MAX_EPOCHS);
+    writeln!(
+        s,
+        "/// The embedded model (firmware/models/{MODEL_NAME}): the XOR run from\n\
+         /// XOR_SEED stopped after this many epochs, saved with P (f32).\n\
+         pub const MODEL_EPOCHS: u32 = {PARTIAL_EPOCHS};"
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "/// Its length in bytes.\npub const MODEL_LEN: usize = {};",
+        model.len()
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "/// Its CRC-32 trailer.\npub const MODEL_CRC: u32 = {:#010x};",
+        hinf::model::crc32(&model[..model.len() - 4])
+    )
+    .unwrap();
+    writeln!(s, "/// Its weights.").unwrap();
+    array(&mut s, "MODEL_WEIGHTS", "f32", &loaded_w);
+    writeln!(
+        s,
+        "/// Sum of its packed P.\npub const MODEL_P_SUM: f64 = {p_sum:?};"
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "/// 1/2 SSE over the 4 patterns at its weights.\npub const MODEL_ERROR: f32 = {loaded_error:?};"
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "/// A-priori error of one more g-EHF step (pattern 0) from the model.\npub const MODEL_STEP1_ERROR: f32 = {:?};",
+        r1.error
+    )
+    .unwrap();
+    writeln!(s, "/// Weights after that step.").unwrap();
+    array(&mut s, "MODEL_STEP1_WEIGHTS", "f32", n1.weights());
+    writeln!(
+        s,
+        "/// Further epochs the host needs from the model until 1/2 SSE < 0.01.\npub const MODEL_MORE_EPOCHS: u32 = {more};"
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "/// 1/2 SSE at the end of that continuation.\npub const MODEL_FINAL_ERROR: f32 = {cont_err:?};"
+    )
+    .unwrap();
+    (s, model)
+}
+
+/// The default model path for a reference file at `out`:
+/// `models/MODEL_NAME` next to `out`'s directory.
+fn default_model_path(out: &Path) -> PathBuf {
+    let dir = out.parent().filter(|d| !d.as_os_str().is_empty());
+    let base = match dir.and_then(Path::parent) {
+        Some(up) if !up.as_os_str().is_empty() => up.to_path_buf(),
+        Some(_) => PathBuf::from("."),
+        None => PathBuf::from(".."),
+    };
+    base.join("models").join(MODEL_NAME)
+}
+
+/// `true` if the file at `path` holds exactly `want`.
+fn check(path: &Path, want: &[u8]) -> bool {
+    match std::fs::read(path) {
+        Ok(old) if old == want => {
+            eprintln!("{} is up to date", path.display());
+            true
+        }
+        Ok(_) => {
+            eprintln!(
+                "{} differs from a fresh generation: rerun refgen",
+                path.display()
+            );
+            false
+        }
+        Err(e) => {
+            eprintln!("cannot read {}: {e}", path.display());
+            false
+        }
+    }
+}
+
+fn write(path: &Path, bytes: &[u8]) -> bool {
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        eprintln!("cannot create {}: {e}", dir.display());
+        return false;
+    }
+    match std::fs::write(path, bytes) {
+        Ok(()) => {
+            eprintln!("wrote {} ({} bytes)", path.display(), bytes.len());
+            true
+        }
+        Err(e) => {
+            eprintln!("cannot write {}: {e}", path.display());
+            false
+        }
+    }
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let text = generate();
-    match args.as_slice() {
-        [] => {
-            print!("{text}");
-            ExitCode::SUCCESS
+    let (check_mode, paths) = match args.split_first() {
+        Some((flag, rest)) if flag == "--check" => (true, rest),
+        _ => (false, args.as_slice()),
+    };
+    let (out, model_path) = match paths {
+        [] if !check_mode => {
+            print!("{}", generate().0);
+            return ExitCode::SUCCESS;
         }
-        [flag, path] if flag == "--check" => match std::fs::read_to_string(path) {
-            Ok(old) if old == text => {
-                eprintln!("{path} is up to date");
-                ExitCode::SUCCESS
-            }
-            Ok(_) => {
-                eprintln!("{path} differs from a fresh generation: rerun refgen");
-                ExitCode::FAILURE
-            }
-            Err(e) => {
-                eprintln!("cannot read {path}: {e}");
-                ExitCode::FAILURE
-            }
-        },
-        [path] => match std::fs::write(path, &text) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("cannot write {path}: {e}");
-                ExitCode::FAILURE
-            }
-        },
+        [out] => (PathBuf::from(out), default_model_path(Path::new(out))),
+        [out, model] => (PathBuf::from(out), PathBuf::from(model)),
         _ => {
-            eprintln!("usage: hinf-firmware-refgen [OUT | --check OUT]");
-            ExitCode::from(2)
+            eprintln!("usage: hinf-firmware-refgen [OUT [MODEL] | --check OUT [MODEL]]");
+            return ExitCode::from(2);
         }
+    };
+    let (text, model) = generate();
+    let ok = if check_mode {
+        // Both files are checked (no short-circuit): a stale model fails
+        // even when the reference is current.
+        let a = check(&out, text.as_bytes());
+        let b = check(&model_path, &model);
+        a && b
+    } else {
+        write(&out, text.as_bytes()) && write(&model_path, &model)
+    };
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
