@@ -251,19 +251,43 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Adam<T, S> {
             g.iter_mut().for_each(|x| *x = T::ZERO);
             return Err(Error::Diverged { what: "gradient" });
         }
-        // Check the whole update first (same arithmetic as below).
-        let ok = net
+        // The update must stay finite, and is checked before anything
+        // changes. Cheap sufficient test first (one vectorisable pass of
+        // maxima): with |g|, |m|, v and |w| bounded as below, m', v', the
+        // step α_t m'/(√v' + ε̂) ≤ α_t max(|m|, |g|)/ε̂ and w' are finite.
+        let zero = T::ZERO;
+        let (mut gmax, mut mmax, mut vmax, mut wmax) = (zero, zero, zero, zero);
+        for (((wi, mi), vi), gi) in net
             .weights()
             .iter()
             .zip(m.iter())
             .zip(v.iter())
             .zip(g.iter())
-            .all(|(((wi, mi), vi), gi)| {
-                let m1 = b1 * *mi + (T::ONE - b1) * *gi;
-                let v1 = b2 * *vi + (T::ONE - b2) * *gi * *gi;
-                let w1 = *wi - lr_t * m1 / (v1.sqrt() + eps_t);
-                m1.is_finite() && v1.is_finite() && w1.is_finite()
-            });
+        {
+            gmax = gmax.max(gi.abs());
+            mmax = mmax.max(mi.abs());
+            vmax = vmax.max(*vi);
+            wmax = wmax.max(wi.abs());
+        }
+        let quarter = T::MAX * T::from_f64(0.25);
+        let safe = gmax <= quarter.sqrt()
+            && vmax <= quarter
+            && wmax <= quarter
+            && gmax.max(mmax) * (lr_t / eps_t) <= quarter;
+        // Otherwise check the whole update (same arithmetic as below).
+        let ok = safe
+            || net
+                .weights()
+                .iter()
+                .zip(m.iter())
+                .zip(v.iter())
+                .zip(g.iter())
+                .all(|(((wi, mi), vi), gi)| {
+                    let m1 = b1 * *mi + (T::ONE - b1) * *gi;
+                    let v1 = b2 * *vi + (T::ONE - b2) * *gi * *gi;
+                    let w1 = *wi - lr_t * m1 / (v1.sqrt() + eps_t);
+                    m1.is_finite() && v1.is_finite() && w1.is_finite()
+                });
         if !ok {
             g.iter_mut().for_each(|x| *x = T::ZERO);
             return Err(Error::Diverged { what: "weights" });

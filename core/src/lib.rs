@@ -49,6 +49,9 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "std")]
+extern crate std;
+
 pub mod adam;
 pub mod covariance;
 pub mod error;

@@ -3,7 +3,8 @@
 //! Everything in the crate is generic over [`Real`], so the same code runs in
 //! `f32` on a Cortex-M4F and in `f64` on a host. Transcendentals come from
 //! `libm` (no `std`); with the `micromath` feature, `f32::exp` uses
-//! micromath's fast approximation instead.
+//! micromath's fast approximation instead; with the `std` feature (hosts),
+//! `exp` and `sqrt` come from `std`.
 
 use core::fmt::Debug;
 use core::ops::{Add, AddAssign, Div, DivAssign, Mul, MulAssign, Neg, Sub, SubAssign};
@@ -30,6 +31,8 @@ pub trait Real:
     const ZERO: Self;
     /// 1.
     const ONE: Self;
+    /// The largest finite value.
+    const MAX: Self;
     /// Name of the type, for reports ("f32" or "f64").
     const NAME: &'static str;
     /// Converts from `f64` (rounding to nearest for `f32`).
@@ -54,6 +57,7 @@ pub trait Real:
 impl Real for f64 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
+    const MAX: Self = f64::MAX;
     const NAME: &'static str = "f64";
     #[inline]
     fn from_f64(x: f64) -> Self {
@@ -65,11 +69,25 @@ impl Real for f64 {
     }
     #[inline]
     fn exp(self) -> Self {
-        libm::exp(self)
+        #[cfg(feature = "std")]
+        {
+            std::primitive::f64::exp(self)
+        }
+        #[cfg(not(feature = "std"))]
+        {
+            libm::exp(self)
+        }
     }
     #[inline]
     fn sqrt(self) -> Self {
-        libm::sqrt(self)
+        #[cfg(feature = "std")]
+        {
+            std::primitive::f64::sqrt(self)
+        }
+        #[cfg(not(feature = "std"))]
+        {
+            libm::sqrt(self)
+        }
     }
     #[inline]
     fn abs(self) -> Self {
@@ -84,6 +102,7 @@ impl Real for f64 {
 impl Real for f32 {
     const ZERO: Self = 0.0;
     const ONE: Self = 1.0;
+    const MAX: Self = f32::MAX;
     const NAME: &'static str = "f32";
     #[inline]
     fn from_f64(x: f64) -> Self {
@@ -99,14 +118,25 @@ impl Real for f32 {
         {
             micromath::F32Ext::exp(self)
         }
-        #[cfg(not(feature = "micromath"))]
+        #[cfg(all(feature = "std", not(feature = "micromath")))]
+        {
+            std::primitive::f32::exp(self)
+        }
+        #[cfg(not(any(feature = "std", feature = "micromath")))]
         {
             libm::expf(self)
         }
     }
     #[inline]
     fn sqrt(self) -> Self {
-        libm::sqrtf(self)
+        #[cfg(feature = "std")]
+        {
+            std::primitive::f32::sqrt(self)
+        }
+        #[cfg(not(feature = "std"))]
+        {
+            libm::sqrtf(self)
+        }
     }
     #[inline]
     fn abs(self) -> Self {

@@ -350,3 +350,29 @@ fn adam_first_step_is_alpha_times_sign() {
         }
     }
 }
+
+/// A huge but finite Adam update fails the cheap sufficient test and is
+/// validated element by element instead: it is applied, and stays finite.
+#[test]
+fn adam_huge_finite_update_takes_the_careful_path() {
+    let spec = ResNetSpec::xor(5).unwrap();
+    let n = spec.n_weights();
+    let mut net = ResNet::new(spec, vec![0.0; spec.buffer_len()]).unwrap();
+    net.init_uniform(&mut rng(8), 0.5).unwrap();
+    let cfg = AdamConfig {
+        lr: 1e300,
+        ..AdamConfig::default()
+    };
+    let mut adam = Adam::new(cfg, n, vec![0.0; 3 * n]).unwrap();
+    let w0 = net.weights().to_vec();
+    adam.observe(&mut net, &[1.0, -1.0], &[1.0]).unwrap();
+    assert!(net.weights().iter().all(|w| w.is_finite()));
+    let moved = net
+        .weights()
+        .iter()
+        .zip(&w0)
+        .filter(|(a, b)| (*a - *b).abs() > 1e299)
+        .count();
+    assert!(moved > n / 2, "only {moved} weights moved");
+    assert_eq!(adam.steps(), 1);
+}
