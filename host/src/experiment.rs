@@ -20,6 +20,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::structured::StructuredCovariance;
+use crate::variant::{FailureClass, Tracker, Variant, Watched, jacobian_norm};
 
 /// The learning rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum, Serialize, Deserialize)]
@@ -291,6 +292,10 @@ pub struct TrialSpec {
     pub init_range: f64,
     /// Storage of `P` for H∞.
     pub covariance: CovarianceKind,
+    /// Off-by-default switches beyond the printed method
+    /// ([`crate::variant`]).
+    #[serde(default)]
+    pub variant: Variant,
 }
 
 impl Default for TrialSpec {
@@ -318,6 +323,7 @@ impl Default for TrialSpec {
             precision: Precision::F64,
             init_range: hinf::PAPER_INIT_RANGE,
             covariance: CovarianceKind::Structured,
+            variant: Variant::default(),
         }
     }
 }
@@ -334,6 +340,10 @@ impl TrialSpec {
             eps0: self.eps0,
             gain_order: self.gain_order.into(),
         }
+    }
+    /// ε0 after [`Variant::eps0_scale`] (fails on an invalid depth).
+    pub fn effective_eps0(&self) -> hinf::Result<f64> {
+        Ok(self.variant.effective_eps0(self.eps0, &self.net_spec()?))
     }
     /// The core's Adam parameters.
     pub fn adam_config(&self) -> AdamConfig {
@@ -369,6 +379,16 @@ impl TrialSpec {
             }
             .validate()?,
             Method::Adam => self.adam_config().validate()?,
+        }
+        self.variant.validate()?;
+        if self.method != Method::Adam {
+            // ε0 after scaling must still be a valid ε0.
+            GEhfConfig {
+                gamma: hinf::PAPER_GAMMA,
+                eps0: self.effective_eps0()?,
+                ..self.gehf_config()
+            }
+            .validate()?;
         }
         if !(self.init_range.is_finite() && self.init_range >= 0.0) {
             return Err(hinf::Error::InvalidParameter { name: "init range" });
@@ -408,6 +428,21 @@ pub struct TrialResult {
     pub seconds: f64,
     /// Set if the run ended with an error (e.g. a diverging update).
     pub failure: Option<String>,
+    /// Why the trial did not converge (`None` if it did); see
+    /// [`crate::variant`] for the exact conditions.
+    #[serde(default)]
+    pub class: Option<FailureClass>,
+    /// The epoch at which the condition of [`TrialResult::class`] first
+    /// held (for good, up to the end); `None` for converged and slow trials.
+    #[serde(default)]
+    pub class_epoch: Option<u32>,
+    /// The outputs of the four patterns at the end.
+    #[serde(default)]
+    pub final_outputs: Vec<f64>,
+    /// The largest ‖H_k‖₂ over the patterns at the end (computed for failed
+    /// trials only; 0 otherwise).
+    #[serde(default)]
+    pub jacobian_norm: f64,
 }
 
 /// SplitMix64 (Steele, Lea & Flood): one step of the generator from `x`.
@@ -450,63 +485,81 @@ pub fn run_trial_in<T: Real>(
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut net = ResNet::new(net_spec, vec![T::ZERO; net_spec.buffer_len()])?;
     net.init_uniform(&mut rng, spec.init_range)?;
-    let xor = Xor::<T>::new(spec.inputs.into());
+    let (low, high) = spec.variant.targets.values();
+    let xor = Xor::<T>::with_targets(spec.inputs.into(), low, high);
     let data = xor.samples();
     let config = spec.train_config();
     let mut order = [0usize; 4];
     let mut curve = Vec::new();
-    let on_epoch = |r: &hinf::EpochReport| {
-        curve.push(r.error);
-        true
-    };
-    let outcome = match spec.method {
-        Method::Adam => {
-            let mut opt = Adam::new(spec.adam_config(), nw, vec![T::ZERO; 3 * nw])?;
+    let mut tracker = Tracker::new(xor.targets.iter().map(|t| t.to_f64()).collect());
+    tracker.record_net(&mut net, &data);
+    let var = &spec.variant;
+    let scratch = var.scratch_len(nw);
+    macro_rules! go {
+        ($opt:expr) => {{
+            let mut opt = $opt;
+            let mut watched = Watched {
+                inner: &mut opt,
+                data,
+                tracker: &mut tracker,
+            };
             train(
-                &mut net, &mut opt, &data, &config, &mut rng, &mut order, on_epoch,
+                &mut net,
+                &mut watched,
+                &data,
+                &config,
+                &mut rng,
+                &mut order,
+                |r: &hinf::EpochReport| {
+                    curve.push(r.error);
+                    true
+                },
             )
-        }
+        }};
+    }
+    let eps0_f = spec.effective_eps0()?;
+    let outcome = match spec.method {
+        Method::Adam => go!(Adam::new(spec.adam_config(), nw, vec![T::ZERO; 3 * nw])?),
         Method::Sd => {
             let cfg = GEhfConfig {
                 gamma: hinf::PAPER_GAMMA,
+                eps0: eps0_f,
                 ..spec.gehf_config()
             };
-            let p = IsotropicCovariance::new(nw, T::from_f64(spec.eps0))?;
-            let mut opt = GEhf::new(cfg, p, vec![T::ZERO; nw])?;
-            train(
-                &mut net, &mut opt, &data, &config, &mut rng, &mut order, on_epoch,
-            )
+            let p = IsotropicCovariance::new(nw, T::from_f64(eps0_f))?;
+            go!(GEhf::new(cfg, p, vec![T::ZERO; scratch])?.with_extension(var.extension())?)
         }
         Method::Hinf => {
-            let cfg = spec.gehf_config();
-            let eps0 = T::from_f64(spec.eps0);
+            let cfg = GEhfConfig {
+                eps0: eps0_f,
+                ..spec.gehf_config()
+            };
+            let eps0 = T::from_f64(eps0_f);
+            let (ext, reg) = (var.extension(), var.regularization());
             match spec.covariance {
                 CovarianceKind::Structured => {
                     let p = StructuredCovariance::new(nw, eps0);
-                    let mut opt = GEhf::new(cfg, p, vec![T::ZERO; nw])?;
-                    train(
-                        &mut net, &mut opt, &data, &config, &mut rng, &mut order, on_epoch,
-                    )
+                    go!(GEhf::new(cfg, p, vec![T::ZERO; scratch])?
+                        .with_extension(ext)?
+                        .with_regularization(reg)?)
                 }
                 CovarianceKind::Packed => {
                     let p = PackedCovariance::new(nw, eps0, vec![T::ZERO; net_spec.n_packed()])?;
-                    let mut opt = GEhf::new(cfg, p, vec![T::ZERO; nw])?;
-                    train(
-                        &mut net, &mut opt, &data, &config, &mut rng, &mut order, on_epoch,
-                    )
+                    go!(GEhf::new(cfg, p, vec![T::ZERO; scratch])?
+                        .with_extension(ext)?
+                        .with_regularization(reg)?)
                 }
                 CovarianceKind::Dense => {
                     let p = DenseCovariance::new(nw, eps0, vec![T::ZERO; nw * nw])?;
-                    let mut opt = GEhf::new(cfg, p, vec![T::ZERO; nw])?;
-                    train(
-                        &mut net, &mut opt, &data, &config, &mut rng, &mut order, on_epoch,
-                    )
+                    go!(GEhf::new(cfg, p, vec![T::ZERO; scratch])?
+                        .with_extension(ext)?
+                        .with_regularization(reg)?)
                 }
             }
         }
     };
     let seconds = start.elapsed().as_secs_f64();
-    Ok(match outcome {
+    let mut result = match outcome {
         Ok(o) => TrialResult {
             trial: index,
             seed,
@@ -516,6 +569,10 @@ pub fn run_trial_in<T: Real>(
             curve,
             seconds,
             failure: None,
+            class: None,
+            class_epoch: None,
+            final_outputs: Vec::new(),
+            jacobian_norm: 0.0,
         },
         Err(e) => TrialResult {
             trial: index,
@@ -526,8 +583,21 @@ pub fn run_trial_in<T: Real>(
             curve,
             seconds,
             failure: Some(e.to_string()),
+            class: None,
+            class_epoch: None,
+            final_outputs: Vec::new(),
+            jacobian_norm: 0.0,
         },
-    })
+    };
+    let diverged = result.failure.is_some() || !result.final_error.is_finite();
+    let (class, at) = tracker.classify(result.converged, diverged, result.epochs);
+    result.class = class;
+    result.class_epoch = at;
+    result.final_outputs = tracker.last_outputs().to_vec();
+    if !result.converged {
+        result.jacobian_norm = jacobian_norm(&mut net, &data);
+    }
+    Ok(result)
 }
 
 /// The trials of an experiment, its summary and wall time.

@@ -15,6 +15,8 @@
 //! | [`data`]         | CSV data sets, encodings, generated sets            |
 //! | [`fit`]          | `fit`/`eval` on one's own data, model files         |
 //! | [`own_data`]     | `hinf fit`, `eval`, `gen`, `compare`                |
+//! | [`variant`]      | variant switches, failure classes                   |
+//! | [`sweep`]        | `hinf sweep`: grids over the settings               |
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -28,6 +30,8 @@ pub mod progress;
 pub mod report;
 pub mod reproduce;
 pub mod structured;
+pub mod sweep;
+pub mod variant;
 
 pub use experiment::{
     ExperimentResult, ExperimentSpec, Method, Precision, Summary, TrialResult, TrialSpec,

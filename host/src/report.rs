@@ -34,12 +34,15 @@ pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), String> {
 
 /// The file stem of an experiment: `hinf_L5`, `adam_L1001`, `sd_L801`.
 pub fn stem(summary: &Summary) -> String {
-    format!("{}_L{}", summary.method.name(), summary.layers)
+    let ext = match summary.settings.variant.extension {
+        crate::variant::ExtensionArg::None => "",
+        crate::variant::ExtensionArg::TrustRegion => "_tr",
+    };
+    format!("{}{ext}_L{}", summary.method.name(), summary.layers)
 }
 
 /// The CSV header of [`trials_csv`].
-pub const TRIALS_HEADER: &str =
-    "method,layers,n_weights,trial,seed,epochs,converged,final_error,seconds,failure";
+pub const TRIALS_HEADER: &str = "method,layers,n_weights,trial,seed,epochs,converged,final_error,seconds,class,class_epoch,failure";
 
 /// One CSV row per trial of each experiment (with [`TRIALS_HEADER`]).
 pub fn trials_csv<'a>(results: impl IntoIterator<Item = &'a ExperimentResult>) -> String {
@@ -55,7 +58,7 @@ pub fn trials_csv<'a>(results: impl IntoIterator<Item = &'a ExperimentResult>) -
                 .unwrap_or_default();
             let _ = writeln!(
                 s,
-                "{},{},{},{},{},{},{},{:e},{:.6},{}",
+                "{},{},{},{},{},{},{},{:e},{:.6},{},{},{}",
                 m.method.name(),
                 m.layers,
                 m.n_weights,
@@ -65,6 +68,8 @@ pub fn trials_csv<'a>(results: impl IntoIterator<Item = &'a ExperimentResult>) -
                 t.converged,
                 t.final_error,
                 t.seconds,
+                t.class.map_or("", |c| c.name()),
+                t.class_epoch.map_or(String::new(), |e| e.to_string()),
                 failure
             );
         }
@@ -184,7 +189,7 @@ pub fn opt_u(x: Option<u32>) -> String {
 /// The settings of a trial spec as `name = value` pairs (CLI names).
 pub fn settings_list(s: &TrialSpec) -> Vec<(&'static str, String)> {
     let v = |x: &dyn erased::Name| x.cli_name();
-    vec![
+    let mut out = vec![
         ("eps0", format!("{}", s.eps0)),
         ("gamma", format!("{}", s.gamma)),
         ("gain-order", v(&s.gain_order)),
@@ -202,7 +207,9 @@ pub fn settings_list(s: &TrialSpec) -> Vec<(&'static str, String)> {
         ("adam-eps", format!("{:e}", s.adam_eps)),
         ("precision", v(&s.precision)),
         ("covariance", v(&s.covariance)),
-    ]
+    ];
+    out.extend(s.variant.settings());
+    out
 }
 
 mod erased {

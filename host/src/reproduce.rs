@@ -21,6 +21,7 @@ use serde::Serialize;
 use crate::cli::{Failure, ReproduceArgs, UsageError, check_spec, with_threads};
 use crate::experiment::{ExperimentResult, ExperimentSpec, Method, Summary, run_experiment};
 use crate::report::{self, opt, opt_u};
+use crate::variant::ExtensionArg;
 
 /// One row of a paper table: depth, mean and std of epochs to stop.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -78,6 +79,8 @@ pub const QUICK_DEPTHS: [usize; 3] = [5, 21, 41];
 pub const QUICK_MAX_EPOCHS: u32 = 3000;
 /// Default epoch cap of the H∞ trials in `reproduce` (`--hinf-max-epochs`).
 pub const HINF_MAX_EPOCHS: u32 = 100;
+/// Epoch cap of the "beyond the paper" (trust-region) trials.
+pub const BEYOND_MAX_EPOCHS: u32 = 300;
 /// `--quick` trials per depth (unless `--trials` is given).
 pub const QUICK_TRIALS: usize = 20;
 
@@ -131,6 +134,15 @@ pub fn plan(a: &ReproduceArgs) -> Result<Vec<ExperimentSpec>, UsageError> {
     }
     if !a.no_sd {
         out.push(a.settings.trial_spec(Method::Sd, sd_layers, cap));
+    }
+    if a.beyond && a.settings.variant.extension == ExtensionArg::None {
+        for &l in &depths {
+            let mut t = a.settings.trial_spec(Method::Hinf, l, cap);
+            t.variant.extension = ExtensionArg::TrustRegion;
+            t.eps0 = hinf::EXTENSION_EPS0;
+            t.max_epochs = BEYOND_MAX_EPOCHS;
+            out.push(t);
+        }
     }
     for t in &out {
         check_spec(t).map_err(|u| {
@@ -272,9 +284,15 @@ fn table(results: &[&ExperimentResult]) -> String {
 
 /// The Markdown report.
 pub fn markdown(results: &[ExperimentResult], meta: &ReproduceSummary, command: &str) -> String {
+    let printed = |r: &&ExperimentResult| r.spec.trial.variant.extension == ExtensionArg::None;
     let of = |m: Method| -> Vec<&ExperimentResult> {
-        results.iter().filter(|r| r.summary.method == m).collect()
+        results
+            .iter()
+            .filter(|r| r.summary.method == m)
+            .filter(printed)
+            .collect()
     };
+    let beyond: Vec<&ExperimentResult> = results.iter().filter(|r| !printed(r)).collect();
     let mut s = String::new();
     s += "# Reproduction: Nishiyama, *Deep Residual H∞-learning*, section 5\n\n";
     s += &format!("Command: `{command}`");
@@ -361,6 +379,25 @@ pub fn markdown(results: &[ExperimentResult], meta: &ReproduceSummary, command: 
         s += "\n";
     }
 
+    if !beyond.is_empty() {
+        s += "## Beyond the paper: H∞ with the trust-region extension\n\n";
+        s += "**Not the paper's method.** The g-EHF with `--extension trust-region` \
+              (δ = 1, τ = 1, 10 halvings: each weight step bounded and checked against the \
+              linearisation; P as printed), ε0 = 1000 at every depth, epochs capped at 300; \
+              everything else as above. The paper columns are Table 1's. See \
+              `docs/extension-notes.md` and `docs/REPRODUCTION.md`.\n\n";
+        s += &table(&beyond);
+        s += "\nLearning curves:\n\n";
+        for r in &beyond {
+            let stem = report::stem(&r.summary);
+            s += &format!(
+                "![hinf + trust region L = {}](figures/{stem}.svg)\n",
+                r.summary.layers
+            );
+        }
+        s += "\n";
+    }
+
     s += "## Timing\n\n";
     s += &format!(
         "Total wall time {:.1} s on {} worker thread(s).\n\n",
@@ -377,7 +414,11 @@ pub fn markdown(results: &[ExperimentResult], meta: &ReproduceSummary, command: 
         };
         s += &format!(
             "| {} L = {} | {} | {:.2} | {:.4} | {:.2e} |\n",
-            m.method.name(),
+            if printed(&r) {
+                m.method.name()
+            } else {
+                "hinf + trust region"
+            },
             m.layers,
             m.trials,
             m.seconds,

@@ -291,6 +291,62 @@ impl<T: Real> Covariance<T> for StructuredCovariance<T> {
         }
     }
 
+    /// Process noise and forgetting stay exact in the structured form:
+    /// `P + qI = (ε0 + q) I − Σ c_i u_i u_iᵀ` and
+    /// `αP = (α ε0) I − Σ (α c_i) u_i u_iᵀ` (O(k), no expansion). The
+    /// diagonal floor is supported only once the storage is packed
+    /// ([`Covariance::floor_diagonal`] returns `Unsupported` before).
+    fn supports_regularization(&self) -> bool {
+        true
+    }
+
+    fn add_diagonal(&mut self, q: T) -> hinf::Result<()> {
+        if !(q.is_finite() && q >= T::ZERO) {
+            return Err(hinf::Error::InvalidParameter {
+                name: "process noise",
+            });
+        }
+        match &mut self.repr {
+            Repr::Packed { p, .. } => p.add_diagonal(q),
+            Repr::LowRank { eps0, .. } => {
+                let e = *eps0 + q;
+                if !e.is_finite() {
+                    return Err(hinf::Error::Diverged { what: "covariance" });
+                }
+                *eps0 = e;
+                Ok(())
+            }
+        }
+    }
+
+    fn scale(&mut self, alpha: T) -> hinf::Result<()> {
+        if !(alpha.is_finite() && alpha > T::ZERO) {
+            return Err(hinf::Error::InvalidParameter {
+                name: "forgetting factor",
+            });
+        }
+        match &mut self.repr {
+            Repr::Packed { p, .. } => p.scale(alpha),
+            Repr::LowRank { eps0, coefs, .. } => {
+                if !(*eps0 * alpha).is_finite() || !coefs.iter().all(|c| (*c * alpha).is_finite()) {
+                    return Err(hinf::Error::Diverged { what: "covariance" });
+                }
+                *eps0 *= alpha;
+                coefs.iter_mut().for_each(|c| *c *= alpha);
+                Ok(())
+            }
+        }
+    }
+
+    fn floor_diagonal(&mut self, floor: T) -> hinf::Result<usize> {
+        match &mut self.repr {
+            Repr::Packed { p, .. } => p.floor_diagonal(floor),
+            Repr::LowRank { .. } => Err(hinf::Error::Unsupported {
+                what: "a diagonal floor on the structured covariance before it turns packed",
+            }),
+        }
+    }
+
     fn reset(&mut self, eps0: T) {
         self.repr = Repr::LowRank {
             eps0,
