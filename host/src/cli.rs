@@ -144,6 +144,11 @@ pub struct TrainArgs {
     /// learning-curve SVG into this directory.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Save trial 0's trained learner to this model file (the core's
+    /// CRC-checked format: network, and the g-EHF's P or Adam's state so
+    /// that training can continue; read it with `hinf eval --model FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub settings: SettingsArgs,
@@ -514,6 +519,27 @@ fn train(a: &TrainArgs) -> Result<(), Failure> {
     pb.finish_and_clear();
     if let Some(dir) = &a.out {
         report::write_experiment(dir, Some(dir), true, &result)?;
+    }
+    if let Some(path) = &a.save {
+        // Trial 0 again (same seed, so the same run), keeping its learner.
+        let seed = crate::experiment::trial_seed(spec.seed, 0);
+        let (trial, bytes) = crate::experiment::run_trial_with_model(&spec.trial, seed, 0)
+            .map_err(|e| Failure::Run(e.to_string()))?;
+        std::fs::write(path, &bytes)
+            .map_err(|e| Failure::Run(format!("cannot write {}: {e}", path.display())))?;
+        if !a.json {
+            print_out(&format!(
+                "saved trial 0 (seed {seed}, {} after {} epochs) to {} ({} bytes)\n",
+                if trial.converged {
+                    "converged"
+                } else {
+                    "not converged"
+                },
+                trial.epochs,
+                path.display(),
+                bytes.len()
+            ));
+        }
     }
     if a.json {
         let mut s = serde_json::to_string(&result.summary).map_err(|e| e.to_string())?;

@@ -478,6 +478,30 @@ pub fn run_trial_in<T: Real>(
     seed: u64,
     index: usize,
 ) -> hinf::Result<TrialResult> {
+    run_trial_inner::<T>(spec, seed, index, false).map(|(r, _)| r)
+}
+
+/// [`run_trial`], and the trained learner as a model file (`hinf::model`
+/// format): the network and, for H∞ with N_w ≤ [`crate::model_file::MAX_SAVED_P`],
+/// the filter's parameters and `P`, for Adam its whole state.
+pub fn run_trial_with_model(
+    spec: &TrialSpec,
+    seed: u64,
+    index: usize,
+) -> hinf::Result<(TrialResult, Vec<u8>)> {
+    let (r, model) = match spec.precision {
+        Precision::F64 => run_trial_inner::<f64>(spec, seed, index, true)?,
+        Precision::F32 => run_trial_inner::<f32>(spec, seed, index, true)?,
+    };
+    Ok((r, model.unwrap_or_default()))
+}
+
+fn run_trial_inner<T: Real>(
+    spec: &TrialSpec,
+    seed: u64,
+    index: usize,
+    save: bool,
+) -> hinf::Result<(TrialResult, Option<Vec<u8>>)> {
     spec.validate()?;
     let start = Instant::now();
     let net_spec = spec.net_spec()?;
@@ -503,7 +527,7 @@ pub fn run_trial_in<T: Real>(
                 data,
                 tracker: &mut tracker,
             };
-            train(
+            let outcome = train(
                 &mut net,
                 &mut watched,
                 &data,
@@ -514,11 +538,17 @@ pub fn run_trial_in<T: Real>(
                     curve.push(r.error);
                     true
                 },
-            )
+            );
+            let model = if save {
+                Some(crate::model_file::SaveState::model_bytes(&opt, &net)?)
+            } else {
+                None
+            };
+            (outcome, model)
         }};
     }
     let eps0_f = spec.effective_eps0()?;
-    let outcome = match spec.method {
+    let (outcome, model) = match spec.method {
         Method::Adam => go!(Adam::new(spec.adam_config(), nw, vec![T::ZERO; 3 * nw])?),
         Method::Sd => {
             let cfg = GEhfConfig {
@@ -597,7 +627,7 @@ pub fn run_trial_in<T: Real>(
     if !result.converged {
         result.jacobian_norm = jacobian_norm(&mut net, &data);
     }
-    Ok(result)
+    Ok((result, model))
 }
 
 /// The trials of an experiment, its summary and wall time.

@@ -192,7 +192,8 @@ pub struct ModelMeta {
     pub data: String,
 }
 
-const MAGIC: &[u8; 8] = b"HINFFIT1";
+/// The first bytes of a `hinf fit` model file.
+pub const MAGIC: &[u8; 8] = b"HINFFIT1";
 
 /// Writes a trained model (see the module's format table).
 pub fn save(path: &Path, meta: &ModelMeta, net: &ResNet<f64, Vec<f64>>) -> Result<(), String> {

@@ -24,6 +24,7 @@ pub mod cli;
 pub mod data;
 pub mod experiment;
 pub mod fit;
+pub mod model_file;
 pub mod own_data;
 pub mod plot;
 pub mod progress;

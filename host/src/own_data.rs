@@ -82,12 +82,17 @@ pub struct FitArgs {
 /// `hinf eval`.
 #[derive(Debug, Clone, Args)]
 pub struct EvalArgs {
-    /// A model written by `hinf fit --save`.
+    /// A model written by `hinf fit --save`, or by `hinf train --save`
+    /// (an XOR learner, evaluated on the truth table).
     #[arg(long, value_name = "MODEL")]
     pub model: PathBuf,
-    /// CSV file with the model's feature and target columns.
+    /// CSV file with the model's feature and target columns (required for
+    /// `fit` models; not used for XOR models).
     #[arg(long, value_name = "FILE.csv")]
-    pub data: PathBuf,
+    pub data: Option<PathBuf>,
+    /// XOR input coding, for models from `hinf train --save`.
+    #[arg(long, value_enum, default_value = "bipolar")]
+    pub inputs: crate::experiment::Inputs,
     /// Print one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
@@ -160,7 +165,8 @@ pub fn run_fit(a: &FitArgs) -> Result<(), Failure> {
     if !(a.split > 0.0 && a.split <= 1.0) {
         return Err(UsageError(format!("--split {}: must be in (0, 1]", a.split)).into());
     }
-    let table = Table::read(&a.data)?;
+    // A malformed file or a column that is not there is bad input (exit 2).
+    let table = Table::read(&a.data).map_err(UsageError)?;
     let (tr, te) = split_indices(table.rows.len(), a.split, a.seed);
     let enc = Encoding::fit(
         &table,
@@ -169,8 +175,9 @@ pub fn run_fit(a: &FitArgs) -> Result<(), Failure> {
         a.task,
         a.standardize,
         &tr,
-    )?;
-    let all = enc.encode(&table)?;
+    )
+    .map_err(UsageError)?;
+    let all = enc.encode(&table).map_err(UsageError)?;
     let (train_set, test_set) = (all.subset(&tr), all.subset(&te));
     let spec = FitSpec {
         method: a.method,
@@ -281,9 +288,47 @@ pub fn run_fit(a: &FitArgs) -> Result<(), Failure> {
 
 /// `hinf eval`.
 pub fn run_eval(a: &EvalArgs) -> Result<(), Failure> {
-    let (meta, mut net) = load(&a.model)?;
-    let table = Table::read(&a.data)?;
-    let data = meta.encoding.encode(&table)?;
+    let bytes = std::fs::read(&a.model)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", a.model.display())))?;
+    if crate::model_file::is_core_model(&bytes) {
+        if a.data.is_some() {
+            return Err(UsageError(format!(
+                "{} is an XOR model from `hinf train --save`: drop --data (it is evaluated on the truth table)",
+                a.model.display()
+            ))
+            .into());
+        }
+        let q = crate::model_file::evaluate_xor(&bytes, a.inputs.into())?;
+        if a.json {
+            print_out(&(serde_json::to_string(&q).map_err(|e| e.to_string())? + "\n"));
+        } else {
+            let outs: Vec<String> = q.outputs.iter().map(|o| format!("{o:.4}")).collect();
+            print_out(&format!(
+                "{}: XOR model, L = {}, N_w = {}, {}{}: outputs [{}] for targets {:?}; {}/4 correct, ½SSE {:.3e}, max |e| {:.3e}\n",
+                a.model.display(),
+                q.layers,
+                q.n_weights,
+                q.precision,
+                if q.has_covariance { ", with P" } else { "" },
+                outs.join(", "),
+                q.targets,
+                q.correct,
+                q.half_sse,
+                q.max_abs
+            ));
+        }
+        return Ok(());
+    }
+    let Some(data_path) = &a.data else {
+        return Err(UsageError(format!(
+            "{} is a model from `hinf fit`: --data FILE.csv is required",
+            a.model.display()
+        ))
+        .into());
+    };
+    let (meta, mut net) = load(&a.model).map_err(UsageError)?;
+    let table = Table::read(data_path).map_err(UsageError)?;
+    let data = meta.encoding.encode(&table).map_err(UsageError)?;
     let q = crate::fit::evaluate(&mut net, &data, &meta.encoding)?;
     if a.json {
         print_out(&(serde_json::to_string(&q).map_err(|e| e.to_string())? + "\n"));
@@ -291,7 +336,7 @@ pub fn run_eval(a: &EvalArgs) -> Result<(), Failure> {
         print_out(&format!(
             "{} on {} ({} rows): {}\n",
             a.model.display(),
-            a.data.display(),
+            data_path.display(),
             data.len(),
             describe_quality(&q)
         ));

@@ -427,3 +427,42 @@ fn reproduce_quick_finishes() {
     assert!(dir.join("report.md").is_file());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `train --save` writes trial 0's learner in the core's model format;
+/// `eval --model` reads it back and finds the converged XOR outputs; a
+/// truncated, bit-flipped or missing file exits 2 with one line.
+#[test]
+fn train_save_and_eval_a_model() {
+    let dir = scratch("save");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (method, extra) in [("hinf", vec![]), ("adam", vec!["--adam-mode", "batch"])] {
+        let file = dir.join(format!("{method}.hinf"));
+        let f = file.to_str().unwrap();
+        let mut args = vec![
+            "train", "--method", method, "--layers", "7", "--trials", "2",
+        ];
+        args.extend(["--seed", "3", "--max-epochs", "3000", "--json", "--save", f]);
+        args.extend(extra);
+        let summary = json(&hinf(&args));
+        assert_eq!(summary["converged"], 2, "{summary}");
+        let bytes = std::fs::read(&file).unwrap();
+        assert_eq!(&bytes[..4], b"HINF");
+
+        let q = json(&hinf(&["eval", "--model", f, "--json"]));
+        assert_eq!(q["layers"], 7);
+        assert_eq!(q["correct"], 4, "{q}");
+        assert!(q["half_sse"].as_f64().unwrap() < 0.01, "{q}");
+        assert_eq!(q["has_covariance"], method == "hinf");
+
+        let bad = dir.join("bad.hinf");
+        let b = bad.to_str().unwrap();
+        std::fs::write(&bad, &bytes[..bytes.len() / 2]).unwrap();
+        assert_usage_error(&["eval", "--model", b], "truncated");
+        let mut flipped = bytes.clone();
+        flipped[bytes.len() / 2] ^= 0x10;
+        std::fs::write(&bad, &flipped).unwrap();
+        assert_usage_error(&["eval", "--model", b], "checksum");
+        assert_usage_error(&["eval", "--model", f, "--data", "x.csv"], "drop --data");
+    }
+    assert_usage_error(&["eval", "--model", "/nonexistent/m.hinf"], "cannot read");
+}

@@ -246,14 +246,14 @@ fn cli_fit_save_eval_and_csv_errors() {
     ] {
         std::fs::write(&bad, text).unwrap();
         let (code, _, err) = hinf(&["fit", "--data", b, "--target", "c"]);
-        assert_eq!(code, 1, "{err}");
+        assert_eq!(code, 2, "{err}");
         assert!(err.contains(want) && err.lines().count() == 1, "{err}");
     }
     let (code, _, err) = hinf(&["fit", "--data", "data/iris.csv", "--target", "kind"]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 2);
     assert!(err.contains("no column 'kind'"), "{err}");
     let (code, _, err) = hinf(&["eval", "--model", b, "--data", "data/iris.csv"]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 2);
     assert!(err.contains("not a usable"), "{err}");
 }
 
