@@ -29,7 +29,7 @@ use std::time::Instant;
 
 use clap::Args;
 use plotters::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::cli::{Failure, UsageError, check_spec, with_threads};
 use crate::experiment::{
@@ -165,6 +165,10 @@ pub struct SweepArgs {
     /// Print the summaries as one JSON object on stdout; no progress bars.
     #[arg(long)]
     pub json: bool,
+    /// Run nothing: redraw `sweep.svg` and rewrite `sweep.md` and
+    /// `sweep.csv` of --out from its `sweep.json`.
+    #[arg(long)]
+    pub replot: bool,
 }
 
 fn expand<V: Copy>(
@@ -300,7 +304,7 @@ pub fn grid(a: &SweepArgs) -> Result<Vec<TrialSpec>, UsageError> {
 }
 
 /// One configuration's outcome.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SweepRow {
     /// Index in the grid.
     pub config: usize,
@@ -667,7 +671,14 @@ pub fn plot(path: &Path, rows: &[SweepRow]) -> Result<(), String> {
             .configure_mesh()
             .x_desc("ε0")
             .y_desc(y_desc)
-            .x_label_formatter(&|v| format!("{v:.3}"))
+            .x_labels(6)
+            .x_label_formatter(&|v| {
+                if *v >= 1.0 {
+                    format!("{v:.0}")
+                } else {
+                    format!("{v:.2}")
+                }
+            })
             .draw()
             .map_err(|e| err(&e))?;
         for (i, (k, rs)) in groups.iter().enumerate() {
@@ -712,7 +723,7 @@ pub fn plot(path: &Path, rows: &[SweepRow]) -> Result<(), String> {
 }
 
 /// The `sweep.json` of a sweep.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SweepSummary {
     /// The command line.
     pub command: String,
@@ -746,8 +757,26 @@ fn write_all(
     plot(&out.join("sweep.svg"), rows)
 }
 
+/// `hinf sweep --replot`: the report files of `out` from its `sweep.json`.
+pub fn replot(out: &Path) -> Result<(), Failure> {
+    let path = out.join("sweep.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| report::io_err(&path, e))?;
+    let meta: SweepSummary = serde_json::from_str(&text)
+        .map_err(|e| Failure::Run(format!("{}: {e}", path.display())))?;
+    report::write_text(&out.join("sweep.csv"), &sweep_csv(&meta.rows))?;
+    report::write_text(
+        &out.join("sweep.md"),
+        &markdown(&meta.rows, &meta.command, meta.seconds, meta.planned),
+    )?;
+    plot(&out.join("sweep.svg"), &meta.rows)?;
+    Ok(())
+}
+
 /// `hinf sweep`.
 pub fn run_cli(a: &SweepArgs) -> Result<(), Failure> {
+    if a.replot {
+        return replot(&a.out);
+    }
     let specs = grid(a)?;
     let show = crate::progress::enabled(a.json);
     let command = format!(
