@@ -58,9 +58,18 @@ if run adam; then
   done
   train adam_sample_L5 --method adam --adam-mode sample --layers 5 --trials 100 --max-epochs 10000
   for L in 101 201 401 801 1001; do
-    train adam_sample_L$L --method adam --adam-mode sample --layers $L --trials 20 --max-epochs 5000
+    train adam_sample_L$L --method adam --adam-mode sample --layers $L --trials 100 --max-epochs 5000
   done
 fi
 
 # Steepest descent (P = ε0 I fixed).
 run sd && sweep sd --method sd --layers 5,101,801 --eps0 10 --trials 20 --max-epochs 10000
+
+# Steepest descent: ε0 is unstated for it too; smaller ε0 at depth.
+run sdeps && sweep sd_eps0 --method sd --layers 101 --eps0 1,3 --trials 20 --max-epochs 10000
+run sdeps && sweep sd_eps0_L801 --method sd --layers 801 --eps0 1 --trials 10 --max-epochs 10000
+run sdeps && sweep sd_eps0_L801_3 --method sd --layers 801 --eps0 3 --trials 10 --max-epochs 10000
+
+# The extension at the default ε0 = 10 (cap 100, as Table 1), all six depths.
+run beyond10 && sweep beyond_tr_eps10 --method hinf --extension trust-region --eps0 10 \
+  --layers 5,101,201,401,801,1001 --trials 100 --max-epochs 100
