@@ -56,7 +56,6 @@ if run adam; then
   for L in 5 101 201 401 801 1001; do
     train adam_batch_L$L --method adam --adam-mode batch --layers $L --trials 100 --max-epochs 10000
   done
-  train adam_sample_L5 --method adam --adam-mode sample --layers 5 --trials 100 --max-epochs 10000
   for L in 101 201 401 801 1001; do
     train adam_sample_L$L --method adam --adam-mode sample --layers $L --trials 100 --max-epochs 5000
   done
@@ -73,3 +72,6 @@ run sdeps && sweep sd_eps0_L801_3 --method sd --layers 801 --eps0 3 --trials 10 
 # The extension at the default ε0 = 10 (cap 100, as Table 1), all six depths.
 run beyond10 && sweep beyond_tr_eps10 --method hinf --extension trust-region --eps0 10 \
   --layers 5,101,201,401,801,1001 --trials 100 --max-epochs 100
+
+# Adam per sample at L = 5 with failure classes.
+run adam && sweep adam_sample_L5_classes --method adam --adam-mode sample --layers 5 --trials 100 --max-epochs 10000
