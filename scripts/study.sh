@@ -33,7 +33,7 @@ run table1 && sweep table1_paper --method hinf --eps0 10 --layers $DEPTHS --tria
 run pfirst && sweep table1_pfirst --method hinf --gain-order covariance-first --eps0 20 \
   --layers 5,101,201,401 --trials 100 --max-epochs 100
 run pfirst && sweep table1_pfirst_deep --method hinf --gain-order covariance-first --eps0 20 \
-  --layers 801,1001 --trials 50 --max-epochs 100
+  --layers 801,1001 --trials 100 --max-epochs 100
 
 # The ε0 window: both gain orders, shallow to medium depth.
 run window && sweep eps0_window --method hinf --layers 5,21,41 --eps0 3,5,7,10,15,20,30,50,100 \
@@ -75,3 +75,6 @@ run beyond10 && sweep beyond_tr_eps10 --method hinf --extension trust-region --e
 
 # Adam per sample at L = 5 with failure classes.
 run adam && sweep adam_sample_L5_classes --method adam --adam-mode sample --layers 5 --trials 100 --max-epochs 10000
+
+# Steepest descent at L = 801 with 100 trials (ε0 = 10).
+run sd && sweep sd_L801_100 --method sd --layers 801 --eps0 10 --trials 100 --max-epochs 10000
