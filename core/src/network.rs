@@ -193,13 +193,8 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
     /// The mean squared output error of the current weights over a set of
     /// samples, and other error measures: see [`crate::ErrorStats`].
     pub fn evaluate(&mut self, data: &crate::Samples<'_, T>) -> Result<crate::ErrorStats> {
-        if data.n_inputs() != self.spec.inputs() || data.n_outputs() != self.spec.outputs() {
-            return Err(Error::LengthMismatch {
-                what: "sample width",
-                expected: self.spec.inputs(),
-                found: data.n_inputs(),
-            });
-        }
+        check_len("input width", self.spec.inputs(), data.n_inputs())?;
+        check_len("target width", self.spec.outputs(), data.n_outputs())?;
         let mut stats = crate::ErrorStats::default();
         for k in 0..data.len() {
             let (x, y) = data.sample(k);

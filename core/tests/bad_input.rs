@@ -586,3 +586,26 @@ fn adam_state_and_network_mismatch_are_checked() {
     assert!(adam.set_state(cfg, &state, 7, 0.5, 0.25).is_ok());
     assert_eq!(adam.steps(), 7);
 }
+
+#[test]
+fn evaluate_names_the_mismatched_width() {
+    let (mut net, _) = setup();
+    let two_targets = Samples::new(&[1.0, 0.0], 2, &[1.0, 0.0], 2).unwrap();
+    assert_eq!(
+        net.evaluate(&two_targets).err(),
+        Some(Error::LengthMismatch {
+            what: "target width",
+            expected: 1,
+            found: 2
+        })
+    );
+    let three_inputs = Samples::new(&[1.0, 0.0, 1.0], 3, &[1.0], 1).unwrap();
+    assert_eq!(
+        net.evaluate(&three_inputs).err(),
+        Some(Error::LengthMismatch {
+            what: "input width",
+            expected: 2,
+            found: 3
+        })
+    );
+}
