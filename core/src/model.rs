@@ -247,68 +247,27 @@ fn tag_of<T: Real>() -> Result<u8> {
 /// For sizing a `[u8; N]` buffer at compile time; saturates at
 /// `usize::MAX` if it overflows.
 pub const fn saved_len<T>(spec: &ResNetSpec, with_p: bool, with_adam: bool) -> usize {
+    // Saturating arithmetic: any overflow carries usize::MAX to the end.
     let b = core::mem::size_of::<T>();
     let nw = spec.n_weights();
-    let mut len = HEADER_LEN + TRAILER_LEN;
-    let w = match nw.checked_mul(b) {
-        Some(x) => x,
-        None => return usize::MAX,
-    };
-    len = match len.checked_add(w) {
-        Some(x) => x,
-        None => return usize::MAX,
-    };
+    let mut len = (HEADER_LEN + TRAILER_LEN).saturating_add(nw.saturating_mul(b));
     if with_p {
-        let p = match checked_len(nw, b, true) {
-            Some(x) => x,
-            None => return usize::MAX,
+        // The packed triangle, N_w(N_w + 1)/2 numbers, halving the even factor.
+        let packed = if nw.is_multiple_of(2) {
+            (nw / 2).saturating_mul(nw.saturating_add(1))
+        } else {
+            nw.saturating_mul(nw.saturating_add(1) / 2)
         };
-        len = match len.checked_add(p) {
-            Some(x) => x,
-            None => return usize::MAX,
-        };
+        len = len
+            .saturating_add(packed.saturating_mul(b))
+            .saturating_add(GEHF_PARAMS_LEN);
     }
     if with_adam {
-        let a = match checked_len(nw, b, false) {
-            Some(x) => x,
-            None => return usize::MAX,
-        };
-        len = match len.checked_add(a) {
-            Some(x) => x,
-            None => return usize::MAX,
-        };
+        len = len
+            .saturating_add(nw.saturating_mul(3).saturating_mul(b))
+            .saturating_add(ADAM_PARAMS_LEN);
     }
     len
-}
-
-/// Bytes of the g-EHF (`gehf`) or Adam section.
-const fn checked_len(nw: usize, b: usize, gehf: bool) -> Option<usize> {
-    if gehf {
-        let m = match nw.checked_add(1) {
-            Some(m) => m,
-            None => return None,
-        };
-        let packed = if nw.is_multiple_of(2) {
-            (nw / 2).checked_mul(m)
-        } else {
-            nw.checked_mul(m / 2)
-        };
-        match packed {
-            Some(p) => match p.checked_mul(b) {
-                Some(x) => x.checked_add(GEHF_PARAMS_LEN),
-                None => None,
-            },
-            None => None,
-        }
-    } else {
-        match nw.checked_mul(3) {
-            Some(n3) => match n3.checked_mul(b) {
-                Some(x) => x.checked_add(ADAM_PARAMS_LEN),
-                None => None,
-            },
-            None => None,
-        }
-    }
 }
 
 // ---- writer

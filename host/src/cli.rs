@@ -471,6 +471,13 @@ pub fn print_out(text: &str) {
     let _ = o.flush();
 }
 
+/// Prints `value` as one line of JSON on stdout.
+pub fn print_json<V: serde::Serialize + ?Sized>(value: &V) -> Result<(), Failure> {
+    let text = serde_json::to_string(value).map_err(|e| Failure::Run(e.to_string()))?;
+    print_out(&(text + "\n"));
+    Ok(())
+}
+
 /// A human-readable summary of one experiment.
 pub fn describe(s: &crate::Summary) -> String {
     let mut t = format!(
@@ -542,9 +549,7 @@ fn train(a: &TrainArgs) -> Result<(), Failure> {
         }
     }
     if a.json {
-        let mut s = serde_json::to_string(&result.summary).map_err(|e| e.to_string())?;
-        s.push('\n');
-        print_out(&s);
+        print_json(&result.summary)?;
     } else {
         print_out(&describe(&result.summary));
     }

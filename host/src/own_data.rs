@@ -10,7 +10,7 @@ use clap::Args;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::cli::{Failure, UsageError, print_out};
+use crate::cli::{Failure, UsageError, print_json, print_out};
 use crate::data::{Dataset, Encoding, Quality, Table, Task, generated, split_indices};
 use crate::experiment::{Method, trial_seed};
 use crate::fit::{FitSpec, ModelMeta, fit, load, save};
@@ -237,7 +237,7 @@ pub fn run_fit(a: &FitArgs) -> Result<(), Failure> {
             train: train_q,
             test: test_q,
         };
-        print_out(&(serde_json::to_string(&o).map_err(|e| e.to_string())? + "\n"));
+        print_json(&o)?;
         return Ok(());
     }
     let mut s = String::new();
@@ -300,7 +300,7 @@ pub fn run_eval(a: &EvalArgs) -> Result<(), Failure> {
         }
         let q = crate::model_file::evaluate_xor(&bytes, a.inputs.into())?;
         if a.json {
-            print_out(&(serde_json::to_string(&q).map_err(|e| e.to_string())? + "\n"));
+            print_json(&q)?;
         } else {
             let outs: Vec<String> = q.outputs.iter().map(|o| format!("{o:.4}")).collect();
             print_out(&format!(
@@ -331,7 +331,7 @@ pub fn run_eval(a: &EvalArgs) -> Result<(), Failure> {
     let data = meta.encoding.encode(&table).map_err(UsageError)?;
     let q = crate::fit::evaluate(&mut net, &data, &meta.encoding)?;
     if a.json {
-        print_out(&(serde_json::to_string(&q).map_err(|e| e.to_string())? + "\n"));
+        print_json(&q)?;
     } else {
         print_out(&format!(
             "{} on {} ({} rows): {}\n",

@@ -51,11 +51,7 @@ pub fn trials_csv<'a>(results: impl IntoIterator<Item = &'a ExperimentResult>) -
     for r in results {
         let m = &r.summary;
         for t in &r.trials {
-            let failure = t
-                .failure
-                .as_deref()
-                .map(|f| format!("\"{}\"", f.replace('"', "\"\"")))
-                .unwrap_or_default();
+            let failure = csv_text(t.failure.as_deref());
             let _ = writeln!(
                 s,
                 "{},{},{},{},{},{},{},{:e},{:.6},{},{},{}",
@@ -229,4 +225,10 @@ mod erased {
 /// The CLI spelling of a value-enum value (e.g. `half-sse`).
 pub fn cli_name<T: clap::ValueEnum>(v: &T) -> String {
     erased::Name::cli_name(v)
+}
+
+/// A free-text CSV field: quoted, inner quotes doubled; empty for `None`.
+pub fn csv_text(text: Option<&str>) -> String {
+    text.map(|f| format!("\"{}\"", f.replace('"', "\"\"")))
+        .unwrap_or_default()
 }

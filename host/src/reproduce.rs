@@ -485,9 +485,7 @@ pub fn run_cli(a: &ReproduceArgs) -> Result<(), Failure> {
     };
     write_all(&a.out, &results, &meta, &command_line())?;
     if a.json {
-        let mut s = serde_json::to_string(&meta).map_err(|e| e.to_string())?;
-        s.push('\n');
-        crate::cli::print_out(&s);
+        crate::cli::print_json(&meta)?;
     } else {
         let mut t = String::new();
         for r in &results {

@@ -424,11 +424,7 @@ pub fn sweep_trials_csv<'a>(
                     .get(k)
                     .map_or(String::new(), |v| format!("{v:.4}"))
             };
-            let failure = t
-                .failure
-                .as_deref()
-                .map(|f| format!("\"{}\"", f.replace('"', "\"\"")))
-                .unwrap_or_default();
+            let failure = crate::report::csv_text(t.failure.as_deref());
             let _ = writeln!(
                 s,
                 "{config},{},{},{},{},{},{},{},{:e},{},{},{},{},{},{},{:.3e},{:.4},{failure}",
@@ -833,9 +829,7 @@ pub fn run_cli(a: &SweepArgs) -> Result<(), Failure> {
         rows,
     };
     if a.json {
-        let mut s = serde_json::to_string(&meta).map_err(|e| e.to_string())?;
-        s.push('\n');
-        crate::cli::print_out(&s);
+        crate::cli::print_json(&meta)?;
     } else {
         let mut t = String::new();
         for r in &meta.rows {
