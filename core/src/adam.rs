@@ -195,6 +195,19 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Adam<T, S> {
         self.b2t = b2t;
     }
 
+    /// Checks sample `(x, y)` and computes the Jacobian at it.
+    fn jacobian_at<'n, NS: AsRef<[T]> + AsMut<[T]>>(
+        &self,
+        net: &'n mut ResNet<T, NS>,
+        x: &[T],
+        y: &[T],
+    ) -> Result<(&'n [T], &'n [T])> {
+        check_len("adam dimension", net.spec().n_weights(), self.dim)?;
+        check_len("target", net.spec().outputs(), y.len())?;
+        check_finite("target", y)?;
+        net.jacobian(x)
+    }
+
     /// Adds `−Σ_o e_o ∂h_o/∂w` for sample `(x, y)` to the accumulator.
     fn accumulate<NS: AsRef<[T]> + AsMut<[T]>>(
         &mut self,
@@ -202,12 +215,8 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Adam<T, S> {
         x: &[T],
         y: &[T],
     ) -> Result<StepReport<T>> {
-        let spec = *net.spec();
-        let nw = spec.n_weights();
-        check_len("adam dimension", nw, self.dim)?;
-        check_len("target", spec.outputs(), y.len())?;
-        check_finite("target", y)?;
-        let (out, h) = net.jacobian(x)?;
+        let nw = self.dim;
+        let (out, h) = self.jacobian_at(net, x, y)?;
         let g = &mut self.buf.as_mut()[2 * nw..3 * nw];
         let mut report = StepReport {
             error: T::ZERO,
@@ -226,87 +235,159 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Adam<T, S> {
         Ok(report)
     }
 
-    /// One Adam update from the accumulated gradient, which it then clears.
+    /// One Adam update from the accumulated gradient `g` (`sample_error`
+    /// = `None`), or from `g − e ∂h/∂w` of the last Jacobian (`Some(e)`,
+    /// one output: the per-sample step without a pass that stores the
+    /// gradient; the same arithmetic as [`Adam::accumulate`] then this).
+    /// It clears the accumulator.
     ///
     /// The whole update is computed and checked before any of it is
     /// applied: if the gradient or any new weight or moment would be
     /// non-finite, it returns [`Error::Diverged`] with the weights and
     /// moments unchanged (the accumulator is cleared: it holds the
     /// non-finite gradient, and keeping it would poison every later step).
-    fn apply<NS: AsRef<[T]> + AsMut<[T]>>(&mut self, net: &mut ResNet<T, NS>) -> Result<()> {
+    fn apply<NS: AsRef<[T]> + AsMut<[T]>>(
+        &mut self,
+        net: &mut ResNet<T, NS>,
+        sample_error: Option<T>,
+    ) -> Result<()> {
         let nw = self.dim;
         check_len("adam dimension", net.spec().n_weights(), nw)?;
-        let c = self.config;
-        let (b1, b2) = (T::from_f64(c.beta1), T::from_f64(c.beta2));
-        let b1t = self.b1t * c.beta1;
-        let b2t = self.b2t * c.beta2;
-        // α_t = α √(1 − β2^t) / (1 − β1^t), ε̂ = ε √(1 − β2^t): the paper's
-        // Algorithm 1 bias correction, folded into the step.
-        let lr_t = T::from_f64(c.lr * (1.0 - b2t).sqrt() / (1.0 - b1t));
-        let eps_t = T::from_f64(c.eps * (1.0 - b2t).sqrt());
+        let (w, h) = net.weights_mut_and_jacobian();
         let (mv, g) = self.buf.as_mut().split_at_mut(2 * nw);
         let (m, v) = mv.split_at_mut(nw);
         let g = &mut g[..nw];
-        if !g.iter().all(|x| x.is_finite()) {
+        let step = Step::new(&self.config, self.b1t, self.b2t);
+        let done = match sample_error {
+            Some(e) => step.apply::<true>(w, m, v, g, h, e),
+            None => step.apply::<false>(w, m, v, g, &[], T::ZERO),
+        };
+        if let Err(err) = done {
             g.iter_mut().for_each(|x| *x = T::ZERO);
-            return Err(Error::Diverged { what: "gradient" });
+            return Err(err);
         }
-        // The update must stay finite, and is checked before anything
-        // changes. Cheap sufficient test first (one vectorisable pass of
-        // maxima): with |g|, |m|, v and |w| bounded as below, m', v', the
-        // step α_t m'/(√v' + ε̂) ≤ α_t max(|m|, |g|)/ε̂ and w' are finite.
+        self.t = self.t.saturating_add(1);
+        self.b1t *= self.config.beta1;
+        self.b2t *= self.config.beta2;
+        Ok(())
+    }
+}
+
+/// The constants of one Adam step t (the paper's Algorithm 1).
+struct Step<T> {
+    b1: T,
+    b2: T,
+    /// α_t = α √(1 − β2^t) / (1 − β1^t).
+    lr_t: T,
+    /// ε̂ = ε √(1 − β2^t).
+    eps_t: T,
+}
+
+/// Lanes of the bounds pass: independent maxima, so that it vectorises.
+const LANES: usize = 4;
+
+/// Raises `acc` to `x`; a NaN `x` makes it NaN, and it stays NaN (the
+/// form of one `maxpd`, so that the bounds pass vectorises).
+#[inline(always)]
+fn raise<T: Real>(acc: &mut T, x: T) {
+    *acc = if *acc > x { *acc } else { x };
+}
+
+impl<T: Real> Step<T> {
+    fn new(c: &AdamConfig, b1t: f64, b2t: f64) -> Self {
+        let b1t = b1t * c.beta1;
+        let b2t = b2t * c.beta2;
+        // The bias correction folded into the step.
+        Self {
+            b1: T::from_f64(c.beta1),
+            b2: T::from_f64(c.beta2),
+            lr_t: T::from_f64(c.lr * (1.0 - b2t).sqrt() / (1.0 - b1t)),
+            eps_t: T::from_f64(c.eps * (1.0 - b2t).sqrt()),
+        }
+    }
+
+    /// Gradient element i: `g_i − e h_i` if `FUSED`, else `g_i`.
+    #[inline(always)]
+    fn grad<const FUSED: bool>(g: &[T], h: &[T], e: T, i: usize) -> T {
+        if FUSED { g[i] - e * h[i] } else { g[i] }
+    }
+
+    /// `(m', v', w')` of element i, the same arithmetic for the check and
+    /// the update.
+    #[inline(always)]
+    fn element(&self, w: T, m: T, v: T, g: T) -> (T, T, T) {
+        let m1 = self.b1 * m + (T::ONE - self.b1) * g;
+        let v1 = self.b2 * v + (T::ONE - self.b2) * g * g;
+        (m1, v1, w - self.lr_t * m1 / (v1.sqrt() + self.eps_t))
+    }
+
+    /// Checks the whole update, then applies it (all or nothing).
+    fn apply<const FUSED: bool>(
+        &self,
+        w: &mut [T],
+        m: &mut [T],
+        v: &mut [T],
+        g: &mut [T],
+        h: &[T],
+        e: T,
+    ) -> Result<()> {
+        let n = w.len();
+        let (m, v, g) = (&mut m[..n], &mut v[..n], &mut g[..n]);
+        let h = if FUSED { &h[..n] } else { h };
+        // Cheap sufficient test first: one vectorisable pass of maxima.
+        // With |g|, |m|, v and |w| bounded as below, m', v', the step
+        // α_t m'/(√v' + ε̂) ≤ α_t max(|m|, |g|)/ε̂ and w' are finite. A
+        // NaN anywhere makes its maximum NaN and the test fail.
         let zero = T::ZERO;
-        let (mut gmax, mut mmax, mut vmax, mut wmax) = (zero, zero, zero, zero);
-        for (((wi, mi), vi), gi) in net
-            .weights()
-            .iter()
-            .zip(m.iter())
-            .zip(v.iter())
-            .zip(g.iter())
-        {
-            gmax = gmax.max(gi.abs());
-            mmax = mmax.max(mi.abs());
-            vmax = vmax.max(*vi);
-            wmax = wmax.max(wi.abs());
+        let mut gmax = [zero; LANES];
+        let mut mmax = [zero; LANES];
+        let mut vmax = [zero; LANES];
+        let mut wmax = [zero; LANES];
+        let full = n - n % LANES;
+        let mut lane = |j: usize, i: usize| {
+            raise(&mut gmax[j], Self::grad::<FUSED>(g, h, e, i).abs());
+            raise(&mut mmax[j], m[i].abs());
+            raise(&mut vmax[j], v[i]);
+            raise(&mut wmax[j], w[i].abs());
+        };
+        for i in (0..full).step_by(LANES) {
+            for j in 0..LANES {
+                lane(j, i + j);
+            }
         }
+        for i in full..n {
+            lane(0, i);
+        }
+        let fold = |a: [T; LANES]| {
+            a.iter()
+                .fold(zero, |acc, x| if acc > *x { acc } else { *x })
+        };
+        let (gmax, mmax, vmax, wmax) = (fold(gmax), fold(mmax), fold(vmax), fold(wmax));
         let quarter = T::MAX * T::from_f64(0.25);
         let safe = gmax <= quarter.sqrt()
             && vmax <= quarter
             && wmax <= quarter
-            && gmax.max(mmax) * (lr_t / eps_t) <= quarter;
-        // Otherwise check the whole update (same arithmetic as below).
-        let ok = safe
-            || net
-                .weights()
-                .iter()
-                .zip(m.iter())
-                .zip(v.iter())
-                .zip(g.iter())
-                .all(|(((wi, mi), vi), gi)| {
-                    let m1 = b1 * *mi + (T::ONE - b1) * *gi;
-                    let v1 = b2 * *vi + (T::ONE - b2) * *gi * *gi;
-                    let w1 = *wi - lr_t * m1 / (v1.sqrt() + eps_t);
-                    m1.is_finite() && v1.is_finite() && w1.is_finite()
-                });
-        if !ok {
-            g.iter_mut().for_each(|x| *x = T::ZERO);
-            return Err(Error::Diverged { what: "weights" });
+            && gmax.max(mmax) * (self.lr_t / self.eps_t) <= quarter;
+        if !safe {
+            // Otherwise check the gradient, then the whole update (the
+            // same arithmetic as below).
+            if !(0..n).all(|i| Self::grad::<FUSED>(g, h, e, i).is_finite()) {
+                return Err(Error::Diverged { what: "gradient" });
+            }
+            let ok = (0..n).all(|i| {
+                let gi = Self::grad::<FUSED>(g, h, e, i);
+                let (m1, v1, w1) = self.element(w[i], m[i], v[i], gi);
+                m1.is_finite() && v1.is_finite() && w1.is_finite()
+            });
+            if !ok {
+                return Err(Error::Diverged { what: "weights" });
+            }
         }
-        let w = net.weights_mut();
-        for (((wi, mi), vi), gi) in w
-            .iter_mut()
-            .zip(m.iter_mut())
-            .zip(v.iter_mut())
-            .zip(g.iter_mut())
-        {
-            *mi = b1 * *mi + (T::ONE - b1) * *gi;
-            *vi = b2 * *vi + (T::ONE - b2) * *gi * *gi;
-            *wi -= lr_t * *mi / (vi.sqrt() + eps_t);
-            *gi = T::ZERO;
+        for i in 0..n {
+            let gi = Self::grad::<FUSED>(g, h, e, i);
+            (m[i], v[i], w[i]) = self.element(w[i], m[i], v[i], gi);
+            g[i] = T::ZERO;
         }
-        self.t = self.t.saturating_add(1);
-        self.b1t = b1t;
-        self.b2t = b2t;
         Ok(())
     }
 }
@@ -318,16 +399,27 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Optimizer<T> for Adam<T, S> {
         x: &[T],
         y: &[T],
     ) -> Result<StepReport<T>> {
+        if self.config.mode == AdamMode::Sample && net.spec().outputs() == 1 {
+            // One output: the gradient −e ∂h/∂w is formed inside the update.
+            let (out, _) = self.jacobian_at(net, x, y)?;
+            let (output, error) = (out[0], y[0] - out[0]);
+            self.apply(net, Some(error))?;
+            return Ok(StepReport {
+                error,
+                output,
+                hph: T::ZERO,
+            });
+        }
         let report = self.accumulate(net, x, y)?;
         if self.config.mode == AdamMode::Sample {
-            self.apply(net)?;
+            self.apply(net, None)?;
         }
         Ok(report)
     }
 
     fn end_epoch<NS: AsRef<[T]> + AsMut<[T]>>(&mut self, net: &mut ResNet<T, NS>) -> Result<()> {
         if self.config.mode == AdamMode::Batch {
-            self.apply(net)?;
+            self.apply(net, None)?;
         }
         Ok(())
     }

@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result, check_finite, check_len};
 use crate::real::{Real, dot};
-use crate::spec::ResNetSpec;
+use crate::spec::{PAPER_WIDTH, ResNetSpec};
 use rand_core::Rng;
 
 /// A sigmoid ResNet with its weights and working memory in one buffer `S`
@@ -85,6 +85,16 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
     pub(crate) fn weights_mut(&mut self) -> &mut [T] {
         let n = self.spec.n_weights();
         &mut self.buf.as_mut()[..n]
+    }
+
+    /// The weights, mutable, and the first row `∂h_1/∂w` of the last
+    /// [`ResNet::jacobian`] (stale if there was none since the weights
+    /// changed).
+    pub(crate) fn weights_mut_and_jacobian(&mut self) -> (&mut [T], &[T]) {
+        let nw = self.spec.n_weights();
+        let start = self.spec.n_activations();
+        let (w, rest) = self.buf.as_mut().split_at_mut(nw);
+        (w, &rest[start..start + nw])
     }
 
     /// Replaces the weights. Fails, changing nothing, on a wrong length or a
@@ -207,29 +217,98 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
     }
 }
 
+/// The hidden width N, either known at compile time (the paper's N = 5, so
+/// the N-long inner loops unroll) or at run time: one kernel source,
+/// monomorphised for both. The arithmetic, and its order, is the same.
+trait HiddenWidth: Copy {
+    fn get(self) -> usize;
+}
+
+#[derive(Clone, Copy)]
+struct Fixed<const N: usize>;
+
+impl<const N: usize> HiddenWidth for Fixed<N> {
+    #[inline(always)]
+    fn get(self) -> usize {
+        N
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Runtime(usize);
+
+impl HiddenWidth for Runtime {
+    #[inline(always)]
+    fn get(self) -> usize {
+        self.0
+    }
+}
+
+/// Offset in `w` of the sigmoid block `W^{2b+2}` of shortcut block b
+/// (0-based); its identity block `W^{2b+3}` follows after N(N+1).
+#[inline(always)]
+fn block_offset(n1: usize, n: usize, b: usize) -> usize {
+    n * (n1 + 1) + b * n * (2 * n + 1)
+}
+
 /// Eqs. (10)–(13) on borrowed slices: `z` receives `z¹ … zᴸ`.
 pub(crate) fn forward_pass<T: Real>(spec: &ResNetSpec, slope: T, w: &[T], x: &[T], z: &mut [T]) {
-    z[..spec.inputs()].copy_from_slice(x);
-    for t in 1..spec.layers() {
-        let Some(tr) = spec.transition(t) else { break };
-        let (done, next) = z.split_at_mut(spec.activation_offset(t + 1));
-        let src = &done[spec.activation_offset(t)..spec.activation_offset(t) + tr.inputs];
-        let dst = &mut next[..tr.outputs];
-        let rows = w[tr.offset..tr.offset + tr.len()].chunks_exact(tr.row_len());
-        if tr.sigmoid {
-            // sˡ = Wˡ⁻¹ zˡ⁻¹ + bˡ,  zˡ = f(sˡ)
-            for (zj, row) in dst.iter_mut().zip(rows) {
-                *zj = sigmoid(slope, row[0] + dot(&row[1..], src));
-            }
-        } else {
-            // zˡ = Wˡ⁻¹ zˡ⁻¹ + zˡ⁻²   (identity layer with the shortcut)
-            let skip =
-                &done[spec.activation_offset(t - 1)..spec.activation_offset(t - 1) + tr.outputs];
-            for ((zj, row), sj) in dst.iter_mut().zip(rows).zip(skip) {
-                *zj = dot(row, src) + *sj;
-            }
+    if spec.width() == PAPER_WIDTH {
+        forward_kernel(Fixed::<PAPER_WIDTH>, spec, slope, w, x, z);
+    } else {
+        forward_kernel(Runtime(spec.width()), spec, slope, w, x, z);
+    }
+}
+
+/// `dst_j = f(row_j[0] + row_j[1..] · src)` for rows of `row_len` in `rows`.
+#[inline(always)]
+fn sigmoid_rows<T: Real>(slope: T, rows: &[T], row_len: usize, src: &[T], dst: &mut [T]) {
+    for (zj, row) in dst.iter_mut().zip(rows.chunks_exact(row_len)) {
+        *zj = sigmoid(slope, row[0] + dot(&row[1..], src));
+    }
+}
+
+#[inline(always)]
+fn forward_kernel<T: Real, W: HiddenWidth>(
+    width: W,
+    spec: &ResNetSpec,
+    slope: T,
+    w: &[T],
+    x: &[T],
+    z: &mut [T],
+) {
+    let n = width.get();
+    let (n1, nl) = (spec.inputs(), spec.outputs());
+    z[..n1].copy_from_slice(x);
+    // z² = f(W¹ z¹ + b²)
+    let (src, next) = z.split_at_mut(n1);
+    sigmoid_rows(slope, &w[..n * (n1 + 1)], n1 + 1, src, &mut next[..n]);
+    for b in 0..spec.blocks() {
+        // Layers l = 2b+2 (at `a`), 2b+3, 2b+4.
+        let a = n1 + 2 * b * n;
+        let off = block_offset(n1, n, b);
+        let (done, next) = z.split_at_mut(a + n);
+        let (mid, next) = next.split_at_mut(n);
+        let below = &done[a..];
+        // z^{2b+3} = f(W^{2b+2} z^{2b+2} + b^{2b+3})
+        sigmoid_rows(slope, &w[off..off + n * (n + 1)], n + 1, below, mid);
+        // z^{2b+4} = W^{2b+3} z^{2b+3} + z^{2b+2}   (identity layer with the shortcut)
+        let rows = w[off + n * (n + 1)..off + n * (2 * n + 1)].chunks_exact(n);
+        for ((zj, row), sj) in next[..n].iter_mut().zip(rows).zip(below) {
+            *zj = dot(row, mid) + *sj;
         }
     }
+    // zᴸ = f(W^{L−1} z^{L−1} + bᴸ)
+    let a = n1 + 2 * spec.blocks() * n;
+    let off = block_offset(n1, n, spec.blocks());
+    let (done, next) = z.split_at_mut(a + n);
+    sigmoid_rows(
+        slope,
+        &w[off..off + nl * (n + 1)],
+        n + 1,
+        &done[a..],
+        &mut next[..nl],
+    );
 }
 
 /// Eqs. (20)–(24) for output `o`: writes `∂h_o/∂w` into `h` (length N_w),
@@ -243,22 +322,75 @@ pub(crate) fn backward_pass<T: Real>(
     h: &mut [T],
     phi: &mut [T],
 ) {
-    let n = spec.width();
-    let layers = spec.layers();
-    let zl = |l: usize| {
-        let off = spec.activation_offset(l);
-        &z[off..off + spec.layer_width(l)]
+    if spec.width() == PAPER_WIDTH {
+        backward_kernel(Fixed::<PAPER_WIDTH>, spec, slope, w, z, o, h, phi);
+    } else {
+        backward_kernel(Runtime(spec.width()), spec, slope, w, z, o, h, phi);
+    }
+}
+
+/// The gradient of one block (eqs. 20–21): row j gets `φ_j` as its
+/// threshold entry (if `beta` = 1) and `φ_j src_i` as its weights.
+#[inline(always)]
+fn block_gradient<T: Real>(h: &mut [T], row_len: usize, beta: usize, phi: &[T], src: &[T]) {
+    for (row, pj) in h.chunks_exact_mut(row_len).zip(phi) {
+        if beta == 1 {
+            row[0] = *pj;
+        }
+        for (hi, zi) in row[beta..].iter_mut().zip(src) {
+            *hi = *pj * *zi;
+        }
+    }
+}
+
+/// `out_i = Σ_j φ_j W_{j, beta + i}` (the first half of eqs. 22–23).
+#[inline(always)]
+fn back_propagate<T: Real>(w: &[T], row_len: usize, beta: usize, phi: &[T], out: &mut [T]) {
+    out.iter_mut().for_each(|x| *x = T::ZERO);
+    for (wrow, pj) in w.chunks_exact(row_len).zip(phi) {
+        for (s, wji) in out.iter_mut().zip(&wrow[beta..]) {
+            *s += *pj * *wji;
+        }
+    }
+}
+
+/// `out_i *= f'(z_i)` (the second half of eqs. 22–23).
+#[inline(always)]
+fn times_sigmoid_derivative<T: Real>(slope: T, out: &mut [T], z: &[T]) {
+    for (s, zi) in out.iter_mut().zip(z) {
+        *s *= sigmoid_derivative(slope, *zi);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn backward_kernel<T: Real, W: HiddenWidth>(
+    width: W,
+    spec: &ResNetSpec,
+    slope: T,
+    w: &[T],
+    z: &[T],
+    o: usize,
+    h: &mut [T],
+    phi: &mut [T],
+) {
+    let n = width.get();
+    let (n1, nl) = (spec.inputs(), spec.outputs());
+    let blocks = spec.blocks();
+    // Activations of layer l, 2 ≤ l ≤ L − 1.
+    let hidden = |l: usize| {
+        let a = n1 + (l - 2) * n;
+        &z[a..a + n]
     };
 
     // Output block W^{L−1}: φᴸ = f'(sᴸ) for output o only (eq. 24);
     // ∂h_o/∂bᴸ_o = φᴸ_o, ∂h_o/∂W^{L−1}_{o,i} = φᴸ_o z^{L−1}_i (eqs. 20–21).
-    let Some(out) = spec.transition(layers - 1) else {
-        return;
-    };
-    let phi_out = sigmoid_derivative(slope, zl(layers)[o]);
-    let zin = zl(layers - 1);
-    let block = &mut h[out.offset..out.offset + out.len()];
-    for (j, row) in block.chunks_exact_mut(out.row_len()).enumerate() {
+    let last = 2 * blocks + 2; // L − 1
+    let zin = hidden(last);
+    let phi_out = sigmoid_derivative(slope, z[n1 + (last - 1) * n + o]);
+    let out_off = block_offset(n1, n, blocks);
+    let block = &mut h[out_off..out_off + nl * (n + 1)];
+    for (j, row) in block.chunks_exact_mut(n + 1).enumerate() {
         if j == o {
             row[0] = phi_out;
             for (hi, zi) in row[1..].iter_mut().zip(zin) {
@@ -275,52 +407,46 @@ pub(crate) fn backward_pass<T: Real>(
     let (mut up, mut cur, mut spare) = (a, b, &mut c[..n]);
 
     // φ^{L−1} = φᴸ W^{L−1} (layer L−1 is an identity layer, eq. 22).
-    let wrow = &w[out.offset + o * out.row_len() + 1..out.offset + (o + 1) * out.row_len()];
+    let wrow = &w[out_off + o * (n + 1) + 1..out_off + (o + 1) * (n + 1)];
     for (p, wi) in cur.iter_mut().zip(wrow) {
         *p = phi_out * *wi;
     }
 
-    for l in (2..layers).rev() {
-        // Gradient of the block W^{l−1} feeding layer l (eqs. 20–21).
-        let Some(tr) = spec.transition(l - 1) else {
-            return;
-        };
-        let src = zl(l - 1);
-        let block = &mut h[tr.offset..tr.offset + tr.len()];
-        let beta = tr.sigmoid as usize;
-        for (row, pj) in block.chunks_exact_mut(tr.row_len()).zip(cur.iter()) {
-            if tr.sigmoid {
-                row[0] = *pj;
-            }
-            for (hi, zi) in row[beta..].iter_mut().zip(src) {
-                *hi = *pj * *zi;
-            }
+    for bk in (0..blocks).rev() {
+        let off = block_offset(n1, n, bk);
+        let (sig_off, id_off) = (off, off + n * (n + 1));
+        let (l_mid, l_low) = (2 * bk + 3, 2 * bk + 2);
+        // Layer l = 2b+4 (identity): block W^{2b+3}, then
+        // φ^{2b+3} = (φ^{2b+4} W^{2b+3}) ⊙ f'(s^{2b+3})   (eq. 22).
+        let id_w = &w[id_off..id_off + n * n];
+        block_gradient(&mut h[id_off..id_off + n * n], n, 0, cur, hidden(l_mid));
+        back_propagate(id_w, n, 0, cur, spare);
+        times_sigmoid_derivative(slope, spare, hidden(l_mid));
+        core::mem::swap(&mut up, &mut cur);
+        core::mem::swap(&mut cur, &mut spare);
+
+        // Layer l = 2b+3 (sigmoid): block W^{2b+2}, then
+        // φ^{2b+2} = φ^{2b+3} W^{2b+2} + φ^{2b+4}, times f' if layer 2b+2
+        // is a sigmoid layer (only layer 2)   (eq. 23).
+        let sig_w = &w[sig_off..sig_off + n * (n + 1)];
+        block_gradient(
+            &mut h[sig_off..sig_off + n * (n + 1)],
+            n + 1,
+            1,
+            cur,
+            hidden(l_low),
+        );
+        back_propagate(sig_w, n + 1, 1, cur, spare);
+        for (s, p) in spare.iter_mut().zip(up.iter()) {
+            *s += *p;
         }
-        if l == 2 {
-            break;
+        if bk == 0 {
+            times_sigmoid_derivative(slope, spare, hidden(l_low));
         }
-        // φ^{l−1} = (φˡ W^{l−1} [+ φ^{l+1}]) ⊙ f'_{l−1}(s^{l−1})   (eqs. 22–23)
-        spare.iter_mut().for_each(|x| *x = T::ZERO);
-        let wblock = &w[tr.offset..tr.offset + tr.len()];
-        for (wrow, pj) in wblock.chunks_exact(tr.row_len()).zip(cur.iter()) {
-            for (s, wji) in spare.iter_mut().zip(&wrow[beta..]) {
-                *s += *pj * *wji;
-            }
-        }
-        let below = l - 1;
-        if below % 2 == 0 {
-            // Even layer l−1 also feeds the identity layer l+1 by the shortcut.
-            for (s, p) in spare.iter_mut().zip(up.iter()) {
-                *s += *p;
-            }
-        }
-        if spec.is_sigmoid_layer(below) {
-            for (s, zi) in spare.iter_mut().zip(zl(below)) {
-                *s *= sigmoid_derivative(slope, *zi);
-            }
-        }
-        // Rotate: φ^{l+1} ← φˡ, φˡ ← φ^{l−1}, and reuse the old φ^{l+1}.
         core::mem::swap(&mut up, &mut cur);
         core::mem::swap(&mut cur, &mut spare);
     }
+
+    // Layer 2: block W¹ from the inputs.
+    block_gradient(&mut h[..n * (n1 + 1)], n1 + 1, 1, cur, &z[..n1]);
 }

@@ -376,3 +376,72 @@ fn adam_huge_finite_update_takes_the_careful_path() {
     assert!(moved > n / 2, "only {moved} weights moved");
     assert_eq!(adam.steps(), 1);
 }
+
+/// Adam in weights-and-moments form after `steps` updates on XOR samples in
+/// order, per sample or as one-sample batches.
+fn adam_run<T: Real>(mode: AdamMode, outputs: usize, steps: usize) -> (Vec<T>, Vec<T>, Vec<T>) {
+    let spec = ResNetSpec::new(2, 5, outputs, 7, PAPER_SLOPE).unwrap();
+    let n = spec.n_weights();
+    let mut net = ResNet::new(spec, vec![T::ZERO; spec.buffer_len()]).unwrap();
+    net.init_uniform(&mut rng(11), 0.3).unwrap();
+    let cfg = AdamConfig {
+        mode,
+        ..AdamConfig::default()
+    };
+    let mut adam = Adam::new(cfg, n, vec![T::ZERO; 3 * n]).unwrap();
+    let xor = Xor::<T>::new(InputCoding::Bipolar);
+    let data = xor.samples();
+    for k in 0..steps {
+        let (x, y) = data.sample(k % 4);
+        let y: Vec<T> = (0..outputs)
+            .map(|o| if o % 2 == 0 { y[0] } else { T::ONE - y[0] })
+            .collect();
+        adam.observe(&mut net, x, &y).unwrap();
+        adam.end_epoch(&mut net).unwrap();
+    }
+    let (m, v) = adam.moments();
+    (net.weights().to_vec(), m.to_vec(), v.to_vec())
+}
+
+/// The per-sample step forms `g = −e ∂h/∂w` inside the update (one output)
+/// or accumulates it first (several outputs); both must equal a batch
+/// step on a one-sample batch, bit for bit, in f64 and f32.
+#[test]
+fn adam_per_sample_step_equals_a_one_sample_batch_step() {
+    for outputs in [1, 2] {
+        assert_eq!(
+            adam_run::<f64>(AdamMode::Sample, outputs, 300),
+            adam_run::<f64>(AdamMode::Batch, outputs, 300),
+            "f64, {outputs} outputs"
+        );
+        assert_eq!(
+            adam_run::<f32>(AdamMode::Sample, outputs, 300),
+            adam_run::<f32>(AdamMode::Batch, outputs, 300),
+            "f32, {outputs} outputs"
+        );
+    }
+}
+
+/// A non-finite gradient (weights so large that the forward pass
+/// overflows) is rejected by the per-sample step, changing nothing.
+#[test]
+fn adam_non_finite_gradient_is_rejected_and_changes_nothing() {
+    let spec = ResNetSpec::xor(7).unwrap();
+    let n = spec.n_weights();
+    let mut net = ResNet::new(spec, vec![0.0; spec.buffer_len()]).unwrap();
+    net.set_weights(&vec![1e308; n]).unwrap();
+    let mut adam = Adam::new(AdamConfig::default(), n, vec![0.0; 3 * n]).unwrap();
+    let before = (
+        net.weights().to_vec(),
+        adam.state().0.to_vec(),
+        adam.steps(),
+    );
+    let r = adam.observe(&mut net, &[1.0, -1.0], &[1.0]);
+    assert!(matches!(r, Err(Error::Diverged { .. })), "{r:?}");
+    let after = (
+        net.weights().to_vec(),
+        adam.state().0.to_vec(),
+        adam.steps(),
+    );
+    assert_eq!(after, before);
+}
