@@ -70,7 +70,7 @@ pub use gehf::{
     PAPER_GAMMA, Regularization, TrustRegion,
 };
 pub use model::{Model, ModelError};
-pub use network::{ResNet, sigmoid, sigmoid_derivative};
+pub use network::{EVALUATION_LANES, ResNet, sigmoid, sigmoid_derivative};
 pub use real::Real;
 pub use spec::{PAPER_SLOPE, PAPER_WIDTH, ResNetSpec, Transition, packed_len};
 pub use train::{

@@ -309,6 +309,15 @@ impl ResNetSpec {
     pub const fn buffer_len(&self) -> usize {
         self.n_weights() + self.n_activations() + self.outputs * self.n_weights() + 3 * self.width
     }
+
+    /// A buffer length that also gives [`crate::ResNet::evaluate`] room
+    /// to run [`crate::EVALUATION_LANES`] samples in lock-step (faster,
+    /// same numbers): [`ResNetSpec::buffer_len`] plus
+    /// `EVALUATION_LANES − 1` more activation vectors.
+    #[inline]
+    pub const fn lanes_buffer_len(&self) -> usize {
+        self.buffer_len() + (crate::EVALUATION_LANES - 1) * self.n_activations()
+    }
 }
 
 /// N(N + 1)/2: the number of entries of one triangle of a symmetric N × N

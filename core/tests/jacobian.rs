@@ -89,3 +89,31 @@ fn forward_pass_matches_the_equations_written_out_at_l5() {
     let y = net.forward(&x).unwrap()[0];
     assert!((y - z5).abs() < 1e-15, "{y} vs {z5}");
 }
+
+/// `evaluate` in lock-step lanes (a buffer of `lanes_buffer_len`) gives
+/// bit for bit the statistics and final activations of the one-sample-at-
+/// a-time path, for sample counts that are and are not multiples of the
+/// lane count, at the paper's width (compile-time kernel) and another.
+#[test]
+fn lock_step_evaluation_equals_one_sample_at_a_time() {
+    for (spec, n) in [
+        (ResNetSpec::xor(21).unwrap(), 4),
+        (ResNetSpec::xor(9).unwrap(), 7),
+        (ResNetSpec::new(3, 4, 2, 11, 1.3).unwrap(), 9),
+    ] {
+        let (ni, no) = (spec.inputs(), spec.outputs());
+        let mut r = rng(n as u64);
+        let mut one = ResNet::new(spec, vec![0.0; spec.buffer_len()]).unwrap();
+        one.init_uniform(&mut r, 0.8).unwrap();
+        let mut lanes = ResNet::new(spec, vec![0.0; spec.lanes_buffer_len()]).unwrap();
+        lanes.set_weights(one.weights()).unwrap();
+        let xs: Vec<f64> = (0..n * ni).map(|i| (i as f64 * 0.37).sin()).collect();
+        let ys: Vec<f64> = (0..n * no).map(|i| (i as f64 * 0.11).cos().abs()).collect();
+        let data = hinf::Samples::new(&xs, ni, &ys, no).unwrap();
+        let a = one.evaluate(&data).unwrap();
+        let b = lanes.evaluate(&data).unwrap();
+        assert_eq!(a, b, "{spec:?}, {n} samples");
+        assert_eq!(one.activations(), lanes.activations(), "{spec:?}");
+        assert!(a.count == n * no && a.sse > 0.0);
+    }
+}

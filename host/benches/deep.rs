@@ -17,7 +17,7 @@ const L: usize = 1001;
 
 fn net() -> ResNet<f64, Vec<f64>> {
     let spec = ResNetSpec::xor(L).unwrap();
-    let mut net = ResNet::new(spec, vec![0.0; spec.buffer_len()]).unwrap();
+    let mut net = ResNet::new(spec, vec![0.0; spec.lanes_buffer_len()]).unwrap();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
     net.init_uniform(&mut rng, hinf::PAPER_INIT_RANGE).unwrap();
     net
@@ -83,6 +83,17 @@ fn deep(c: &mut Criterion) {
         let mut net = net();
         g.bench_function("forward", |b| {
             b.iter(|| black_box(net.forward(black_box(&[1.0, -1.0])).unwrap()[0]))
+        });
+        let x = xor();
+        let data = x.samples();
+        g.bench_function("evaluate_4_lock_step", |b| {
+            b.iter(|| black_box(net.evaluate(&data).unwrap()))
+        });
+        let spec = *net.spec();
+        let mut one = ResNet::new(spec, vec![0.0; spec.buffer_len()]).unwrap();
+        one.set_weights(net.weights()).unwrap();
+        g.bench_function("evaluate_4_one_at_a_time", |b| {
+            b.iter(|| black_box(one.evaluate(&data).unwrap()))
         });
         g.bench_function("forward_jacobian", |b| {
             b.iter(|| black_box(net.jacobian(black_box(&[1.0, -1.0])).unwrap().1[7]))

@@ -507,7 +507,7 @@ fn run_trial_inner<T: Real>(
     let net_spec = spec.net_spec()?;
     let nw = net_spec.n_weights();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let mut net = ResNet::new(net_spec, vec![T::ZERO; net_spec.buffer_len()])?;
+    let mut net = ResNet::new(net_spec, vec![T::ZERO; net_spec.lanes_buffer_len()])?;
     net.init_uniform(&mut rng, spec.init_range)?;
     let (low, high) = spec.variant.targets.values();
     let xor = Xor::<T>::with_targets(spec.inputs.into(), low, high);
