@@ -208,19 +208,30 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
     /// faster and gives the same numbers. Either way the activations left
     /// behind are those of the last sample.
     pub fn evaluate(&mut self, data: &crate::Samples<'_, T>) -> Result<crate::ErrorStats> {
+        self.evaluate_each(data, |_, _| {})
+    }
+
+    /// [`ResNet::evaluate`], also handing every sample's outputs to
+    /// `each(k, outputs)`, in sample order.
+    pub fn evaluate_each(
+        &mut self,
+        data: &crate::Samples<'_, T>,
+        mut each: impl FnMut(usize, &[T]),
+    ) -> Result<crate::ErrorStats> {
         check_len("input width", self.spec.inputs(), data.n_inputs())?;
         check_len("target width", self.spec.outputs(), data.n_outputs())?;
         let mut stats = crate::ErrorStats::default();
         let mut k = 0;
         if self.buf.as_ref().len() >= self.spec.lanes_buffer_len() {
             while k + EVALUATION_LANES <= data.len() {
-                self.forward_group(data, k, &mut stats)?;
+                self.forward_group(data, k, &mut stats, &mut each)?;
                 k += EVALUATION_LANES;
             }
         }
         for k in k..data.len() {
             let (x, y) = data.sample(k);
             let out = self.forward(x)?;
+            each(k, out);
             for (o, t) in out.iter().zip(y) {
                 stats.add((*t - *o).to_f64());
             }
@@ -236,6 +247,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
         data: &crate::Samples<'_, T>,
         k: usize,
         stats: &mut crate::ErrorStats,
+        each: &mut impl FnMut(usize, &[T]),
     ) -> Result<()> {
         let xs: [&[T]; EVALUATION_LANES] = core::array::from_fn(|j| data.sample(k + j).0);
         for x in xs {
@@ -253,6 +265,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
         forward_lanes(&spec, self.slope, w, xs, zs.each_mut().map(|z| &mut **z));
         for (j, z) in zs.iter().enumerate() {
             let y = data.sample(k + j).1;
+            each(k + j, &z[na - nl..na]);
             for (o, t) in z[na - nl..na].iter().zip(y) {
                 stats.add((*t - *o).to_f64());
             }

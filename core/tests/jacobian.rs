@@ -110,9 +110,18 @@ fn lock_step_evaluation_equals_one_sample_at_a_time() {
         let xs: Vec<f64> = (0..n * ni).map(|i| (i as f64 * 0.37).sin()).collect();
         let ys: Vec<f64> = (0..n * no).map(|i| (i as f64 * 0.11).cos().abs()).collect();
         let data = hinf::Samples::new(&xs, ni, &ys, no).unwrap();
-        let a = one.evaluate(&data).unwrap();
-        let b = lanes.evaluate(&data).unwrap();
+        let (mut seen_one, mut seen_lanes) = (Vec::new(), Vec::new());
+        let a = one
+            .evaluate_each(&data, |k, o| seen_one.push((k, o.to_vec())))
+            .unwrap();
+        let b = lanes
+            .evaluate_each(&data, |k, o| seen_lanes.push((k, o.to_vec())))
+            .unwrap();
         assert_eq!(a, b, "{spec:?}, {n} samples");
+        assert_eq!(seen_one, seen_lanes, "{spec:?}: outputs per sample");
+        assert_eq!(seen_one.len(), n);
+        assert!(seen_one.iter().enumerate().all(|(i, (k, _))| i == *k));
+        assert_eq!(lanes.evaluate(&data).unwrap(), a);
         assert_eq!(one.activations(), lanes.activations(), "{spec:?}");
         assert!(a.count == n * no && a.sse > 0.0);
     }

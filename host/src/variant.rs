@@ -384,12 +384,10 @@ impl Tracker {
         data: &Samples<'_, T>,
     ) {
         let mut outs = Vec::with_capacity(data.len());
-        for k in 0..data.len() {
-            let (x, _) = data.sample(k);
-            if let Ok(o) = net.forward(x) {
-                outs.push(o.first().map_or(f64::NAN, |v| v.to_f64()));
-            }
-        }
+        // Invalid patterns end the pass: `outs` then holds those before.
+        let _ = net.evaluate_each(data, |_, o| {
+            outs.push(o.first().map_or(f64::NAN, |v| v.to_f64()));
+        });
         self.record(outs);
     }
 
