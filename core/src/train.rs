@@ -37,6 +37,13 @@ pub trait Optimizer<T: Real> {
     fn end_epoch<S: AsRef<[T]> + AsMut<[T]>>(&mut self, _net: &mut ResNet<T, S>) -> Result<()> {
         Ok(())
     }
+
+    /// Sees the outputs of sample `k` in [`train`]'s error evaluation at
+    /// the current weights (before the first epoch, and after each one
+    /// with [`ErrorTiming::AfterEpoch`]), in sample order. For wrappers
+    /// that watch a run without a forward pass of their own; the default
+    /// does nothing.
+    fn watch_outputs(&mut self, _k: usize, _outputs: &[T]) {}
 }
 
 /// A borrowed, validated set of samples: `len` inputs of width N1 and
@@ -301,7 +308,7 @@ where
         *slot = k;
     }
 
-    let mut stats = net.evaluate(data)?;
+    let mut stats = net.evaluate_each(data, |k, o| opt.watch_outputs(k, o))?;
     let mut error = stats.measure(config.criterion);
     let mut report = EpochReport {
         epoch: 0,
@@ -328,7 +335,7 @@ where
         opt.end_epoch(net)?;
         epoch += 1;
         stats = match config.timing {
-            ErrorTiming::AfterEpoch => net.evaluate(data)?,
+            ErrorTiming::AfterEpoch => net.evaluate_each(data, |k, o| opt.watch_outputs(k, o))?,
             ErrorTiming::DuringEpoch => apriori,
         };
         error = stats.measure(config.criterion);

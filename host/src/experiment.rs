@@ -516,17 +516,16 @@ fn run_trial_inner<T: Real>(
     let mut order = [0usize; 4];
     let mut curve = Vec::new();
     let mut tracker = Tracker::new(xor.targets.iter().map(|t| t.to_f64()).collect());
-    tracker.record_net(&mut net, &data);
+    if config.timing != hinf::ErrorTiming::AfterEpoch {
+        // (With after-epoch timing, `Watched` records epoch 0 from the loop.)
+        tracker.record_net(&mut net, &data);
+    }
     let var = &spec.variant;
     let scratch = var.scratch_len(nw);
     macro_rules! go {
         ($opt:expr) => {{
             let mut opt = $opt;
-            let mut watched = Watched {
-                inner: &mut opt,
-                data,
-                tracker: &mut tracker,
-            };
+            let mut watched = Watched::new(&mut opt, data, &mut tracker, config.timing);
             let outcome = train(
                 &mut net,
                 &mut watched,

@@ -422,13 +422,36 @@ impl Tracker {
 /// An optimizer that records the outputs after each epoch into a
 /// [`Tracker`]; it changes nothing else (the training trajectory is that of
 /// the wrapped optimizer, bit for bit).
+///
+/// With [`hinf::ErrorTiming::AfterEpoch`] it records the outputs of the
+/// training loop's own error evaluation (epoch 0 included), so it costs no
+/// forward pass; otherwise it runs its own after each epoch (and the caller
+/// records epoch 0 with [`Tracker::record_net`]).
 pub struct Watched<'a, 'd, T: Real, O> {
-    /// The learning rule.
-    pub inner: &'a mut O,
-    /// The patterns.
-    pub data: Samples<'d, T>,
-    /// Where the outputs go.
-    pub tracker: &'a mut Tracker,
+    inner: &'a mut O,
+    data: Samples<'d, T>,
+    tracker: &'a mut Tracker,
+    from_evaluation: bool,
+    pending: Vec<f64>,
+}
+
+impl<'a, 'd, T: Real, O> Watched<'a, 'd, T, O> {
+    /// Wraps `inner`, recording into `tracker` the outputs on `data` after
+    /// every epoch of a run with stopping-measure timing `timing`.
+    pub fn new(
+        inner: &'a mut O,
+        data: Samples<'d, T>,
+        tracker: &'a mut Tracker,
+        timing: hinf::ErrorTiming,
+    ) -> Self {
+        Self {
+            inner,
+            data,
+            tracker,
+            from_evaluation: timing == hinf::ErrorTiming::AfterEpoch,
+            pending: Vec::with_capacity(data.len()),
+        }
+    }
 }
 
 impl<T: Real, O: Optimizer<T>> Optimizer<T> for Watched<'_, '_, T, O> {
@@ -446,8 +469,26 @@ impl<T: Real, O: Optimizer<T>> Optimizer<T> for Watched<'_, '_, T, O> {
         net: &mut ResNet<T, S>,
     ) -> hinf::Result<()> {
         self.inner.end_epoch(net)?;
-        self.tracker.record_net(net, &self.data);
+        if !self.from_evaluation {
+            self.tracker.record_net(net, &self.data);
+        }
         Ok(())
+    }
+
+    fn watch_outputs(&mut self, k: usize, outputs: &[T]) {
+        self.inner.watch_outputs(k, outputs);
+        if !self.from_evaluation {
+            return;
+        }
+        if k == 0 {
+            self.pending.clear();
+        }
+        self.pending
+            .push(outputs.first().map_or(f64::NAN, |v| v.to_f64()));
+        if k + 1 == self.data.len() {
+            let outs = core::mem::take(&mut self.pending);
+            self.tracker.record(outs);
+        }
     }
 }
 
