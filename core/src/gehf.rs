@@ -25,7 +25,7 @@
 use crate::covariance::Covariance;
 use crate::error::{Error, Result, check_finite, check_len};
 use crate::network::{ResNet, sigmoid_derivative};
-use crate::real::{Real, dot};
+use crate::real::{Real, all_finite_zip, dot};
 use crate::train::{Optimizer, StepReport};
 
 mod multi;
@@ -572,14 +572,13 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
                 step *= bound / predicted;
             }
         }
-        // Check the whole update before applying any of it.
+        // Check the whole update before applying any of it: every new
+        // weight w + step·u and every downdate entry c·u_i² finite.
         let w = net.weights();
-        if !u
-            .iter()
-            .zip(w)
-            .all(|(ui, wi)| (*wi + step * *ui).is_finite())
-            || !u.iter().all(|ui| (c * *ui * *ui).is_finite())
-        {
+        if !all_finite_zip(u, w, |ui, wi| {
+            let (a, b) = (wi + step * ui, c * ui * ui);
+            (a - a) + (b - b)
+        }) {
             self.health.rejected += 1;
             return Err(Error::Diverged { what: "weights" });
         }
