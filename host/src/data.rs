@@ -8,6 +8,7 @@
 
 use std::path::Path;
 
+use hinf::Real;
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
@@ -270,6 +271,12 @@ impl Dataset {
     pub fn samples(&self) -> hinf::Result<hinf::Samples<'_, f64>> {
         hinf::Samples::new(&self.inputs, self.n_inputs, &self.targets, self.n_outputs)
     }
+    /// The inputs and targets converted to `T` (rounded to nearest for
+    /// `f32`), for [`hinf::Samples::new`] in that precision.
+    pub fn cast<T: Real>(&self) -> (Vec<T>, Vec<T>) {
+        let conv = |v: &[f64]| v.iter().map(|&x| T::from_f64(x)).collect();
+        (conv(&self.inputs), conv(&self.targets))
+    }
 }
 
 /// Splits `0..n` into a shuffled train part of `round(fraction · n)` rows
@@ -510,18 +517,27 @@ pub struct Quality {
     pub rmse: Option<f64>,
 }
 
-/// Evaluates `net` on `data` encoded by `enc`.
-pub fn quality<S: AsRef<[f64]> + AsMut<[f64]>>(
-    net: &mut hinf::ResNet<f64, S>,
+/// Evaluates `net` (in either precision; the errors are summed in f64) on
+/// `data` encoded by `enc`.
+pub fn quality<T: Real, S: AsRef<[T]> + AsMut<[T]>>(
+    net: &mut hinf::ResNet<T, S>,
     data: &Dataset,
     enc: &Encoding,
 ) -> hinf::Result<Quality> {
     let m = data.n_outputs;
     let (mut se, mut right, mut se_units) = (0.0, 0usize, 0.0);
+    let mut x = vec![T::ZERO; data.n_inputs];
+    let mut out64 = vec![0.0f64; m];
     for r in 0..data.len() {
-        let x = &data.inputs[r * data.n_inputs..(r + 1) * data.n_inputs];
+        let row = &data.inputs[r * data.n_inputs..(r + 1) * data.n_inputs];
+        for (xi, &v) in x.iter_mut().zip(row) {
+            *xi = T::from_f64(v);
+        }
         let y = &data.targets[r * m..(r + 1) * m];
-        let out = net.forward(x)?;
+        for (o, &v) in out64.iter_mut().zip(net.forward(&x)?) {
+            *o = v.to_f64();
+        }
+        let out = out64.as_slice();
         for (k, (o, t)) in out.iter().zip(y).enumerate() {
             se += (t - o) * (t - o);
             if enc.task != Task::Classification {

@@ -11,6 +11,10 @@
 //! | 4           | CRC-32 of the JSON section, `u32` little-endian                 |
 //! | rest        | the network as a core model file ([`hinf::model`]: versioned, own CRC-32) |
 //!
+//! The network is stored in the precision it was trained in (`fit
+//! --precision f64|f32`); the core section records it, and [`load`]
+//! returns a [`FittedNet`] of that precision.
+//!
 //! Loading checks the magic, the lengths, both checksums and every value
 //! before anything is used.
 
@@ -18,15 +22,15 @@ use std::path::Path;
 use std::time::Instant;
 
 use hinf::{
-    Adam, AdamConfig, GEhf, GEhfConfig, IsotropicCovariance, ResNet, ResNetSpec, SampleOrder,
-    StopCriterion, TrainConfig, model, train,
+    Adam, AdamConfig, GEhf, GEhfConfig, IsotropicCovariance, Real, ResNet, ResNetSpec, SampleOrder,
+    Samples, StopCriterion, TrainConfig, model, train,
 };
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Dataset, Encoding, Quality, quality};
-use crate::experiment::Method;
+use crate::experiment::{Method, Precision};
 use crate::structured::StructuredCovariance;
 
 /// Everything that defines one training run on a data set except the data.
@@ -93,8 +97,14 @@ pub struct FitOutcome {
     pub failure: Option<String>,
 }
 
-/// Trains a new network on `data` (f64; H∞ with the exact structured `P`).
-pub fn fit(data: &Dataset, spec: &FitSpec) -> Result<(ResNet<f64, Vec<f64>>, FitOutcome), String> {
+/// Trains a new network on `data` in precision `T` (`f64` or `f32`: the
+/// network, the optimiser's state and the arithmetic; H∞ with the exact
+/// structured `P`). The data are rounded to `T`; the reported errors are
+/// f64.
+pub fn fit<T: Real>(
+    data: &Dataset,
+    spec: &FitSpec,
+) -> Result<(ResNet<T, Vec<T>>, FitOutcome), String> {
     let net_spec = ResNetSpec::new(
         data.n_inputs,
         spec.width,
@@ -105,10 +115,11 @@ pub fn fit(data: &Dataset, spec: &FitSpec) -> Result<(ResNet<f64, Vec<f64>>, Fit
     .map_err(|e| e.to_string())?;
     let nw = net_spec.n_weights();
     let m = data.n_outputs;
-    let samples = data.samples().map_err(|e| e.to_string())?;
+    let (inputs, targets) = data.cast::<T>();
+    let samples = Samples::new(&inputs, data.n_inputs, &targets, m).map_err(|e| e.to_string())?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(spec.seed);
     let mut net =
-        ResNet::new(net_spec, vec![0.0; net_spec.buffer_len()]).map_err(|e| e.to_string())?;
+        ResNet::new(net_spec, vec![T::ZERO; net_spec.buffer_len()]).map_err(|e| e.to_string())?;
     net.init_uniform(&mut rng, spec.init_range)
         .map_err(|e| e.to_string())?;
     let config = TrainConfig {
@@ -137,15 +148,16 @@ pub fn fit(data: &Dataset, spec: &FitSpec) -> Result<(ResNet<f64, Vec<f64>>, Fit
     let start = Instant::now();
     let outcome = match spec.method {
         Method::Hinf => {
-            let p = StructuredCovariance::new(nw, spec.eps0);
-            let mut opt = GEhf::new(gcfg, p, vec![0.0; m * nw]).map_err(|e| e.to_string())?;
+            let p = StructuredCovariance::new(nw, T::from_f64(spec.eps0));
+            let mut opt = GEhf::new(gcfg, p, vec![T::ZERO; m * nw]).map_err(|e| e.to_string())?;
             train(
                 &mut net, &mut opt, &samples, &config, &mut rng, &mut order, on_epoch,
             )
         }
         Method::Sd => {
-            let p = IsotropicCovariance::new(nw, spec.eps0).map_err(|e| e.to_string())?;
-            let mut opt = GEhf::new(gcfg, p, vec![0.0; m * nw]).map_err(|e| e.to_string())?;
+            let p =
+                IsotropicCovariance::new(nw, T::from_f64(spec.eps0)).map_err(|e| e.to_string())?;
+            let mut opt = GEhf::new(gcfg, p, vec![T::ZERO; m * nw]).map_err(|e| e.to_string())?;
             train(
                 &mut net, &mut opt, &samples, &config, &mut rng, &mut order, on_epoch,
             )
@@ -155,7 +167,7 @@ pub fn fit(data: &Dataset, spec: &FitSpec) -> Result<(ResNet<f64, Vec<f64>>, Fit
                 lr: spec.adam_lr,
                 ..AdamConfig::default()
             };
-            let mut opt = Adam::new(acfg, nw, vec![0.0; 3 * nw]).map_err(|e| e.to_string())?;
+            let mut opt = Adam::new(acfg, nw, vec![T::ZERO; 3 * nw]).map_err(|e| e.to_string())?;
             train(
                 &mut net, &mut opt, &samples, &config, &mut rng, &mut order, on_epoch,
             )
@@ -195,10 +207,62 @@ pub struct ModelMeta {
 /// The first bytes of a `hinf fit` model file.
 pub const MAGIC: &[u8; 8] = b"HINFFIT1";
 
-/// Writes a trained model (see the module's format table).
-pub fn save(path: &Path, meta: &ModelMeta, net: &ResNet<f64, Vec<f64>>) -> Result<(), String> {
+/// A trained network in the precision it was trained and saved in.
+#[derive(Debug, Clone)]
+pub enum FittedNet {
+    /// `fit --precision f64` (the default).
+    F64(ResNet<f64, Vec<f64>>),
+    /// `fit --precision f32`.
+    F32(ResNet<f32, Vec<f32>>),
+}
+
+impl FittedNet {
+    /// The scalar type of the network.
+    pub fn precision(&self) -> Precision {
+        match self {
+            FittedNet::F64(_) => Precision::F64,
+            FittedNet::F32(_) => Precision::F32,
+        }
+    }
+    /// "f64" or "f32" (as `--precision` spells it).
+    pub fn precision_name(&self) -> &'static str {
+        match self {
+            FittedNet::F64(_) => f64::NAME,
+            FittedNet::F32(_) => f32::NAME,
+        }
+    }
+    /// The network's shape.
+    pub fn spec(&self) -> ResNetSpec {
+        match self {
+            FittedNet::F64(n) => *n.spec(),
+            FittedNet::F32(n) => *n.spec(),
+        }
+    }
+    /// The weights, widened to f64 (exact).
+    pub fn weights_f64(&self) -> Vec<f64> {
+        match self {
+            FittedNet::F64(n) => n.weights().to_vec(),
+            FittedNet::F32(n) => n.weights().iter().map(|w| w.to_f64()).collect(),
+        }
+    }
+    /// [`evaluate`] in the network's own precision.
+    pub fn evaluate(&mut self, data: &Dataset, enc: &Encoding) -> Result<Quality, String> {
+        match self {
+            FittedNet::F64(n) => evaluate(n, data, enc),
+            FittedNet::F32(n) => evaluate(n, data, enc),
+        }
+    }
+}
+
+/// Writes a trained model of either precision (see the module's format
+/// table; the core section is in `T`).
+pub fn save<T: Real, S: AsRef<[T]> + AsMut<[T]>>(
+    path: &Path,
+    meta: &ModelMeta,
+    net: &ResNet<T, S>,
+) -> Result<(), String> {
     let json = serde_json::to_vec(meta).map_err(|e| e.to_string())?;
-    let mut core = vec![0u8; model::saved_len::<f64>(net.spec(), false, false)];
+    let mut core = vec![0u8; model::saved_len::<T>(net.spec(), false, false)];
     let n = model::save_network(net, &mut core).map_err(|e| e.to_string())?;
     let mut bytes = Vec::with_capacity(16 + json.len() + n);
     bytes.extend_from_slice(MAGIC);
@@ -209,8 +273,15 @@ pub fn save(path: &Path, meta: &ModelMeta, net: &ResNet<f64, Vec<f64>>) -> Resul
     std::fs::write(path, bytes).map_err(|e| format!("{}: cannot write: {e}", path.display()))
 }
 
-/// Reads a model written by [`save`].
-pub fn load(path: &Path) -> Result<(ModelMeta, ResNet<f64, Vec<f64>>), String> {
+fn load_net<T: Real>(m: &model::Model<'_>) -> hinf::Result<ResNet<T, Vec<T>>> {
+    let spec = m.spec();
+    let mut net = ResNet::new(spec, vec![T::ZERO; spec.buffer_len()])?;
+    m.load_network(&mut net)?;
+    Ok(net)
+}
+
+/// Reads a model written by [`save`], in the precision the file records.
+pub fn load(path: &Path) -> Result<(ModelMeta, FittedNet), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     let bad = |what: &str| format!("{}: not a usable `hinf fit` model: {what}", path.display());
     if bytes.len() < 16 || &bytes[..8] != MAGIC {
@@ -229,9 +300,11 @@ pub fn load(path: &Path) -> Result<(ModelMeta, ResNet<f64, Vec<f64>>), String> {
     let meta: ModelMeta = serde_json::from_slice(json).map_err(|e| bad(&e.to_string()))?;
     let m = model::Model::parse(&bytes[16 + j..]).map_err(|e| bad(&e.to_string()))?;
     let spec = m.spec();
-    let mut net =
-        ResNet::new(spec, vec![0.0; spec.buffer_len()]).map_err(|e| bad(&e.to_string()))?;
-    m.load_network(&mut net).map_err(|e| bad(&e.to_string()))?;
+    let net = match m.precision() {
+        4 => load_net::<f32>(&m).map(FittedNet::F32),
+        _ => load_net::<f64>(&m).map(FittedNet::F64),
+    }
+    .map_err(|e| bad(&e.to_string()))?;
     let enc = &meta.encoding;
     if spec.inputs() != enc.features.len()
         || spec.outputs() != enc.n_outputs()
@@ -246,9 +319,10 @@ pub fn load(path: &Path) -> Result<(ModelMeta, ResNet<f64, Vec<f64>>), String> {
     Ok((meta, net))
 }
 
-/// Evaluates a loaded model on `data` (already encoded with its encoding).
-pub fn evaluate(
-    net: &mut ResNet<f64, Vec<f64>>,
+/// Evaluates a trained network (either precision) on `data` (already
+/// encoded with its encoding).
+pub fn evaluate<T: Real, S: AsRef<[T]> + AsMut<[T]>>(
+    net: &mut ResNet<T, S>,
     data: &Dataset,
     enc: &Encoding,
 ) -> Result<Quality, String> {

@@ -7,13 +7,14 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
+use hinf::Real;
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::cli::{Failure, UsageError, print_json, print_out};
 use crate::data::{Dataset, Encoding, Quality, Table, Task, generated, split_indices};
-use crate::experiment::{Method, trial_seed};
-use crate::fit::{FitSpec, ModelMeta, fit, load, save};
+use crate::experiment::{Method, Precision, trial_seed};
+use crate::fit::{FitOutcome, FitSpec, ModelMeta, fit, load, save};
 use crate::report;
 
 /// `hinf fit`.
@@ -71,6 +72,10 @@ pub struct FitArgs {
     /// Seed of the split, the initial weights and the sample order.
     #[arg(long, default_value_t = 1, value_name = "S")]
     pub seed: u64,
+    /// Scalar type of the network, the optimiser and the saved model
+    /// (`hinf eval` reads either).
+    #[arg(long, value_enum, default_value_t = Precision::F64)]
+    pub precision: Precision,
     /// Write the trained model (network + encoding) here.
     #[arg(long, value_name = "MODEL")]
     pub save: Option<PathBuf>,
@@ -160,6 +165,46 @@ fn describe_quality(q: &Quality) -> String {
     }
 }
 
+/// What `hinf fit` reports of a fit, whatever its precision.
+struct FitReport {
+    precision: &'static str,
+    n_weights: usize,
+    out: FitOutcome,
+    train: Quality,
+    test: Option<Quality>,
+}
+
+/// Trains in precision `T`, evaluates on both sets and saves if asked.
+fn fit_eval_save<T: Real>(
+    a: &FitArgs,
+    spec: &FitSpec,
+    enc: &Encoding,
+    train_set: &Dataset,
+    test_set: Option<&Dataset>,
+) -> Result<FitReport, Failure> {
+    let (mut net, out) = fit::<T>(train_set, spec).map_err(Failure::Run)?;
+    let train = crate::fit::evaluate(&mut net, train_set, enc)?;
+    let test = match test_set {
+        Some(t) => Some(crate::fit::evaluate(&mut net, t, enc)?),
+        None => None,
+    };
+    if let Some(path) = &a.save {
+        let meta = ModelMeta {
+            encoding: enc.clone(),
+            fit: *spec,
+            data: a.data.display().to_string(),
+        };
+        save(path, &meta, &net)?;
+    }
+    Ok(FitReport {
+        precision: T::NAME,
+        n_weights: net.spec().n_weights(),
+        out,
+        train,
+        test,
+    })
+}
+
 /// `hinf fit`.
 pub fn run_fit(a: &FitArgs) -> Result<(), Failure> {
     if !(a.split > 0.0 && a.split <= 1.0) {
@@ -192,25 +237,22 @@ pub fn run_fit(a: &FitArgs) -> Result<(), Failure> {
         seed: a.seed,
         ..FitSpec::default()
     };
-    let (mut net, out) = fit(&train_set, &spec).map_err(Failure::Run)?;
-    let train_q = crate::fit::evaluate(&mut net, &train_set, &enc)?;
-    let test_q = if te.is_empty() {
-        None
-    } else {
-        Some(crate::fit::evaluate(&mut net, &test_set, &enc)?)
+    let test_set = (!te.is_empty()).then_some(&test_set);
+    let FitReport {
+        precision,
+        n_weights,
+        out,
+        train: train_q,
+        test: test_q,
+    } = match a.precision {
+        Precision::F64 => fit_eval_save::<f64>(a, &spec, &enc, &train_set, test_set)?,
+        Precision::F32 => fit_eval_save::<f32>(a, &spec, &enc, &train_set, test_set)?,
     };
-    if let Some(path) = &a.save {
-        let meta = ModelMeta {
-            encoding: enc.clone(),
-            fit: spec,
-            data: a.data.display().to_string(),
-        };
-        save(path, &meta, &net)?;
-    }
     if a.json {
         #[derive(Serialize)]
         struct Out<'a> {
             method: &'a str,
+            precision: &'a str,
             layers: usize,
             n_weights: usize,
             outputs: usize,
@@ -225,8 +267,9 @@ pub fn run_fit(a: &FitArgs) -> Result<(), Failure> {
         }
         let o = Out {
             method: a.method.name(),
+            precision,
             layers: a.layers,
-            n_weights: net.spec().n_weights(),
+            n_weights,
             outputs: enc.n_outputs(),
             train_rows: tr.len(),
             test_rows: te.len(),
@@ -257,11 +300,12 @@ pub fn run_fit(a: &FitArgs) -> Result<(), Failure> {
     );
     let _ = writeln!(
         s,
-        "{} at L = {}, N = {} (N_w = {}): {} after {} epochs in {:.2} s (training MSE {:.5}, tol {})",
+        "{} at L = {}, N = {} (N_w = {}, {}): {} after {} epochs in {:.2} s (training MSE {:.5}, tol {})",
         a.method.title(),
         a.layers,
         a.width,
-        net.spec().n_weights(),
+        n_weights,
+        precision,
         if out.converged {
             "converged"
         } else {
@@ -329,13 +373,23 @@ pub fn run_eval(a: &EvalArgs) -> Result<(), Failure> {
     let (meta, mut net) = load(&a.model).map_err(UsageError)?;
     let table = Table::read(data_path).map_err(UsageError)?;
     let data = meta.encoding.encode(&table).map_err(UsageError)?;
-    let q = crate::fit::evaluate(&mut net, &data, &meta.encoding)?;
+    let q = net.evaluate(&data, &meta.encoding)?;
     if a.json {
-        print_json(&q)?;
+        #[derive(Serialize)]
+        struct Out {
+            #[serde(flatten)]
+            quality: Quality,
+            precision: &'static str,
+        }
+        print_json(&Out {
+            quality: q,
+            precision: net.precision_name(),
+        })?;
     } else {
         print_out(&format!(
-            "{} on {} ({} rows): {}\n",
+            "{} ({}) on {} ({} rows): {}\n",
             a.model.display(),
+            net.precision_name(),
             data_path.display(),
             data.len(),
             describe_quality(&q)
@@ -458,7 +512,7 @@ pub fn run_compare(a: &CompareArgs) -> Result<(), Failure> {
                             seed,
                             ..FitSpec::default()
                         };
-                        let (mut net, out) = fit(&train, &spec)?;
+                        let (mut net, out) = fit::<f64>(&train, &spec)?;
                         let q =
                             crate::fit::evaluate(&mut net, test.as_ref().unwrap_or(&train), &enc)?;
                         Ok(Run {

@@ -2,8 +2,8 @@
 //! model file round trip, eval, and the generated data sets.
 
 use host::data::{Encoding, Table, Task, generated, split_indices};
-use host::experiment::Method;
-use host::fit::{FitSpec, ModelMeta, fit, load, save};
+use host::experiment::{Method, Precision};
+use host::fit::{FitSpec, FittedNet, ModelMeta, fit, load, save};
 
 fn tmp(name: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("hinf-own-data-{}", std::process::id()));
@@ -127,7 +127,7 @@ fn iris_is_learned_by_hinf_and_the_model_file_round_trips() {
         seed: 7,
         ..FitSpec::default()
     };
-    let (mut net, out) = fit(&train, &spec).unwrap();
+    let (mut net, out) = fit::<f64>(&train, &spec).unwrap();
     assert!(out.failure.is_none(), "{out:?}");
     let q = host::fit::evaluate(&mut net, &test, &enc).unwrap();
     assert!(
@@ -145,8 +145,12 @@ fn iris_is_learned_by_hinf_and_the_model_file_round_trips() {
     save(&path, &meta, &net).unwrap();
     let (meta2, mut net2) = load(&path).unwrap();
     assert_eq!(meta2, meta);
-    assert_eq!(net2.weights(), net.weights());
-    let q2 = host::fit::evaluate(&mut net2, &test, &enc).unwrap();
+    assert_eq!(net2.precision(), Precision::F64);
+    let FittedNet::F64(n2) = &net2 else {
+        panic!("an f64 model loaded as {:?}", net2.precision())
+    };
+    assert_eq!(n2.weights(), net.weights());
+    let q2 = net2.evaluate(&test, &enc).unwrap();
     assert_eq!(q, q2);
     // A flipped byte anywhere is refused.
     let mut bytes = std::fs::read(&path).unwrap();
@@ -170,9 +174,104 @@ fn adam_and_steepest_descent_run_on_several_outputs() {
             max_epochs: 5,
             ..FitSpec::default()
         };
-        let (_, out) = fit(&data, &spec).unwrap();
+        let (_, out) = fit::<f64>(&data, &spec).unwrap();
         assert_eq!(out.curve.len(), 6);
         assert!(out.curve[5] < out.curve[0], "{method:?}: {:?}", out.curve);
+    }
+}
+
+/// The precision tag of a `hinf fit` model file's core section (4 = f32,
+/// 8 = f64), read with the core's own parser.
+fn core_precision(path: &std::path::Path) -> u8 {
+    let bytes = std::fs::read(path).unwrap();
+    let j = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
+    hinf::model::Model::parse(&bytes[16 + j..])
+        .unwrap()
+        .precision()
+}
+
+#[test]
+fn an_f32_fit_saves_and_loads_in_f32() {
+    let table = Table::read(&repo("data/iris.csv")).unwrap();
+    let (tr, te) = split_indices(150, 0.8, 7);
+    let enc = Encoding::fit(&table, &["species".into()], None, Task::Auto, true, &tr).unwrap();
+    let all = enc.encode(&table).unwrap();
+    let (train, test) = (all.subset(&tr), all.subset(&te));
+    let spec = FitSpec {
+        tol: 0.02,
+        max_epochs: 50,
+        seed: 7,
+        ..FitSpec::default()
+    };
+    let (mut net, out) = fit::<f32>(&train, &spec).unwrap();
+    assert!(out.failure.is_none(), "{out:?}");
+    let q = host::fit::evaluate(&mut net, &test, &enc).unwrap();
+    assert!(q.accuracy.unwrap() >= 0.85, "{q:?}");
+    let meta = ModelMeta {
+        encoding: enc.clone(),
+        fit: spec,
+        data: "data/iris.csv".into(),
+    };
+    let p32 = tmp("iris-f32.model");
+    save(&p32, &meta, &net).unwrap();
+    assert_eq!(core_precision(&p32), 4);
+    let (meta2, mut net2) = load(&p32).unwrap();
+    assert_eq!(meta2, meta);
+    let FittedNet::F32(n2) = &net2 else {
+        panic!("an f32 model loaded as {:?}", net2.precision())
+    };
+    assert_eq!(n2.weights(), net.weights());
+    assert_eq!(net2.evaluate(&test, &enc).unwrap(), q);
+    // The same weights in f64 take 4 more bytes each.
+    let wide: Vec<f64> = net.weights().iter().map(|&w| w as f64).collect();
+    let mut net64 = hinf::ResNet::new(*net.spec(), vec![0.0; net.spec().buffer_len()]).unwrap();
+    net64.set_weights(&wide).unwrap();
+    let p64 = tmp("iris-f32-widened.model");
+    save(&p64, &meta, &net64).unwrap();
+    assert_eq!(core_precision(&p64), 8);
+    let (l32, l64) = (
+        std::fs::metadata(&p32).unwrap().len(),
+        std::fs::metadata(&p64).unwrap().len(),
+    );
+    assert!(l64 - l32 >= 4 * wide.len() as u64, "{l32} vs {l64} bytes");
+}
+
+/// The same fit (same seed, data, order) in f32 and f64 reaches about the
+/// same training error with every method.
+#[test]
+fn f32_and_f64_fits_reach_similar_training_error() {
+    let table = Table::read(&repo("data/iris.csv")).unwrap();
+    let rows: Vec<usize> = (0..150).collect();
+    let enc = Encoding::fit(&table, &["species".into()], None, Task::Auto, true, &rows).unwrap();
+    let data = enc.encode(&table).unwrap();
+    for method in [Method::Hinf, Method::Sd, Method::Adam] {
+        let spec = FitSpec {
+            method,
+            tol: 1e-6,
+            max_epochs: 8,
+            seed: 3,
+            ..FitSpec::default()
+        };
+        let (_, a) = fit::<f64>(&data, &spec).unwrap();
+        let (_, b) = fit::<f32>(&data, &spec).unwrap();
+        assert!(a.failure.is_none() && b.failure.is_none(), "{a:?} {b:?}");
+        assert_eq!(a.curve.len(), b.curve.len(), "{method:?}");
+        let (e64, e32) = (a.curve[8], b.curve[8]);
+        eprintln!(
+            "{method:?}: f64 {e64:.6e}, f32 {e32:.6e}, start {:.4e}",
+            a.curve[0]
+        );
+        assert!(
+            e64 < 0.5 * a.curve[0],
+            "{method:?} did not learn: {:?}",
+            a.curve
+        );
+        assert!(
+            (e32 - e64).abs() <= 0.05 * e64,
+            "{method:?}: f32 {e32} vs f64 {e64}\n{:?}\n{:?}",
+            b.curve,
+            a.curve
+        );
     }
 }
 
@@ -255,6 +354,81 @@ fn cli_fit_save_eval_and_csv_errors() {
     let (code, _, err) = hinf(&["eval", "--model", b, "--data", "data/iris.csv"]);
     assert_eq!(code, 2);
     assert!(err.contains("not a usable"), "{err}");
+}
+
+#[test]
+fn cli_fit_precision_f32_saves_an_f32_model_that_eval_reads() {
+    let mut sizes = Vec::new();
+    for prec in ["f64", "f32"] {
+        let model = tmp(&format!("cli-iris-{prec}.model"));
+        let m = model.to_str().unwrap();
+        let (code, out, err) = hinf(&[
+            "fit",
+            "--data",
+            "data/iris.csv",
+            "--target",
+            "species",
+            "--standardize",
+            "--precision",
+            prec,
+            "--save",
+            m,
+            "--json",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let o: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(o["precision"], prec, "{out}");
+        assert!(o["converged"].as_bool().unwrap(), "{out}");
+        assert!(o["test"]["accuracy"].as_f64().unwrap() > 0.85, "{out}");
+        assert_eq!(core_precision(&model), if prec == "f32" { 4 } else { 8 });
+        sizes.push(std::fs::metadata(&model).unwrap().len());
+
+        let (code, out, err) = hinf(&["eval", "--model", m, "--data", "data/iris.csv", "--json"]);
+        assert_eq!(code, 0, "{err}");
+        let q: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(q["precision"], prec, "{out}");
+        let (acc, mse) = (q["accuracy"].as_f64().unwrap(), q["mse"].as_f64().unwrap());
+        assert!(acc > 0.9 && mse > 0.0 && mse < 0.05, "{out}");
+        let (code, out, err) = hinf(&["eval", "--model", m, "--data", "data/iris.csv"]);
+        assert_eq!(code, 0, "{err}");
+        assert!(
+            out.contains(&format!("({prec}) on data/iris.csv (150 rows): accuracy")),
+            "{out}"
+        );
+    }
+    // N_w = 98 weights, 4 bytes fewer each.
+    assert!(sizes[0] - sizes[1] >= 4 * 98, "{sizes:?}");
+    // The summary names the precision.
+    let (code, out, err) = hinf(&[
+        "fit",
+        "--data",
+        "data/sine.csv",
+        "--target",
+        "y",
+        "--max-epochs",
+        "3",
+        "--precision",
+        "f32",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("(N_w = 71, f32)"), "{out}");
+    // A precision that does not exist: exit 2, one line naming the choices.
+    let (code, out, err) = hinf(&[
+        "fit",
+        "--data",
+        "data/iris.csv",
+        "--target",
+        "species",
+        "--precision",
+        "f16",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("'f16'") && err.contains("--precision") && err.contains("f64, f32"),
+        "{err}"
+    );
 }
 
 #[test]
