@@ -25,7 +25,7 @@
 use crate::covariance::Covariance;
 use crate::error::{Error, Result, check_finite, check_len};
 use crate::network::{ResNet, sigmoid_derivative};
-use crate::real::{Real, all_finite_zip, dot};
+use crate::real::{Real, all_finite_zip, dot, nan_unless_finite};
 use crate::train::{Optimizer, StepReport};
 
 mod multi;
@@ -576,8 +576,7 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
         // weight w + step·u and every downdate entry c·u_i² finite.
         let w = net.weights();
         if !all_finite_zip(u, w, |ui, wi| {
-            let (a, b) = (wi + step * ui, c * ui * ui);
-            (a - a) + (b - b)
+            nan_unless_finite(wi + step * ui) + nan_unless_finite(c * ui * ui)
         }) {
             self.health.rejected += 1;
             return Err(Error::Diverged { what: "weights" });

@@ -154,6 +154,13 @@ pub(crate) fn all_finite<T: Real>(xs: &[T]) -> bool {
     all_finite_zip(xs, xs, |x, _| x)
 }
 
+/// 0 for a finite `v`, NaN for an infinite or NaN one (`v − v`).
+#[inline(always)]
+#[allow(clippy::eq_op)]
+pub(crate) fn nan_unless_finite<T: Real>(v: T) -> T {
+    v - v
+}
+
 /// Independent lanes of [`all_finite_zip`]'s sums.
 const FINITE_LANES: usize = 4;
 
@@ -170,13 +177,11 @@ pub(crate) fn all_finite_zip<T: Real>(a: &[T], b: &[T], f: impl Fn(T, T) -> T) -
     let (ra, rb) = (ca.remainder(), cb.remainder());
     for (x, y) in ca.zip(cb) {
         for l in 0..FINITE_LANES {
-            let v = f(x[l], y[l]);
-            acc[l] += v - v;
+            acc[l] += nan_unless_finite(f(x[l], y[l]));
         }
     }
     for (x, y) in ra.iter().zip(rb) {
-        let v = f(*x, *y);
-        acc[0] += v - v;
+        acc[0] += nan_unless_finite(f(*x, *y));
     }
     acc.iter().fold(T::ZERO, |s, x| s + *x).is_finite()
 }
