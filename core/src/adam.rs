@@ -79,7 +79,14 @@ pub struct Adam<T, S> {
     b1t: f64,
     b2t: f64,
     buf: S,
-    _t: core::marker::PhantomData<T>,
+    /// `max |m_i|` and `max v_i` of the moments in `buf`, kept by every
+    /// change of them (only this type changes them), so that the update's
+    /// cheap finiteness test needs no pass over `m` and `v`.
+    m_max: T,
+    v_max: T,
+    /// The accumulator `g` in `buf` is all zeros (always, between
+    /// per-sample steps), so the fused step neither reads nor clears it.
+    g_is_zero: bool,
 }
 
 impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Adam<T, S> {
@@ -105,7 +112,9 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Adam<T, S> {
             b1t: 1.0,
             b2t: 1.0,
             buf: storage,
-            _t: core::marker::PhantomData,
+            m_max: T::ZERO,
+            v_max: T::ZERO,
+            g_is_zero: true,
         })
     }
 
@@ -174,7 +183,19 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Adam<T, S> {
         self.t = t;
         self.b1t = b1t;
         self.b2t = b2t;
+        self.recompute_bounds();
         Ok(())
+    }
+
+    /// Recomputes the cached `max |m|`, `max v` and whether `g` is zero
+    /// from the buffer (after it was written from outside the update).
+    fn recompute_bounds(&mut self) {
+        let n = self.dim;
+        let b = &self.buf.as_ref()[..3 * n];
+        let max = |xs: &[T], f: fn(T) -> T| xs.iter().fold(T::ZERO, |a, x| a.max(f(*x)));
+        self.m_max = max(&b[..n], |x| x.abs());
+        self.v_max = max(&b[n..2 * n], |x| x);
+        self.g_is_zero = b[2 * n..].iter().all(|x| *x == T::ZERO);
     }
 
     /// Restores a state already validated (by a model file's parser):
@@ -193,6 +214,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Adam<T, S> {
         self.t = t;
         self.b1t = b1t;
         self.b2t = b2t;
+        self.recompute_bounds();
     }
 
     /// Checks sample `(x, y)` and computes the Jacobian at it.
@@ -232,6 +254,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Adam<T, S> {
                 *gi -= e * *hi;
             }
         }
+        self.g_is_zero = false;
         Ok(report)
     }
 
@@ -258,14 +281,21 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Adam<T, S> {
         let (m, v) = mv.split_at_mut(nw);
         let g = &mut g[..nw];
         let step = Step::new(&self.config, self.b1t, self.b2t);
-        let done = match sample_error {
-            Some(e) => step.apply::<true>(w, m, v, g, h, e),
-            None => step.apply::<false>(w, m, v, g, &[], T::ZERO),
+        let bounds = (self.m_max, self.v_max);
+        let done = match (sample_error, self.g_is_zero) {
+            (Some(e), true) => step.apply::<true, true>(w, m, v, g, h, e, bounds),
+            (Some(e), false) => step.apply::<true, false>(w, m, v, g, h, e, bounds),
+            (None, _) => step.apply::<false, false>(w, m, v, g, &[], T::ZERO, bounds),
         };
-        if let Err(err) = done {
-            g.iter_mut().for_each(|x| *x = T::ZERO);
-            return Err(err);
+        match done {
+            Ok((m_max, v_max)) => (self.m_max, self.v_max) = (m_max, v_max),
+            Err(err) => {
+                g.iter_mut().for_each(|x| *x = T::ZERO);
+                self.g_is_zero = true;
+                return Err(err);
+            }
         }
+        self.g_is_zero = true;
         self.t = self.t.saturating_add(1);
         self.b1t *= self.config.beta1;
         self.b2t *= self.config.beta2;
@@ -306,10 +336,15 @@ impl<T: Real> Step<T> {
         }
     }
 
-    /// Gradient element i: `g_i − e h_i` if `FUSED`, else `g_i`.
+    /// Gradient element i: `g_i − e h_i` if `FUSED` (`0 − e h_i` if also
+    /// `G_ZERO`: the same value when `g` is all zeros), else `g_i`.
     #[inline(always)]
-    fn grad<const FUSED: bool>(g: &[T], h: &[T], e: T, i: usize) -> T {
-        if FUSED { g[i] - e * h[i] } else { g[i] }
+    fn grad<const FUSED: bool, const G_ZERO: bool>(g: &[T], h: &[T], e: T, i: usize) -> T {
+        match (FUSED, G_ZERO) {
+            (true, true) => T::ZERO - e * h[i],
+            (true, false) => g[i] - e * h[i],
+            _ => g[i],
+        }
     }
 
     /// `(m', v', w')` of element i, the same arithmetic for the check and
@@ -322,7 +357,10 @@ impl<T: Real> Step<T> {
     }
 
     /// Checks the whole update, then applies it (all or nothing).
-    fn apply<const FUSED: bool>(
+    /// `(m_max, v_max)` are `max |m|` and `max v` of the current moments;
+    /// it returns those of the new ones.
+    #[allow(clippy::too_many_arguments)]
+    fn apply<const FUSED: bool, const G_ZERO: bool>(
         &self,
         w: &mut [T],
         m: &mut [T],
@@ -330,66 +368,81 @@ impl<T: Real> Step<T> {
         g: &mut [T],
         h: &[T],
         e: T,
-    ) -> Result<()> {
+        (m_max, v_max): (T, T),
+    ) -> Result<(T, T)> {
         let n = w.len();
-        let (m, v, g) = (&mut m[..n], &mut v[..n], &mut g[..n]);
+        let (m, v) = (&mut m[..n], &mut v[..n]);
+        let g = if G_ZERO { g } else { &mut g[..n] };
         let h = if FUSED { &h[..n] } else { h };
-        // Cheap sufficient test first: one vectorisable pass of maxima.
+        let grad = |g: &[T], i: usize| Self::grad::<FUSED, G_ZERO>(g, h, e, i);
+        // Cheap sufficient test first: one vectorisable pass of maxima of
+        // |g| and |w| (those of |m| and v are kept from the last update).
         // With |g|, |m|, v and |w| bounded as below, m', v', the step
         // α_t m'/(√v' + ε̂) ≤ α_t max(|m|, |g|)/ε̂ and w' are finite. A
         // NaN anywhere makes its maximum NaN and the test fail.
         let zero = T::ZERO;
         let mut gmax = [zero; LANES];
-        let mut mmax = [zero; LANES];
-        let mut vmax = [zero; LANES];
         let mut wmax = [zero; LANES];
         let full = n - n % LANES;
-        let mut lane = |j: usize, i: usize| {
-            raise(&mut gmax[j], Self::grad::<FUSED>(g, h, e, i).abs());
-            raise(&mut mmax[j], m[i].abs());
-            raise(&mut vmax[j], v[i]);
-            raise(&mut wmax[j], w[i].abs());
-        };
         for i in (0..full).step_by(LANES) {
             for j in 0..LANES {
-                lane(j, i + j);
+                raise(&mut gmax[j], grad(g, i + j).abs());
+                raise(&mut wmax[j], w[i + j].abs());
             }
         }
         for i in full..n {
-            lane(0, i);
+            raise(&mut gmax[0], grad(g, i).abs());
+            raise(&mut wmax[0], w[i].abs());
         }
-        let fold = |a: [T; LANES]| {
-            a.iter()
-                .fold(zero, |acc, x| if acc > *x { acc } else { *x })
-        };
-        let (gmax, mmax, vmax, wmax) = (fold(gmax), fold(mmax), fold(vmax), fold(wmax));
+        let (gmax, wmax) = (fold_max(gmax), fold_max(wmax));
         let quarter = T::MAX * T::from_f64(0.25);
         let safe = gmax <= quarter.sqrt()
-            && vmax <= quarter
+            && v_max <= quarter
             && wmax <= quarter
-            && gmax.max(mmax) * (self.lr_t / self.eps_t) <= quarter;
+            && gmax.max(m_max) * (self.lr_t / self.eps_t) <= quarter;
         if !safe {
             // Otherwise check the gradient, then the whole update (the
             // same arithmetic as below).
-            if !(0..n).all(|i| Self::grad::<FUSED>(g, h, e, i).is_finite()) {
+            if !(0..n).all(|i| grad(g, i).is_finite()) {
                 return Err(Error::Diverged { what: "gradient" });
             }
             let ok = (0..n).all(|i| {
-                let gi = Self::grad::<FUSED>(g, h, e, i);
-                let (m1, v1, w1) = self.element(w[i], m[i], v[i], gi);
+                let (m1, v1, w1) = self.element(w[i], m[i], v[i], grad(g, i));
                 m1.is_finite() && v1.is_finite() && w1.is_finite()
             });
             if !ok {
                 return Err(Error::Diverged { what: "weights" });
             }
         }
-        for i in 0..n {
-            let gi = Self::grad::<FUSED>(g, h, e, i);
-            (m[i], v[i], w[i]) = self.element(w[i], m[i], v[i], gi);
-            g[i] = T::ZERO;
+        let mut mmax = [zero; LANES];
+        let mut vmax = [zero; LANES];
+        let mut update = |j: usize, i: usize| {
+            let (m1, v1, w1) = self.element(w[i], m[i], v[i], grad(g, i));
+            (m[i], v[i], w[i]) = (m1, v1, w1);
+            raise(&mut mmax[j], m1.abs());
+            raise(&mut vmax[j], v1);
+        };
+        for i in (0..full).step_by(LANES) {
+            for j in 0..LANES {
+                update(j, i + j);
+            }
         }
-        Ok(())
+        for i in full..n {
+            update(0, i);
+        }
+        if !G_ZERO {
+            g.iter_mut().for_each(|x| *x = T::ZERO);
+        }
+        Ok((fold_max(mmax), fold_max(vmax)))
     }
+}
+
+/// The largest of the lanes (NaN if one is NaN).
+#[inline(always)]
+fn fold_max<T: Real>(lanes: [T; LANES]) -> T {
+    lanes
+        .iter()
+        .fold(T::ZERO, |acc, x| if acc > *x { acc } else { *x })
 }
 
 impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Optimizer<T> for Adam<T, S> {

@@ -445,3 +445,52 @@ fn adam_non_finite_gradient_is_rejected_and_changes_nothing() {
     );
     assert_eq!(after, before);
 }
+
+/// Adam keeps `max |m|` and `max v` from update to update instead of
+/// scanning the moments; a state restored with [`Adam::set_state`] must
+/// refresh them: huge restored first moments make the next step overflow,
+/// which is refused with the weights and moments unchanged, and a restored
+/// accumulator is used by the next per-sample step.
+#[test]
+fn adam_restored_state_is_checked_like_its_own() {
+    let spec = ResNetSpec::xor(5).unwrap();
+    let n = spec.n_weights();
+    let mut net = ResNet::new(spec, vec![0.0; spec.buffer_len()]).unwrap();
+    net.init_uniform(&mut rng(4), 0.3).unwrap();
+    let cfg = AdamConfig {
+        lr: 1.0,
+        ..AdamConfig::default()
+    };
+    let mut adam = Adam::new(cfg, n, vec![0.0; 3 * n]).unwrap();
+    let mut state = vec![0.0; 3 * n];
+    state[..n].iter_mut().for_each(|m| *m = 1e308);
+    adam.set_state(cfg, &state, 3, 0.5, 0.5).unwrap();
+    let before = (net.weights().to_vec(), adam.state().0.to_vec());
+    let r = adam.observe(&mut net, &[1.0, -1.0], &[1.0]);
+    assert_eq!(r, Err(Error::Diverged { what: "weights" }));
+    assert_eq!((net.weights().to_vec(), adam.state().0.to_vec()), before);
+
+    // A non-zero restored accumulator joins the next per-sample gradient,
+    // exactly as in a batch step over the same sample.
+    let mut state = vec![0.0; 3 * n];
+    state[2 * n..]
+        .iter_mut()
+        .enumerate()
+        .for_each(|(i, g)| *g = 1e-3 * (i as f64).sin());
+    let run = |mode| {
+        let mut net = ResNet::new(spec, vec![0.0; spec.buffer_len()]).unwrap();
+        net.init_uniform(&mut rng(4), 0.3).unwrap();
+        let cfg = AdamConfig { mode, ..cfg };
+        let mut adam = Adam::new(cfg, n, vec![0.0; 3 * n]).unwrap();
+        adam.set_state(cfg, &state, 0, 1.0, 1.0).unwrap();
+        adam.observe(&mut net, &[1.0, -1.0], &[1.0]).unwrap();
+        adam.end_epoch(&mut net).unwrap();
+        (net.weights().to_vec(), adam.state().0.to_vec())
+    };
+    let (sample, batch) = (run(AdamMode::Sample), run(AdamMode::Batch));
+    assert_eq!(sample, batch);
+    assert!(
+        sample.1[2 * n..].iter().all(|g| *g == 0.0),
+        "accumulator cleared"
+    );
+}
