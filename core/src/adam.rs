@@ -384,15 +384,17 @@ impl<T: Real> Step<T> {
         let mut gmax = [zero; LANES];
         let mut wmax = [zero; LANES];
         let full = n - n % LANES;
+        let mut bound = |j: usize, i: usize| {
+            raise(&mut gmax[j], grad(g, i).abs());
+            raise(&mut wmax[j], w[i].abs());
+        };
         for i in (0..full).step_by(LANES) {
             for j in 0..LANES {
-                raise(&mut gmax[j], grad(g, i + j).abs());
-                raise(&mut wmax[j], w[i + j].abs());
+                bound(j, i + j);
             }
         }
         for i in full..n {
-            raise(&mut gmax[0], grad(g, i).abs());
-            raise(&mut wmax[0], w[i].abs());
+            bound(0, i);
         }
         let (gmax, wmax) = (fold_max(gmax), fold_max(wmax));
         let quarter = T::MAX * T::from_f64(0.25);
