@@ -443,6 +443,11 @@ pub struct TrialResult {
     /// trials only; 0 otherwise).
     #[serde(default)]
     pub jacobian_norm: f64,
+    /// The epoch after which the run was found at an exact fixed point and
+    /// its remaining epochs filled in (see [`run_trial_in`]); `None` if it
+    /// ran every epoch.
+    #[serde(default)]
+    pub fixed_point_epoch: Option<u32>,
 }
 
 /// SplitMix64 (Steele, Lea & Flood): one step of the generator from `x`.
@@ -473,25 +478,48 @@ pub fn run_trial(spec: &TrialSpec, seed: u64, index: usize) -> hinf::Result<Tria
 }
 
 /// [`run_trial`] in a chosen scalar type.
+///
+/// With a fixed sample order, a run whose whole state (weights, and the
+/// learning rule's state where it has one it can compare: Adam's moments,
+/// or nothing more for steepest descent) comes back bit for bit unchanged
+/// after an epoch is at an exact fixed point: it is stopped there and its
+/// remaining epochs are filled in with the same error and outputs, which
+/// is what running them gives ([`crate::variant::Watched::watch_fixed_point`];
+/// [`run_trial_every_epoch`] runs them all). Only the wall time differs.
 pub fn run_trial_in<T: Real>(
     spec: &TrialSpec,
     seed: u64,
     index: usize,
 ) -> hinf::Result<TrialResult> {
-    run_trial_inner::<T>(spec, seed, index, false).map(|(r, _)| r)
+    run_trial_inner::<T>(spec, seed, index, false, true).map(|(r, _)| r)
+}
+
+/// [`run_trial`] running every epoch, even past an exact fixed point (to
+/// check the shortcut of [`run_trial_in`]).
+pub fn run_trial_every_epoch(
+    spec: &TrialSpec,
+    seed: u64,
+    index: usize,
+) -> hinf::Result<TrialResult> {
+    let r = match spec.precision {
+        Precision::F64 => run_trial_inner::<f64>(spec, seed, index, false, false)?,
+        Precision::F32 => run_trial_inner::<f32>(spec, seed, index, false, false)?,
+    };
+    Ok(r.0)
 }
 
 /// [`run_trial`], and the trained learner as a model file (`hinf::model`
 /// format): the network and, for H∞ with N_w ≤ [`crate::model_file::MAX_SAVED_P`],
-/// the filter's parameters and `P`, for Adam its whole state.
+/// the filter's parameters and `P`, for Adam its whole state. It runs
+/// every epoch (the saved state includes Adam's step count).
 pub fn run_trial_with_model(
     spec: &TrialSpec,
     seed: u64,
     index: usize,
 ) -> hinf::Result<(TrialResult, Vec<u8>)> {
     let (r, model) = match spec.precision {
-        Precision::F64 => run_trial_inner::<f64>(spec, seed, index, true)?,
-        Precision::F32 => run_trial_inner::<f32>(spec, seed, index, true)?,
+        Precision::F64 => run_trial_inner::<f64>(spec, seed, index, true, false)?,
+        Precision::F32 => run_trial_inner::<f32>(spec, seed, index, true, false)?,
     };
     Ok((r, model.unwrap_or_default()))
 }
@@ -501,6 +529,7 @@ fn run_trial_inner<T: Real>(
     seed: u64,
     index: usize,
     save: bool,
+    shortcut: bool,
 ) -> hinf::Result<(TrialResult, Option<Vec<u8>>)> {
     spec.validate()?;
     let start = Instant::now();
@@ -516,6 +545,7 @@ fn run_trial_inner<T: Real>(
     let mut order = [0usize; 4];
     let mut curve = Vec::new();
     let mut tracker = Tracker::new(xor.targets.iter().map(|t| t.to_f64()).collect());
+    let fixed_at = std::cell::Cell::new(None);
     if config.timing != hinf::ErrorTiming::AfterEpoch {
         // (With after-epoch timing, `Watched` records epoch 0 from the loop.)
         tracker.record_net(&mut net, &data);
@@ -526,6 +556,9 @@ fn run_trial_inner<T: Real>(
         ($opt:expr) => {{
             let mut opt = $opt;
             let mut watched = Watched::new(&mut opt, data, &mut tracker, config.timing);
+            if shortcut && config.order == hinf::SampleOrder::Fixed {
+                watched = watched.watch_fixed_point(&fixed_at);
+            }
             let outcome = train(
                 &mut net,
                 &mut watched,
@@ -535,9 +568,25 @@ fn run_trial_inner<T: Real>(
                 &mut order,
                 |r: &hinf::EpochReport| {
                     curve.push(r.error);
-                    true
+                    fixed_at.get().is_none()
                 },
             );
+            // An exact fixed point: every remaining epoch repeats the last.
+            let outcome = match (outcome, fixed_at.get()) {
+                (Ok(o), Some(_)) if !o.converged && o.epochs < config.max_epochs => {
+                    let rest = (config.max_epochs - o.epochs) as usize;
+                    curve.extend(std::iter::repeat_n(o.final_error, rest));
+                    let last = tracker.last_outputs().to_vec();
+                    for _ in 0..rest {
+                        tracker.record(last.clone());
+                    }
+                    Ok(hinf::TrainOutcome {
+                        epochs: config.max_epochs,
+                        ..o
+                    })
+                }
+                (other, _) => other,
+            };
             let model = if save {
                 Some(crate::model_file::SaveState::model_bytes(&opt, &net)?)
             } else {
@@ -602,6 +651,7 @@ fn run_trial_inner<T: Real>(
             class_epoch: None,
             final_outputs: Vec::new(),
             jacobian_norm: 0.0,
+            fixed_point_epoch: None,
         },
         Err(e) => TrialResult {
             trial: index,
@@ -616,12 +666,14 @@ fn run_trial_inner<T: Real>(
             class_epoch: None,
             final_outputs: Vec::new(),
             jacobian_norm: 0.0,
+            fixed_point_epoch: None,
         },
     };
     let diverged = result.failure.is_some() || !result.final_error.is_finite();
     let (class, at) = tracker.classify(result.converged, diverged, result.epochs);
     result.class = class;
     result.class_epoch = at;
+    result.fixed_point_epoch = fixed_at.get();
     result.final_outputs = tracker.last_outputs().to_vec();
     if !result.converged {
         result.jacobian_norm = jacobian_norm(&mut net, &data);

@@ -36,6 +36,6 @@ pub mod variant;
 
 pub use experiment::{
     ExperimentResult, ExperimentSpec, Method, Precision, Summary, TrialResult, TrialSpec,
-    run_experiment, run_trial, trial_seed,
+    run_experiment, run_trial, run_trial_every_epoch, trial_seed,
 };
 pub use structured::StructuredCovariance;
