@@ -283,19 +283,23 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Adam<T, S> {
         let step = Step::new(&self.config, self.b1t, self.b2t);
         let bounds = (self.m_max, self.v_max);
         let done = match (sample_error, self.g_is_zero) {
-            (Some(e), true) => step.apply::<true, true>(w, m, v, g, h, e, bounds),
-            (Some(e), false) => step.apply::<true, false>(w, m, v, g, h, e, bounds),
-            (None, _) => step.apply::<false, false>(w, m, v, g, &[], T::ZERO, bounds),
-        };
-        match done {
-            Ok((m_max, v_max)) => (self.m_max, self.v_max) = (m_max, v_max),
-            Err(err) => {
-                g.iter_mut().for_each(|x| *x = T::ZERO);
-                self.g_is_zero = true;
-                return Err(err);
+            // g = 0 − e h, formed inside the update: g is neither read nor written.
+            (Some(e), true) => step.apply::<true>(w, m, v, &h[..nw], e, bounds),
+            (Some(e), false) => {
+                // A restored non-zero accumulator: add the sample's part
+                // first, as a batch step would.
+                for (gi, hi) in g.iter_mut().zip(&h[..nw]) {
+                    *gi -= e * *hi;
+                }
+                step.apply::<false>(w, m, v, g, T::ZERO, bounds)
             }
+            (None, _) => step.apply::<false>(w, m, v, g, T::ZERO, bounds),
+        };
+        if !(self.g_is_zero && sample_error.is_some()) || done.is_err() {
+            g.iter_mut().for_each(|x| *x = T::ZERO);
         }
         self.g_is_zero = true;
+        (self.m_max, self.v_max) = done?;
         self.t = self.t.saturating_add(1);
         self.b1t *= self.config.beta1;
         self.b2t *= self.config.beta2;
@@ -336,15 +340,12 @@ impl<T: Real> Step<T> {
         }
     }
 
-    /// Gradient element i: `g_i − e h_i` if `FUSED` (`0 − e h_i` if also
-    /// `G_ZERO`: the same value when `g` is all zeros), else `g_i`.
+    /// The gradient from its source: `0 − e·src` if `FUSED` (the
+    /// per-sample `−e ∂h/∂w` with `src` the Jacobian row, the same value as
+    /// accumulating it into a zero `g`), else `src` (the accumulator).
     #[inline(always)]
-    fn grad<const FUSED: bool, const G_ZERO: bool>(g: &[T], h: &[T], e: T, i: usize) -> T {
-        match (FUSED, G_ZERO) {
-            (true, true) => T::ZERO - e * h[i],
-            (true, false) => g[i] - e * h[i],
-            _ => g[i],
-        }
+    fn grad<const FUSED: bool>(src: T, e: T) -> T {
+        if FUSED { T::ZERO - e * src } else { src }
     }
 
     /// `(m', v', w')` of element i, the same arithmetic for the check and
@@ -359,22 +360,18 @@ impl<T: Real> Step<T> {
     /// Checks the whole update, then applies it (all or nothing).
     /// `(m_max, v_max)` are `max |m|` and `max v` of the current moments;
     /// it returns those of the new ones.
-    #[allow(clippy::too_many_arguments)]
-    fn apply<const FUSED: bool, const G_ZERO: bool>(
+    fn apply<const FUSED: bool>(
         &self,
         w: &mut [T],
         m: &mut [T],
         v: &mut [T],
-        g: &mut [T],
-        h: &[T],
+        src: &[T],
         e: T,
         (m_max, v_max): (T, T),
     ) -> Result<(T, T)> {
         let n = w.len();
-        let (m, v) = (&mut m[..n], &mut v[..n]);
-        let g = if G_ZERO { g } else { &mut g[..n] };
-        let h = if FUSED { &h[..n] } else { h };
-        let grad = |g: &[T], i: usize| Self::grad::<FUSED, G_ZERO>(g, h, e, i);
+        let (m, v, src) = (&mut m[..n], &mut v[..n], &src[..n]);
+        let full = n - n % LANES;
         // Cheap sufficient test first: one vectorisable pass of maxima of
         // |g| and |w| (those of |m| and v are kept from the last update).
         // With |g|, |m|, v and |w| bounded as below, m', v', the step
@@ -383,18 +380,15 @@ impl<T: Real> Step<T> {
         let zero = T::ZERO;
         let mut gmax = [zero; LANES];
         let mut wmax = [zero; LANES];
-        let full = n - n % LANES;
-        let mut bound = |j: usize, i: usize| {
-            raise(&mut gmax[j], grad(g, i).abs());
-            raise(&mut wmax[j], w[i].abs());
-        };
-        for i in (0..full).step_by(LANES) {
+        for (sc, wc) in src.chunks_exact(LANES).zip(w.chunks_exact(LANES)) {
             for j in 0..LANES {
-                bound(j, i + j);
+                raise(&mut gmax[j], Self::grad::<FUSED>(sc[j], e).abs());
+                raise(&mut wmax[j], wc[j].abs());
             }
         }
-        for i in full..n {
-            bound(0, i);
+        for (si, wi) in src[full..].iter().zip(&w[full..]) {
+            raise(&mut gmax[0], Self::grad::<FUSED>(*si, e).abs());
+            raise(&mut wmax[0], wi.abs());
         }
         let (gmax, wmax) = (fold_max(gmax), fold_max(wmax));
         let quarter = T::MAX * T::from_f64(0.25);
@@ -405,35 +399,35 @@ impl<T: Real> Step<T> {
         if !safe {
             // Otherwise check the gradient, then the whole update (the
             // same arithmetic as below).
-            if !(0..n).all(|i| grad(g, i).is_finite()) {
+            if !src.iter().all(|si| Self::grad::<FUSED>(*si, e).is_finite()) {
                 return Err(Error::Diverged { what: "gradient" });
             }
             let ok = (0..n).all(|i| {
-                let (m1, v1, w1) = self.element(w[i], m[i], v[i], grad(g, i));
+                let (m1, v1, w1) = self.element(w[i], m[i], v[i], Self::grad::<FUSED>(src[i], e));
                 m1.is_finite() && v1.is_finite() && w1.is_finite()
             });
             if !ok {
                 return Err(Error::Diverged { what: "weights" });
             }
         }
+        // The update: a plain loop, which vectorises (sqrt and division
+        // dominate it).
+        for i in 0..n {
+            let g = Self::grad::<FUSED>(src[i], e);
+            (m[i], v[i], w[i]) = self.element(w[i], m[i], v[i], g);
+        }
+        // max |m'| and max v' for the next step's test, in lanes.
         let mut mmax = [zero; LANES];
         let mut vmax = [zero; LANES];
-        let mut update = |j: usize, i: usize| {
-            let (m1, v1, w1) = self.element(w[i], m[i], v[i], grad(g, i));
-            (m[i], v[i], w[i]) = (m1, v1, w1);
-            raise(&mut mmax[j], m1.abs());
-            raise(&mut vmax[j], v1);
-        };
-        for i in (0..full).step_by(LANES) {
+        for (mc, vc) in m.chunks_exact(LANES).zip(v.chunks_exact(LANES)) {
             for j in 0..LANES {
-                update(j, i + j);
+                raise(&mut mmax[j], mc[j].abs());
+                raise(&mut vmax[j], vc[j]);
             }
         }
-        for i in full..n {
-            update(0, i);
-        }
-        if !G_ZERO {
-            g.iter_mut().for_each(|x| *x = T::ZERO);
+        for (mi, vi) in m[full..].iter().zip(&v[full..]) {
+            raise(&mut mmax[0], mi.abs());
+            raise(&mut vmax[0], *vi);
         }
         Ok((fold_max(mmax), fold_max(vmax)))
     }
