@@ -21,13 +21,15 @@ use cortex_m_rt::{ExceptionFrame, entry, exception};
 use embedded_hal::digital::{OutputPin, StatefulOutputPin};
 use embedded_hal::i2c::{ErrorKind, ErrorType, I2c, Operation, SevenBitAddress};
 use hinf::{
-    Covariance, Error, GEhfConfig, InputCoding, ModelError, StopCriterion, TrainConfig, Xor,
+    Covariance, Error, GEhf, GEhfConfig, InputCoding, ModelError, PAPER_SLOPE, PAPER_WIDTH,
+    PackedCovariance, ResNet, ResNetSpec, Samples, StopCriterion, TrainConfig, Xor, packed_len,
 };
 use hinf_firmware::board::{Counter, Led};
 use hinf_firmware::learn::{self, OnlineLearner, XorConfig};
 use hinf_firmware::learner::{self, LEARNER_BYTES, Learner, MODEL_LEN};
 use hinf_firmware::source::{I2cCalibrationSource, SampleSource, XOR_PATTERNS, XorStream, ntc};
 use hinf_firmware::{exit, pretrained, println};
+use rand_core::SeedableRng;
 
 #[allow(dead_code, clippy::excessive_precision, clippy::approx_constant)]
 mod reference {
@@ -309,6 +311,60 @@ fn bad_samples_leave_the_learner_unchanged(_: &mut Ctx) -> TestResult {
 
 /// The XOR learner the model tests load into: other weights (seed 2) and
 /// `P = ε0 I`, so that a load must replace everything.
+/// The paper's outlook on the target: a net with two outputs (XOR and
+/// XNOR of the inputs) learns with the multi-output g-EHF in f32 (N_L
+/// rank-one downdates of a packed `P` per sample), on fixed-capacity
+/// storage, to the default stopping rule, and its `P` stays finite with a
+/// positive diagonal.
+fn two_outputs_learn_on_target(_: &mut Ctx) -> TestResult {
+    const NET_CAP: usize = 320;
+    const P_CAP: usize = 3403; // packed_len(82)
+    let spec = ResNetSpec::new(2, PAPER_WIDTH, 2, 5, PAPER_SLOPE).map_err(|_| "spec")?;
+    let n = spec.n_weights();
+    if spec.buffer_len() > NET_CAP || packed_len(n) > P_CAP {
+        return Err("capacity");
+    }
+    let mut net_buf = [0.0f32; NET_CAP];
+    let mut p_buf = [0.0f32; P_CAP];
+    let mut scratch = [0.0f32; 2 * 82];
+    let mut net = ResNet::new(spec, &mut net_buf[..]).map_err(|_| "net")?;
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
+    net.init_uniform(&mut rng, hinf::PAPER_INIT_RANGE)
+        .map_err(|_| "init")?;
+    let p = PackedCovariance::new(n, 1.0, &mut p_buf[..packed_len(n)]).map_err(|_| "P")?;
+    let mut filter =
+        GEhf::new(GEhfConfig::default(), p, &mut scratch[..2 * n]).map_err(|_| "filter")?;
+    let inputs = [1.0f32, 1.0, 1.0, -1.0, -1.0, 1.0, -1.0, -1.0];
+    let targets = [0.0f32, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0];
+    let data = Samples::new(&inputs, 2, &targets, 2).map_err(|_| "samples")?;
+    let config = TrainConfig {
+        max_epochs: 300,
+        ..TrainConfig::default()
+    };
+    let out = hinf::train(
+        &mut net,
+        &mut filter,
+        &data,
+        &config,
+        &mut rng,
+        &mut [0; 4],
+        |_| true,
+    )
+    .map_err(|_| "train")?;
+    if !out.converged {
+        return Err("two-output XOR/XNOR did not converge in 300 epochs");
+    }
+    let cov = filter.covariance();
+    for i in 0..n {
+        let d = cov.get(i, i);
+        if !(d.is_finite() && d > 0.0) {
+            return Err("P lost its positive diagonal");
+        }
+    }
+    println!("two outputs: converged after {} epochs", out.epochs);
+    Ok(())
+}
+
 fn xor_learner() -> Result<Learner, &'static str> {
     let spec = learner::spec(2).map_err(|_| "spec")?;
     Learner::new(spec, GEhfConfig::default(), 2).map_err(|_| "learner")
@@ -562,6 +618,7 @@ const TESTS: &[Test] = &[
     ("corrupted_model_is_rejected", corrupted_model_is_rejected),
     ("truncated_model_is_rejected", truncated_model_is_rejected),
     ("wrong_spec_model_is_rejected", wrong_spec_model_is_rejected),
+    ("two_outputs_learn_on_target", two_outputs_learn_on_target),
 ];
 
 #[entry]
