@@ -1,7 +1,7 @@
 //! Training on one's own CSV data: parsing errors, encodings, fit, the
 //! model file round trip, eval, and the generated data sets.
 
-use host::data::{Encoding, Table, Task, generated, split_indices};
+use host::data::{Dataset, Encoding, Table, Task, generated, split_indices};
 use host::experiment::{Method, Precision};
 use host::fit::{FitSpec, FittedNet, ModelMeta, fit, load, save};
 
@@ -15,6 +15,23 @@ fn repo(path: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join(path)
+}
+
+/// Iris with the class column one-hot encoded, the encoding (and
+/// standardisation) fitted on `fit_rows`; all 150 rows encoded.
+fn iris(fit_rows: &[usize]) -> (Encoding, Dataset) {
+    let table = Table::read(&repo("data/iris.csv")).unwrap();
+    let enc = Encoding::fit(
+        &table,
+        &["species".into()],
+        None,
+        Task::Auto,
+        true,
+        fit_rows,
+    )
+    .unwrap();
+    let all = enc.encode(&table).unwrap();
+    (enc, all)
 }
 
 #[test]
@@ -115,11 +132,9 @@ fn shipped_generated_sets_match_the_generators() {
 
 #[test]
 fn iris_is_learned_by_hinf_and_the_model_file_round_trips() {
-    let table = Table::read(&repo("data/iris.csv")).unwrap();
     let (tr, te) = split_indices(150, 0.8, 7);
-    let enc = Encoding::fit(&table, &["species".into()], None, Task::Auto, true, &tr).unwrap();
+    let (enc, all) = iris(&tr);
     assert_eq!(enc.n_outputs(), 3);
-    let all = enc.encode(&table).unwrap();
     let (train, test) = (all.subset(&tr), all.subset(&te));
     let spec = FitSpec {
         tol: 0.02,
@@ -164,10 +179,8 @@ fn iris_is_learned_by_hinf_and_the_model_file_round_trips() {
 
 #[test]
 fn adam_and_steepest_descent_run_on_several_outputs() {
-    let table = Table::read(&repo("data/iris.csv")).unwrap();
     let rows: Vec<usize> = (0..150).collect();
-    let enc = Encoding::fit(&table, &["species".into()], None, Task::Auto, true, &rows).unwrap();
-    let data = enc.encode(&table).unwrap();
+    let (_, data) = iris(&rows);
     for method in [Method::Adam, Method::Sd] {
         let spec = FitSpec {
             method,
@@ -192,10 +205,8 @@ fn core_precision(path: &std::path::Path) -> u8 {
 
 #[test]
 fn an_f32_fit_saves_and_loads_in_f32() {
-    let table = Table::read(&repo("data/iris.csv")).unwrap();
     let (tr, te) = split_indices(150, 0.8, 7);
-    let enc = Encoding::fit(&table, &["species".into()], None, Task::Auto, true, &tr).unwrap();
-    let all = enc.encode(&table).unwrap();
+    let (enc, all) = iris(&tr);
     let (train, test) = (all.subset(&tr), all.subset(&te));
     let spec = FitSpec {
         tol: 0.02,
@@ -240,10 +251,8 @@ fn an_f32_fit_saves_and_loads_in_f32() {
 /// same training error with every method.
 #[test]
 fn f32_and_f64_fits_reach_similar_training_error() {
-    let table = Table::read(&repo("data/iris.csv")).unwrap();
     let rows: Vec<usize> = (0..150).collect();
-    let enc = Encoding::fit(&table, &["species".into()], None, Task::Auto, true, &rows).unwrap();
-    let data = enc.encode(&table).unwrap();
+    let (_, data) = iris(&rows);
     for method in [Method::Hinf, Method::Sd, Method::Adam] {
         let spec = FitSpec {
             method,
