@@ -320,8 +320,8 @@ struct Step<T> {
 /// Lanes of the bounds pass: independent maxima, so that it vectorises.
 const LANES: usize = 4;
 
-/// Raises `acc` to `x`; a NaN `x` makes it NaN, and it stays NaN (the
-/// form of one `maxpd`, so that the bounds pass vectorises).
+/// Raises `acc` to `x` (one `maxpd`, so that the passes vectorise). A NaN
+/// is not kept: a later value replaces it. NaNs are caught separately.
 #[inline(always)]
 fn raise<T: Real>(acc: &mut T, x: T) {
     *acc = if *acc > x { *acc } else { x };
@@ -377,22 +377,31 @@ impl<T: Real> Step<T> {
         // With |g|, |m|, v and |w| bounded as below, m', v', the step
         // α_t m'/(√v' + ε̂) ≤ α_t max(|m|, |g|)/ε̂ and w' are finite. A
         // NaN anywhere makes its maximum NaN and the test fail.
+        // The lanes' sums of g are NaN or infinite if any g is (or if the
+        // sum overflows: then the careful test decides).
         let zero = T::ZERO;
         let mut gmax = [zero; LANES];
+        let mut gsum = [zero; LANES];
         let mut wmax = [zero; LANES];
         for (sc, wc) in src.chunks_exact(LANES).zip(w.chunks_exact(LANES)) {
             for j in 0..LANES {
-                raise(&mut gmax[j], Self::grad::<FUSED>(sc[j], e).abs());
+                let g = Self::grad::<FUSED>(sc[j], e);
+                raise(&mut gmax[j], g.abs());
+                gsum[j] += g;
                 raise(&mut wmax[j], wc[j].abs());
             }
         }
         for (si, wi) in src[full..].iter().zip(&w[full..]) {
-            raise(&mut gmax[0], Self::grad::<FUSED>(*si, e).abs());
+            let g = Self::grad::<FUSED>(*si, e);
+            raise(&mut gmax[0], g.abs());
+            gsum[0] += g;
             raise(&mut wmax[0], wi.abs());
         }
         let (gmax, wmax) = (fold_max(gmax), fold_max(wmax));
+        let gsum = gsum.iter().fold(zero, |a, x| a + *x);
         let quarter = T::MAX * T::from_f64(0.25);
-        let safe = gmax <= quarter.sqrt()
+        let safe = gsum.is_finite()
+            && gmax <= quarter.sqrt()
             && v_max <= quarter
             && wmax <= quarter
             && gmax.max(m_max) * (self.lr_t / self.eps_t) <= quarter;
@@ -436,9 +445,11 @@ impl<T: Real> Step<T> {
 /// The largest of the lanes (NaN if one is NaN).
 #[inline(always)]
 fn fold_max<T: Real>(lanes: [T; LANES]) -> T {
-    lanes
-        .iter()
-        .fold(T::ZERO, |acc, x| if acc > *x { acc } else { *x })
+    let mut acc = T::ZERO;
+    for x in lanes {
+        raise(&mut acc, x);
+    }
+    acc
 }
 
 impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Optimizer<T> for Adam<T, S> {
@@ -471,5 +482,26 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Optimizer<T> for Adam<T, S> {
             self.apply(net, None)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{AdamConfig, Step};
+    use crate::Error;
+
+    /// A NaN gradient anywhere, followed by ordinary values in its lane,
+    /// is refused and changes nothing (the lanes' maxima alone lose it).
+    #[test]
+    fn a_nan_gradient_anywhere_is_refused() {
+        for at in [0, 1, 17, 38] {
+            let step = Step::<f64>::new(&AdamConfig::default(), 1.0, 1.0);
+            let mut g = [0.01f64; 39];
+            g[at] = f64::NAN;
+            let (mut w, mut m, mut v) = ([0.5f64; 39], [0.0f64; 39], [0.0f64; 39]);
+            let r = step.apply::<false>(&mut w, &mut m, &mut v, &g, 0.0, (0.0, 0.0));
+            assert_eq!(r, Err(Error::Diverged { what: "gradient" }), "NaN at {at}");
+            assert_eq!((w, m, v), ([0.5; 39], [0.0; 39], [0.0; 39]));
+        }
     }
 }
