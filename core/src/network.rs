@@ -228,8 +228,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
                 k += EVALUATION_LANES;
             }
         }
-        for k in k..data.len() {
-            let (x, y) = data.sample(k);
+        for (k, (x, y)) in data.iter().enumerate().skip(k) {
             let out = self.forward(x)?;
             each(k, out);
             for (o, t) in out.iter().zip(y) {
@@ -249,7 +248,11 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
         stats: &mut crate::ErrorStats,
         each: &mut impl FnMut(usize, &[T]),
     ) -> Result<()> {
-        let xs: [&[T]; EVALUATION_LANES] = core::array::from_fn(|j| data.sample(k + j).0);
+        // (The caller passes k + EVALUATION_LANES ≤ len: no sample is missing,
+        // and an empty input would fail `check_input`.)
+        let mut group = data.iter().skip(k);
+        let xs: [&[T]; EVALUATION_LANES] =
+            core::array::from_fn(|_| group.next().map_or(&[][..], |(x, _)| x));
         for x in xs {
             self.check_input(x)?;
         }
@@ -263,8 +266,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
         let l2 = &mut lanes[..na];
         let mut zs = [l0, l1, l2, z];
         forward_lanes(&spec, self.slope, w, xs, zs.each_mut().map(|z| &mut **z));
-        for (j, z) in zs.iter().enumerate() {
-            let y = data.sample(k + j).1;
+        for (j, (z, (_, y))) in zs.iter().zip(data.iter().skip(k)).enumerate() {
             each(k + j, &z[na - nl..na]);
             for (o, t) in z[na - nl..na].iter().zip(y) {
                 stats.add((*t - *o).to_f64());

@@ -110,13 +110,31 @@ impl<'a, T: Real> Samples<'a, T> {
     pub fn n_outputs(&self) -> usize {
         self.n_outputs
     }
-    /// Sample k: `(x, y)`. Panics if k ≥ len (the loop never asks).
+    /// Sample k: `(x, y)`, or `None` if k ≥ len.
+    ///
+    /// ```
+    /// use hinf::{InputCoding, Xor};
+    /// let xor = Xor::<f64>::new(InputCoding::Binary);
+    /// let data = xor.samples();
+    /// assert_eq!(data.get(1), Some((&[0.0, 1.0][..], &[1.0][..])));
+    /// assert_eq!(data.get(4), None);
+    /// assert_eq!(data.get(usize::MAX), None);
+    /// assert_eq!(data.iter().len(), 4);
+    /// ```
     #[inline]
-    pub fn sample(&self, k: usize) -> (&'a [T], &'a [T]) {
-        (
-            &self.inputs[k * self.n_inputs..(k + 1) * self.n_inputs],
-            &self.targets[k * self.n_outputs..(k + 1) * self.n_outputs],
-        )
+    pub fn get(&self, k: usize) -> Option<(&'a [T], &'a [T])> {
+        let x = self.inputs.get(k.checked_mul(self.n_inputs)?..)?;
+        let y = self.targets.get(k.checked_mul(self.n_outputs)?..)?;
+        Some((x.get(..self.n_inputs)?, y.get(..self.n_outputs)?))
+    }
+
+    /// The samples `(x, y)` in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&'a [T], &'a [T])> + use<'a, T> {
+        let (inputs, targets) = (self.inputs, self.targets);
+        // The widths are ≥ 1 (checked by `new`; 2 and 1 for `Xor`).
+        inputs
+            .chunks_exact(self.n_inputs.max(1))
+            .zip(targets.chunks_exact(self.n_outputs.max(1)))
     }
 }
 
@@ -328,7 +346,14 @@ where
                 SampleOrder::Shuffled => order.get(k).copied().unwrap_or(k),
                 SampleOrder::Fixed => k,
             };
-            let (x, y) = data.sample(idx);
+            let Some((x, y)) = data.get(idx) else {
+                // `order` holds a permutation of 0..n: never out of range.
+                return Err(Error::LengthMismatch {
+                    what: "sample order (index past the data)",
+                    expected: n,
+                    found: idx,
+                });
+            };
             let step = opt.observe(net, x, y)?;
             apriori.add(step.error.to_f64());
         }

@@ -41,7 +41,7 @@ fn extension_none_is_the_printed_method_bit_for_bit() {
         .unwrap();
     assert_eq!(*plain.extension(), Extension::None);
     for k in 0..40 {
-        let (x, y) = data.sample(k % 4);
+        let (x, y) = data.get(k % 4).expect("a sample in range");
         let ra = plain.step(&mut net_a, x, y).unwrap();
         let rb = off.step(&mut net_b, x, y).unwrap();
         assert_eq!(ra, rb);

@@ -392,7 +392,7 @@ fn adam_run<T: Real>(mode: AdamMode, outputs: usize, steps: usize) -> (Vec<T>, V
     let xor = Xor::<T>::new(InputCoding::Bipolar);
     let data = xor.samples();
     for k in 0..steps {
-        let (x, y) = data.sample(k % 4);
+        let (x, y) = data.get(k % 4).expect("a sample in range");
         let y: Vec<T> = (0..outputs)
             .map(|o| if o % 2 == 0 { y[0] } else { T::ONE - y[0] })
             .collect();

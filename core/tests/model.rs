@@ -34,7 +34,7 @@ fn trained_filter<T: Real>(net: &mut ResNet<T, Vec<T>>) -> Filter<T> {
         .unwrap();
     let xor = Xor::<T>::new(InputCoding::Bipolar);
     for k in 0..12 {
-        let (x, y) = xor.samples().sample(k % 4);
+        let (x, y) = xor.samples().get(k % 4).expect("a sample in range");
         f.step(net, x, y).unwrap();
     }
     f
@@ -49,7 +49,7 @@ fn trained_adam<T: Real>(net: &mut ResNet<T, Vec<T>>, mode: AdamMode) -> Adam<T,
     let mut adam = Adam::new(cfg, n, vec![T::ZERO; 3 * n]).unwrap();
     let xor = Xor::<T>::new(InputCoding::Bipolar);
     for k in 0..7 {
-        let (x, y) = xor.samples().sample(k % 4);
+        let (x, y) = xor.samples().get(k % 4).expect("a sample in range");
         adam.observe(net, x, y).unwrap();
         if k == 3 {
             adam.end_epoch(net).unwrap();

@@ -163,7 +163,7 @@ fn one_output_measurement_update_is_the_single_output_step() {
         let xor = Xor::<f64>::new(InputCoding::Bipolar);
         for epoch in 0..5 {
             for k in 0..4 {
-                let (x, y) = xor.samples().sample(k);
+                let (x, y) = xor.samples().get(k).expect("a sample in range");
                 let mut probe = net.clone();
                 probe.set_weights(&w).unwrap();
                 let (out, h) = probe.jacobian(x).unwrap();

@@ -39,7 +39,7 @@ fn filter_after(k: usize) -> (ResNet<f64, Vec<f64>>, Filter) {
     let x = xor();
     let data = x.samples();
     for i in 0..k {
-        let (xi, yi) = data.sample(i % 4);
+        let (xi, yi) = data.get(i % 4).expect("a sample in range");
         f.step(&mut net, xi, yi).unwrap();
     }
     (net, f)
@@ -62,7 +62,7 @@ fn deep(c: &mut Criterion) {
         g.bench_function("adam_epoch", |b| {
             b.iter(|| {
                 for k in 0..4 {
-                    let (xi, yi) = data.sample(k);
+                    let (xi, yi) = data.get(k).expect("a sample in range");
                     adam.observe(&mut net, xi, yi).unwrap();
                 }
                 adam.end_epoch(&mut net).unwrap();
@@ -72,7 +72,7 @@ fn deep(c: &mut Criterion) {
         g.bench_function("adam_steps_only", |b| {
             b.iter(|| {
                 for k in 0..4 {
-                    let (xi, yi) = data.sample(k);
+                    let (xi, yi) = data.get(k).expect("a sample in range");
                     adam.observe(&mut net, xi, yi).unwrap();
                 }
             })

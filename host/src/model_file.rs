@@ -114,8 +114,7 @@ fn evaluate_in<T: Real>(model: &Model<'_>, coding: InputCoding) -> Result<XorEva
     let data = xor.samples();
     let mut stats = ErrorStats::default();
     let (mut outputs, mut targets, mut correct) = (Vec::new(), Vec::new(), 0);
-    for k in 0..data.len() {
-        let (x, y) = data.sample(k);
+    for (x, y) in data.iter() {
         let o = net.forward(x).map_err(err)?[0].to_f64();
         let t = y[0].to_f64();
         stats.add(t - o);

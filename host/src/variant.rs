@@ -599,8 +599,7 @@ pub fn jacobian_norm<T: Real, S: AsRef<[T]> + AsMut<[T]>>(
     data: &Samples<'_, T>,
 ) -> f64 {
     let mut best = 0.0f64;
-    for k in 0..data.len() {
-        let (x, _) = data.sample(k);
+    for (x, _) in data.iter() {
         if let Ok((_, h)) = net.jacobian(x) {
             let n = h
                 .iter()

@@ -26,7 +26,7 @@ fn trajectory<C: Covariance<f64>>(
     let mut out = Vec::new();
     for _ in 0..epochs {
         for k in 0..data.len() {
-            let (x, y) = data.sample(k);
+            let (x, y) = data.get(k).expect("a sample in range");
             filter.step(&mut net, x, y).unwrap();
             out.push(net.weights().to_vec());
         }
