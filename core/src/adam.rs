@@ -6,7 +6,7 @@
 use crate::error::{Error, Result, check_finite, check_len};
 use crate::network::ResNet;
 use crate::real::Real;
-use crate::train::{Optimizer, StepReport};
+use crate::train::{ErrorStats, Optimizer, StepReport};
 
 /// Per-sample updates or one update per epoch from the summed gradient.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -244,12 +244,14 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Adam<T, S> {
             error: T::ZERO,
             output: out[0],
             hph: T::ZERO,
+            residuals: ErrorStats::default(),
         };
         for (o, (row, (yo, zo))) in h.chunks_exact(nw).zip(y.iter().zip(out)).enumerate() {
             let e = *yo - *zo;
             if o == 0 {
                 report.error = e;
             }
+            report.residuals.add(e.to_f64());
             for (gi, hi) in g.iter_mut().zip(row) {
                 *gi -= e * *hi;
             }
@@ -468,6 +470,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Optimizer<T> for Adam<T, S> {
                 error,
                 output,
                 hph: T::ZERO,
+                residuals: ErrorStats::of(&[error]),
             });
         }
         let report = self.accumulate(net, x, y)?;

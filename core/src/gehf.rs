@@ -26,7 +26,7 @@ use crate::covariance::Covariance;
 use crate::error::{Error, Result, check_finite, check_len};
 use crate::network::{ResNet, sigmoid_derivative};
 use crate::real::{Real, all_finite_zip, dot, nan_unless_finite};
-use crate::train::{Optimizer, StepReport};
+use crate::train::{ErrorStats, Optimizer, StepReport};
 
 mod multi;
 pub use multi::MAX_OUTPUTS;
@@ -627,6 +627,7 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
             error,
             output,
             hph: s,
+            residuals: ErrorStats::of(&[error]),
         })
     }
 }

@@ -20,6 +20,9 @@ pub struct StepReport<T> {
     pub output: T,
     /// `H P Hᵀ` (0 for Adam).
     pub hph: T,
+    /// The a-priori errors of every output (N_L residuals), which the
+    /// loop's [`ErrorTiming::DuringEpoch`] stopping rule measures.
+    pub residuals: ErrorStats,
 }
 
 /// A learning rule the training loop can drive.
@@ -200,6 +203,24 @@ impl ErrorStats {
         self.count += 1;
     }
 
+    /// The statistics of `errors`, one residual each.
+    pub fn of<T: Real>(errors: &[T]) -> Self {
+        let mut s = Self::default();
+        errors.iter().for_each(|e| s.add(e.to_f64()));
+        s
+    }
+
+    /// Adds the residuals of `other` (the same as adding them one by one,
+    /// bit for bit, when `other` holds one).
+    #[inline]
+    pub fn merge(&mut self, other: &ErrorStats) {
+        self.sse += other.sse;
+        if other.max_abs > self.max_abs || other.max_abs.is_nan() {
+            self.max_abs = other.max_abs;
+        }
+        self.count += other.count;
+    }
+
     /// The measure `criterion` of these residuals.
     pub fn measure(&self, criterion: StopCriterion) -> f64 {
         match criterion {
@@ -355,7 +376,7 @@ where
                 });
             };
             let step = opt.observe(net, x, y)?;
-            apriori.add(step.error.to_f64());
+            apriori.merge(&step.residuals);
         }
         opt.end_epoch(net)?;
         epoch += 1;

@@ -435,3 +435,66 @@ fn multi_output_limits_are_errors_that_change_nothing() {
     assert_eq!(f.covariance().get(0, 0), DEFAULT_EPS0);
     assert_eq!(f.health().steps, 0);
 }
+
+/// With [`ErrorTiming::DuringEpoch`], the stopping rule measures the
+/// a-priori errors of every output (N_L per sample), replayed here by hand
+/// from each output before its step; for H∞ and Adam.
+#[test]
+fn during_epoch_errors_cover_every_output() {
+    let (xs, ys) = three_clusters();
+    let data = Samples::new(&xs, 2, &ys, 3).unwrap();
+    let cfg = TrainConfig {
+        timing: ErrorTiming::DuringEpoch,
+        criterion: StopCriterion::MaxAbs,
+        max_epochs: 2,
+        tol: 1e-12,
+        ..TrainConfig::default()
+    };
+    let mut net = three_class_net(7);
+    let n = net.spec().n_weights();
+    net.init_uniform(&mut rng(11), 0.5).unwrap();
+    let cov = PackedCovariance::new(n, 1.0, vec![0.0; packed_len(n)]).unwrap();
+    let hinf = GEhf::new(GEhfConfig::default(), cov, vec![0.0; 3 * n]).unwrap();
+    let adam = Adam::new(AdamConfig::default(), n, vec![0.0; 3 * n]).unwrap();
+
+    fn check<O: Optimizer<f64> + Clone>(
+        net: &ResNet<f64, Vec<f64>>,
+        opt: &O,
+        data: &Samples<'_, f64>,
+        cfg: &TrainConfig,
+    ) {
+        // By hand: the residuals of all outputs before each step.
+        let (mut by_hand, mut replay, mut o) = (Vec::new(), net.clone(), opt.clone());
+        for _ in 0..cfg.max_epochs {
+            let mut stats = ErrorStats::default();
+            for (x, y) in data.iter() {
+                let out = replay.forward(x).unwrap().to_vec();
+                y.iter().zip(&out).for_each(|(t, z)| stats.add(t - z));
+                o.observe(&mut replay, x, y).unwrap();
+            }
+            by_hand.push(stats);
+        }
+        let (mut net, mut opt, mut seen) = (net.clone(), opt.clone(), Vec::new());
+        let mut r = rng(1);
+        train(&mut net, &mut opt, data, cfg, &mut r, &mut [], |e| {
+            seen.push(e.stats);
+            true
+        })
+        .unwrap();
+        assert_eq!(seen.len(), 1 + by_hand.len());
+        for (got, want) in seen[1..].iter().zip(&by_hand) {
+            assert_eq!(got.count, 3 * data.len());
+            assert_eq!(got.count, want.count);
+            assert_eq!(got.max_abs, want.max_abs);
+            // (Σ e² is summed per sample first, then over samples.)
+            assert!(
+                (got.sse - want.sse).abs() <= 1e-12 * want.sse,
+                "{got:?} {want:?}"
+            );
+        }
+        // The measure is that of all outputs, not of the first one alone.
+        assert!(by_hand[0].max_abs > 0.0);
+    }
+    check(&net, &hinf, &data, &cfg);
+    check(&net, &adam, &data, &cfg);
+}

@@ -60,7 +60,7 @@ use crate::covariance::Covariance;
 use crate::error::{Error, Result, check_finite, check_len};
 use crate::network::ResNet;
 use crate::real::{Real, dot};
-use crate::train::StepReport;
+use crate::train::{ErrorStats, StepReport};
 
 /// The largest number of outputs N_L the g-EHF handles (its m × m work
 /// arrays live on the stack: 3·64 elements).
@@ -138,6 +138,7 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
             error: e[0],
             output,
             hph,
+            residuals: ErrorStats::of(&e[..m]),
         })
     }
 
