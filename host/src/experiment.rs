@@ -68,13 +68,14 @@ pub enum Precision {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CovarianceKind {
-    /// [`StructuredCovariance`]: `ε0 I − Σ c_i u_i u_iᵀ`, turning packed
+    /// `ε0 I − Σ c_i u_i u_iᵀ` (`StructuredCovariance`), turning packed
     /// when that is cheaper. Exact; the default.
     #[default]
     Structured,
-    /// [`hinf::PackedCovariance`] from the start (N_w(N_w+1)/2 elements).
+    /// The packed lower triangle (`hinf::PackedCovariance`) from the start
+    /// (N_w(N_w+1)/2 elements).
     Packed,
-    /// [`hinf::DenseCovariance`] (N_w² elements): the reference.
+    /// The full matrix (`hinf::DenseCovariance`, N_w² elements): the reference.
     Dense,
 }
 

@@ -130,7 +130,8 @@ pub struct CompareArgs {
     /// Epoch cap of every run.
     #[arg(long, default_value_t = 100)]
     pub max_epochs: u32,
-    /// Data sets (names of [`benchmarks`]), comma-separated [default: all].
+    /// Data sets, comma-separated: iris, wine, spirals, parity4, sine
+    /// (the list of `benchmarks()`) [default: all].
     #[arg(long, value_delimiter = ',')]
     pub sets: Option<Vec<String>>,
     /// Methods, comma-separated.

@@ -61,7 +61,8 @@ pub enum ExtensionArg {
     /// The printed step (eq. 3).
     #[default]
     None,
-    /// [`hinf::Extension::OutputTrustRegion`] (not in the paper).
+    /// The output trust region (`hinf::Extension::OutputTrustRegion`; not in
+    /// the paper).
     TrustRegion,
 }
 

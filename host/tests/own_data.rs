@@ -479,6 +479,16 @@ fn cli_gen_and_a_small_compare_report() {
     assert!(rep.join("report.md").exists() && rep.join("sine-hinf-L7.svg").exists());
     let (code, _, err) = hinf(&["compare", "--out", r, "--sets", "nope"]);
     assert_eq!(code, 2, "{err}");
+    // `--help` names every set `--sets` accepts.
+    let (code, help, err) = hinf(&["compare", "--help"]);
+    assert_eq!(code, 0, "{err}");
+    let line = help
+        .lines()
+        .find(|l| l.contains("Data sets"))
+        .unwrap_or_default();
+    for b in host::own_data::benchmarks() {
+        assert!(line.contains(b.name), "{} missing from: {line}", b.name);
+    }
 }
 
 /// The host's structured `P` takes the N_L rank-one downdates of the
