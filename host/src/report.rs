@@ -42,7 +42,7 @@ pub fn stem(summary: &Summary) -> String {
 }
 
 /// The CSV header of [`trials_csv`].
-pub const TRIALS_HEADER: &str = "method,layers,n_weights,trial,seed,epochs,converged,final_error,seconds,class,class_epoch,failure";
+pub const TRIALS_HEADER: &str = "method,layers,n_weights,trial,seed,epochs,converged,final_error,seconds,class,class_epoch,failure,fixed_point_epoch";
 
 /// One CSV row per trial of each experiment (with [`TRIALS_HEADER`]).
 pub fn trials_csv<'a>(results: impl IntoIterator<Item = &'a ExperimentResult>) -> String {
@@ -54,7 +54,7 @@ pub fn trials_csv<'a>(results: impl IntoIterator<Item = &'a ExperimentResult>) -
             let failure = csv_text(t.failure.as_deref());
             let _ = writeln!(
                 s,
-                "{},{},{},{},{},{},{},{:e},{:.6},{},{},{}",
+                "{},{},{},{},{},{},{},{:e},{:.6},{},{},{},{}",
                 m.method.name(),
                 m.layers,
                 m.n_weights,
@@ -66,7 +66,8 @@ pub fn trials_csv<'a>(results: impl IntoIterator<Item = &'a ExperimentResult>) -
                 t.seconds,
                 t.class.map_or("", |c| c.name()),
                 t.class_epoch.map_or(String::new(), |e| e.to_string()),
-                failure
+                failure,
+                t.fixed_point_epoch.map_or(String::new(), |e| e.to_string()),
             );
         }
     }

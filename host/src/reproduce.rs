@@ -428,7 +428,7 @@ pub fn markdown(results: &[ExperimentResult], meta: &ReproduceSummary, command: 
     }
     s += "\n## Files\n\n\
           - `summary.json`: every experiment's summary and the paper's numbers\n\
-          - `trials.csv`: one row per trial (method, layers, seed, epochs, converged, final error, seconds)\n\
+          - `trials.csv`: one row per trial (method, layers, seed, epochs, converged, final error, seconds, failure class and its epoch, `fixed_point_epoch`: the epoch from which a trial sat at an exact fixed point and its remaining epochs were filled in)\n\
           - `<method>_L<L>.json`, `<method>_L<L>_trials.csv`: per experiment\n\
           - `figures/<method>_L<L>.svg`: learning curves\n\n\
           Trials do not depend on each other or on the thread count: trial i of base seed S \

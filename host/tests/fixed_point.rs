@@ -83,3 +83,60 @@ fn hinf_runs_every_epoch() {
         assert_eq!(r.fixed_point_epoch, None);
     }
 }
+
+/// The trials CSV says which trials took the shortcut, and from which epoch.
+#[test]
+fn trials_csv_names_the_fixed_point_epoch() {
+    let dir = std::env::temp_dir().join(format!("hinf-fixed-point-csv-{}", std::process::id()));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hinf"))
+        .args([
+            "train", "--method", "sd", "--layers", "21", "--eps0", "1000",
+        ])
+        .args([
+            "--max-epochs",
+            "300",
+            "--trials",
+            "4",
+            "--seed",
+            "1",
+            "--json",
+        ])
+        .arg("--out")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = std::fs::read_to_string(dir.join("sd_L21_trials.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(header.last(), Some(&"fixed_point_epoch"));
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let mut stopped = 0;
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        assert_eq!(f.len(), header.len(), "{line}");
+        // The trial the library runs with the same seed agrees.
+        let trial: usize = f[col("trial")].parse().unwrap();
+        let spec = TrialSpec {
+            method: Method::Sd,
+            layers: 21,
+            eps0: 1e3,
+            max_epochs: 300,
+            ..TrialSpec::default()
+        };
+        let r = run_trial(&spec, f[col("seed")].parse().unwrap(), trial).unwrap();
+        let want = r.fixed_point_epoch.map_or(String::new(), |e| e.to_string());
+        assert_eq!(f[col("fixed_point_epoch")], want, "{line}");
+        if !want.is_empty() {
+            stopped += 1;
+            assert_eq!(f[col("epochs")], "300");
+            assert_eq!(f[col("converged")], "false");
+        }
+    }
+    assert!(stopped >= 1, "no trial took the shortcut:\n{csv}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
