@@ -12,7 +12,7 @@
 //! | [`covariance`]    | `P` of eqs. 4–7 as a trait              |
 //! | [`gehf`]          | g-EHF, eqs. 3–6; steepest descent       |
 //! | [`adam`]          | Adam, Table 2                           |
-//! | [`train`]         | the experiments of section 5            |
+//! | [`mod@train`]     | the experiments of section 5            |
 //! | [`model`]         | versioned, checksummed model files      |
 //!
 //! Storage is the caller's: every buffer is a type parameter

@@ -10,11 +10,20 @@
 //!
 //! The representation is exact (no truncation), so the trajectory equals
 //! that of [`hinf::PackedCovariance`] and [`hinf::DenseCovariance`] up to
-//! floating-point rounding. Once k passes a threshold (by default the rank
-//! at which the low-rank factors would use more memory than a packed
-//! matrix, k ≈ N/2, which is also close to where the packed product gets
-//! cheaper, k ≈ 3N/4), the structure is expanded once into a
-//! [`hinf::PackedCovariance`] and from then on updated densely.
+//! floating-point rounding. Beside the factors it keeps the diagonal of `P`
+//! (O(N) per downdate, with the packed matrix's roundings), so that the
+//! g-EHF's check of every downdate (a positive, finite diagonal, see
+//! [`hinf::Covariance::downdate_diagonal_bounds`]) and the diagonal floor
+//! of [`hinf::Regularization`] act as they do on the packed `P`: the floor
+//! adds a diagonal `D ≥ 0`, `P = (ε0 I + D) − Σ c_i u_i u_iᵀ`.
+//!
+//! Once k passes a threshold (by default the rank at which the low-rank
+//! factors would use more memory than a packed matrix, k ≈ N/2, which is
+//! also close to where the packed product gets cheaper, k ≈ 3N/4), the
+//! structure is expanded once into a [`hinf::PackedCovariance`] and from
+//! then on updated densely.
+
+use core::cmp::Ordering;
 
 use hinf::{Covariance, PackedCovariance, Real, packed_len};
 
@@ -35,12 +44,42 @@ enum Repr<T: Real> {
         coefs: Vec<T>,
         /// u_i, one row of `dim` per downdate.
         factors: Vec<T>,
+        /// The diagonal of `P`, updated as a packed matrix updates its own:
+        /// `p_ii − (c u_i) u_i`, `+ q`, `× α`, raised by the floor.
+        diagonal: Vec<T>,
+        /// `D`, what the diagonal floor added (empty until it first acts).
+        raised: Vec<T>,
     },
     Packed {
         p: PackedCovariance<T, Vec<T>>,
         /// Downdates applied in total (structured and dense).
         rank: usize,
     },
+}
+
+impl<T: Real> Repr<T> {
+    /// `ε0 I` of dimension `dim`, no downdates yet.
+    fn low_rank(dim: usize, eps0: T) -> Self {
+        Repr::LowRank {
+            eps0,
+            coefs: Vec::new(),
+            factors: Vec::new(),
+            diagonal: vec![eps0; dim],
+            raised: Vec::new(),
+        }
+    }
+}
+
+/// `(lo, hi)` widened by `x`; a non-finite `x` makes both bounds
+/// non-finite, and they stay so (the rule of the core's covariances).
+fn bounds<T: Real>(lo: T, hi: T, x: T) -> (T, T) {
+    if x.is_finite() && lo.is_finite() && hi.is_finite() {
+        (if x < lo { x } else { lo }, if x > hi { x } else { hi })
+    } else if x.is_finite() {
+        (lo, hi)
+    } else {
+        (x, x)
+    }
 }
 
 /// Width of the inner-product and update kernels (lanes of independent
@@ -64,11 +103,7 @@ impl<T: Real> StructuredCovariance<T> {
         Self {
             dim,
             switch_at,
-            repr: Repr::LowRank {
-                eps0,
-                coefs: Vec::new(),
-                factors: Vec::new(),
-            },
+            repr: Repr::low_rank(dim, eps0),
         }
     }
 
@@ -104,7 +139,13 @@ impl<T: Real> StructuredCovariance<T> {
     /// packed).
     pub fn stored_elements(&self) -> usize {
         match &self.repr {
-            Repr::LowRank { coefs, factors, .. } => coefs.len() + factors.len(),
+            Repr::LowRank {
+                coefs,
+                factors,
+                diagonal,
+                raised,
+                ..
+            } => coefs.len() + factors.len() + diagonal.len() + raised.len(),
             Repr::Packed { p, .. } => p.packed().len(),
         }
     }
@@ -135,12 +176,13 @@ impl<T: Real> StructuredCovariance<T> {
                 eps0,
                 coefs,
                 factors,
+                raised,
                 ..
             } => {
                 let mut data = vec![T::ZERO; packed_len(n)];
                 let mut start = 0;
                 for i in 0..n {
-                    data[start + i] = *eps0;
+                    data[start + i] = *eps0 + raised.get(i).copied().unwrap_or(T::ZERO);
                     start += i + 1;
                 }
                 for (c, u) in coefs.iter().zip(factors.chunks_exact(n.max(1))) {
@@ -225,12 +267,19 @@ impl<T: Real> Covariance<T> for StructuredCovariance<T> {
                 eps0,
                 coefs,
                 factors,
+                raised,
                 ..
             } => {
                 let n = self.dim.min(v.len()).min(out.len());
                 let (v, out) = (&v[..n], &mut out[..n]);
-                for (o, x) in out.iter_mut().zip(v) {
-                    *o = *eps0 * *x;
+                if raised.is_empty() {
+                    for (o, x) in out.iter_mut().zip(v) {
+                        *o = *eps0 * *x;
+                    }
+                } else {
+                    for ((o, x), d) in out.iter_mut().zip(v).zip(raised) {
+                        *o = (*eps0 + *d) * *x;
+                    }
                 }
                 if self.dim == 0 || n < self.dim {
                     return;
@@ -284,18 +333,27 @@ impl<T: Real> Covariance<T> for StructuredCovariance<T> {
                 p.downdate(c, u);
                 *rank += 1;
             }
-            Repr::LowRank { coefs, factors, .. } => {
+            Repr::LowRank {
+                coefs,
+                factors,
+                diagonal,
+                ..
+            } => {
                 coefs.push(c);
                 factors.extend_from_slice(&u[..self.dim]);
+                for (d, ui) in diagonal.iter_mut().zip(u) {
+                    // The roundings of the packed downdate: p_ii − (c u_i) u_i.
+                    let cui = c * *ui;
+                    *d -= cui * *ui;
+                }
             }
         }
     }
 
     /// Process noise and forgetting stay exact in the structured form:
     /// `P + qI = (ε0 + q) I − Σ c_i u_i u_iᵀ` and
-    /// `αP = (α ε0) I − Σ (α c_i) u_i u_iᵀ` (O(k), no expansion). The
-    /// diagonal floor is supported only once the storage is packed
-    /// ([`Covariance::floor_diagonal`] returns `Unsupported` before).
+    /// `αP = (α ε0) I − Σ (α c_i) u_i u_iᵀ` (O(k + N), no expansion), and
+    /// the diagonal floor adds to `D` (O(N): the diagonal is kept).
     fn supports_regularization(&self) -> bool {
         true
     }
@@ -308,12 +366,13 @@ impl<T: Real> Covariance<T> for StructuredCovariance<T> {
         }
         match &mut self.repr {
             Repr::Packed { p, .. } => p.add_diagonal(q),
-            Repr::LowRank { eps0, .. } => {
+            Repr::LowRank { eps0, diagonal, .. } => {
                 let e = *eps0 + q;
-                if !e.is_finite() {
+                if !(e.is_finite() && diagonal.iter().all(|d| (*d + q).is_finite())) {
                     return Err(hinf::Error::Diverged { what: "covariance" });
                 }
                 *eps0 = e;
+                diagonal.iter_mut().for_each(|d| *d += q);
                 Ok(())
             }
         }
@@ -327,12 +386,25 @@ impl<T: Real> Covariance<T> for StructuredCovariance<T> {
         }
         match &mut self.repr {
             Repr::Packed { p, .. } => p.scale(alpha),
-            Repr::LowRank { eps0, coefs, .. } => {
-                if !(*eps0 * alpha).is_finite() || !coefs.iter().all(|c| (*c * alpha).is_finite()) {
+            Repr::LowRank {
+                eps0,
+                coefs,
+                diagonal,
+                raised,
+                ..
+            } => {
+                let finite = |xs: &[T]| xs.iter().all(|x| (*x * alpha).is_finite());
+                if !((*eps0 * alpha).is_finite()
+                    && finite(coefs)
+                    && finite(diagonal)
+                    && finite(raised))
+                {
                     return Err(hinf::Error::Diverged { what: "covariance" });
                 }
                 *eps0 *= alpha;
-                coefs.iter_mut().for_each(|c| *c *= alpha);
+                for xs in [coefs, diagonal, raised] {
+                    xs.iter_mut().for_each(|x| *x *= alpha);
+                }
                 Ok(())
             }
         }
@@ -341,18 +413,77 @@ impl<T: Real> Covariance<T> for StructuredCovariance<T> {
     fn floor_diagonal(&mut self, floor: T) -> hinf::Result<usize> {
         match &mut self.repr {
             Repr::Packed { p, .. } => p.floor_diagonal(floor),
-            Repr::LowRank { .. } => Err(hinf::Error::Unsupported {
-                what: "a diagonal floor on the structured covariance before it turns packed",
-            }),
+            Repr::LowRank {
+                diagonal, raised, ..
+            } => {
+                if !(floor.is_finite() && floor >= T::ZERO) {
+                    return Err(hinf::Error::InvalidParameter {
+                        name: "diagonal floor",
+                    });
+                }
+                // As the packed floor: raise every entry below f (or NaN)
+                // to f, here by adding the difference to D. All checked
+                // first, so that a failure changes nothing.
+                let low = |d: &T| {
+                    !matches!(
+                        d.partial_cmp(&floor),
+                        Some(Ordering::Equal | Ordering::Greater)
+                    )
+                };
+                let old_raise = |i: usize| raised.get(i).copied().unwrap_or(T::ZERO);
+                if diagonal
+                    .iter()
+                    .enumerate()
+                    .any(|(i, d)| low(d) && !(old_raise(i) + (floor - *d)).is_finite())
+                {
+                    return Err(hinf::Error::Diverged { what: "covariance" });
+                }
+                let mut count = 0;
+                for i in 0..diagonal.len() {
+                    if low(&diagonal[i]) {
+                        if raised.is_empty() {
+                            raised.resize(diagonal.len(), T::ZERO);
+                        }
+                        raised[i] += floor - diagonal[i];
+                        diagonal[i] = floor;
+                        count += 1;
+                    }
+                }
+                Ok(count)
+            }
         }
     }
 
     fn reset(&mut self, eps0: T) {
-        self.repr = Repr::LowRank {
-            eps0,
-            coefs: Vec::new(),
-            factors: Vec::new(),
-        };
+        self.repr = Repr::low_rank(self.dim, eps0);
+    }
+
+    fn downdate_diagonal_bounds(&self, c: T, u: &[T]) -> Option<(T, T)> {
+        match &self.repr {
+            Repr::Packed { p, .. } => p.downdate_diagonal_bounds(c, u),
+            Repr::LowRank { diagonal, .. } => {
+                // The same roundings as `downdate`.
+                let mut it = diagonal.iter().zip(u).map(|(d, ui)| {
+                    let cui = c * *ui;
+                    *d - cui * *ui
+                });
+                let first = it.next()?;
+                Some(it.fold((first, first), |(lo, hi), x| bounds(lo, hi, x)))
+            }
+        }
+    }
+
+    fn diagonal_bounds(&self) -> (T, T) {
+        match &self.repr {
+            Repr::Packed { p, .. } => p.diagonal_bounds(),
+            Repr::LowRank { diagonal, .. } => {
+                let mut it = diagonal.iter().copied();
+                let Some(first) = it.next() else {
+                    return (T::ZERO, T::ZERO);
+                };
+                it.fold((first, first), |(lo, hi), x| bounds(lo, hi, x))
+            }
+        }
     }
 
     fn get(&self, i: usize, j: usize) -> T {
@@ -365,9 +496,14 @@ impl<T: Real> Covariance<T> for StructuredCovariance<T> {
                 eps0,
                 coefs,
                 factors,
+                raised,
                 ..
             } => {
-                let mut x = if i == j { *eps0 } else { T::ZERO };
+                let mut x = if i == j {
+                    *eps0 + raised.get(i).copied().unwrap_or(T::ZERO)
+                } else {
+                    T::ZERO
+                };
                 for (c, u) in coefs.iter().zip(factors.chunks_exact(self.dim)) {
                     x -= *c * u[i] * u[j];
                 }

@@ -29,7 +29,7 @@
 //!   [`SATURATION_MARGIN`] (0.05) of 0 or of 1, and at least one is on the
 //!   wrong side of 0.5 for its target. The output sigmoid is then flat
 //!   (f' ≤ η0·0.05·0.95 ≈ 0.12 at η0 = 2.5), so the Jacobian — recorded as
-//!   [`Diagnosis::jacobian_norm`], the largest ‖H_k‖₂ over the patterns —
+//!   [`crate::TrialResult::jacobian_norm`] (from [`jacobian_norm`]), the largest ‖H_k‖₂ over the patterns —
 //!   is small and learning crawls.
 //! * [`FailureClass::Stuck`]: at the end the four outputs are within
 //!   [`STUCK_SPREAD`] (0.05) of each other and all inside (0.05, 0.95):

@@ -2,7 +2,8 @@
 //! and packed references of the core, before and after it turns dense.
 
 use hinf::{
-    Covariance, DenseCovariance, GEhf, GEhfConfig, PackedCovariance, ResNet, ResNetSpec, Xor,
+    Covariance, DenseCovariance, GEhf, GEhfConfig, PackedCovariance, Regularization, ResNet,
+    ResNetSpec, Xor,
 };
 use host::StructuredCovariance;
 use rand_core::SeedableRng;
@@ -16,11 +17,25 @@ fn trajectory<C: Covariance<f64>>(
     epochs: usize,
     cov: C,
 ) -> (Vec<Vec<f64>>, GEhf<f64, C, Vec<f64>>) {
+    trajectory_with(layers, seed, epochs, cov, Regularization::NONE)
+}
+
+/// [`trajectory`] with a regularization of `P`.
+fn trajectory_with<C: Covariance<f64>>(
+    layers: usize,
+    seed: u64,
+    epochs: usize,
+    cov: C,
+    reg: Regularization,
+) -> (Vec<Vec<f64>>, GEhf<f64, C, Vec<f64>>) {
     let spec = ResNetSpec::xor(layers).unwrap();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut net = ResNet::new(spec, vec![0.0; spec.buffer_len()]).unwrap();
     net.init_uniform(&mut rng, hinf::PAPER_INIT_RANGE).unwrap();
-    let mut filter = GEhf::new(GEhfConfig::default(), cov, vec![0.0; spec.n_weights()]).unwrap();
+    let mut filter = GEhf::new(GEhfConfig::default(), cov, vec![0.0; spec.n_weights()])
+        .unwrap()
+        .with_regularization(reg)
+        .unwrap();
     let xor = Xor::<f64>::new(hinf::InputCoding::default());
     let data = xor.samples();
     let mut out = Vec::new();
@@ -124,7 +139,8 @@ fn stays_structured_below_the_switch_and_reset_forgets() {
         p.downdate(0.5, &u);
         assert_eq!(p.rank(), k);
         assert!(!p.is_packed());
-        assert_eq!(p.stored_elements(), k * (nw + 1));
+        // k factors and coefficients, and the diagonal.
+        assert_eq!(p.stored_elements(), k * (nw + 1) + nw);
     }
     p.downdate(0.5, &u);
     assert!(p.is_packed());
@@ -167,4 +183,102 @@ fn product_matches_the_definition_for_odd_sizes() {
             assert!((got[i] - want).abs() < 1e-13, "N = {nw}, k = {k}, i = {i}");
         }
     }
+}
+
+/// The diagonal floor acts on the structured `P` as on the packed one
+/// (it adds to a diagonal `D`), before the switch to packed storage.
+#[test]
+fn diagonal_floor_follows_packed_at_l5_7_9() {
+    // A floor high enough to act within a few epochs, alone and with
+    // forgetting and process noise (which the diagonal follows too).
+    let floor = Regularization {
+        diagonal_floor: 0.9 * eps0(),
+        ..Regularization::NONE
+    };
+    let all = Regularization {
+        process_noise: 1e-3,
+        forgetting: 0.99,
+        ..floor
+    };
+    for (layers, seed, reg) in [(5, 4, floor), (7, 5, floor), (9, 6, floor), (7, 7, all)] {
+        let nw = ResNetSpec::xor(layers).unwrap().n_weights();
+        let epochs = 8;
+        let (packed, fp) = trajectory_with(
+            layers,
+            seed,
+            epochs,
+            PackedCovariance::new(nw, eps0(), vec![0.0; hinf::packed_len(nw)]).unwrap(),
+            reg,
+        );
+        let (structured, fs) = trajectory_with(
+            layers,
+            seed,
+            epochs,
+            StructuredCovariance::with_switch_at(nw, eps0(), usize::MAX),
+            reg,
+        );
+        assert!(!fs.covariance().is_packed());
+        let (hp, hs) = (fp.health(), fs.health());
+        assert!(
+            hp.floor_interventions > 0,
+            "L = {layers}: the floor never acted"
+        );
+        assert_eq!(
+            hs.floor_interventions, hp.floor_interventions,
+            "L = {layers}"
+        );
+        assert_eq!(hs.regularization_skipped, 0);
+        let d = max_diff(&structured, &packed);
+        assert!(d < 1e-10, "L = {layers}: structured vs packed {d:e}");
+        let (pp, ps) = (fp.covariance(), fs.covariance());
+        for i in 0..nw {
+            assert!(ps.get(i, i) >= reg.diagonal_floor - 1e-12);
+            for j in (0..nw).step_by(5) {
+                assert!((pp.get(i, j) - ps.get(i, j)).abs() < 1e-10, "P[{i},{j}]");
+            }
+        }
+        let (lo, hi) = ps.diagonal_bounds();
+        let (plo, phi) = pp.diagonal_bounds();
+        assert!((lo - plo).abs() < 1e-10 && (hi - phi).abs() < 1e-10);
+    }
+}
+
+/// The structured `P` predicts a downdate's diagonal like the packed one,
+/// so the g-EHF refuses the same downdates (a non-positive diagonal).
+#[test]
+fn downdate_diagonal_bounds_match_packed() {
+    let nw = 12;
+    let mut s = StructuredCovariance::with_switch_at(nw, 2.0, usize::MAX);
+    let mut p = PackedCovariance::new(nw, 2.0, vec![0.0; hinf::packed_len(nw)]).unwrap();
+    for k in 0..5 {
+        let u: Vec<f64> = (0..nw)
+            .map(|i| ((i * 7 + k * 3) % 11) as f64 * 0.05 - 0.2)
+            .collect();
+        let (a, b) = (
+            s.downdate_diagonal_bounds(0.3, &u),
+            p.downdate_diagonal_bounds(0.3, &u),
+        );
+        let ((slo, shi), (plo, phi)) = (a.unwrap(), b.unwrap());
+        assert!(
+            (slo - plo).abs() < 1e-14 && (shi - phi).abs() < 1e-14,
+            "{a:?} {b:?}"
+        );
+        s.downdate(0.3, &u);
+        p.downdate(0.3, &u);
+    }
+    // A downdate that would make P_00 negative: both bounds say so.
+    let mut u = vec![0.0; nw];
+    u[0] = 10.0;
+    let (slo, _) = s.downdate_diagonal_bounds(0.5, &u).unwrap();
+    let (plo, _) = p.downdate_diagonal_bounds(0.5, &u).unwrap();
+    assert!(slo < 0.0 && plo < 0.0);
+    assert!((slo - plo).abs() < 1e-12);
+    // A non-finite entry makes the bounds non-finite.
+    u[1] = f64::INFINITY;
+    assert!(!s.downdate_diagonal_bounds(0.5, &u).unwrap().0.is_finite());
+    // An invalid floor is refused and changes nothing.
+    let before = s.get(3, 3);
+    assert!(s.floor_diagonal(f64::NAN).is_err());
+    assert!(s.floor_diagonal(-1.0).is_err());
+    assert_eq!(s.get(3, 3), before);
 }

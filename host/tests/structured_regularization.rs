@@ -1,5 +1,5 @@
-//! Process noise and forgetting on the structured covariance equal those on
-//! the packed one, and a regularized g-EHF trial runs at depth.
+//! Process noise, forgetting and the diagonal floor on the structured
+//! covariance equal those on the packed one, and a regularized g-EHF trial runs at depth.
 
 use hinf::{Covariance, PackedCovariance};
 use host::StructuredCovariance;
@@ -32,10 +32,16 @@ fn structured_regularization_matches_packed() {
     assert!(s.scale(0.0).is_err());
     // (n = 7 turns packed after 4 downdates: both forms were exercised.)
     assert!(s.is_packed());
-    // The floor needs packed storage.
+    // The floor, before and after the switch to packed storage.
     let mut low = StructuredCovariance::<f64>::with_switch_at(n, 2.0, usize::MAX);
-    low.downdate(0.3, &[0.1; 7]);
-    assert!(low.floor_diagonal(0.1).is_err());
+    low.downdate(0.3, &[0.1; 7]); // diagonal 2 − 0.3·0.01 = 1.997
+    assert_eq!(low.floor_diagonal(0.1), Ok(0));
+    assert_eq!(low.floor_diagonal(1.999), Ok(7));
+    assert!(!low.is_packed());
+    for i in 0..n {
+        assert!((low.get(i, i) - 1.999).abs() < 1e-15);
+        assert!((low.get(i, (i + 1) % n) + 0.003).abs() < 1e-15);
+    }
     assert!(s.floor_diagonal(0.1).is_ok());
 }
 
