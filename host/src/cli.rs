@@ -270,6 +270,16 @@ fn allowed_of(flag: &str) -> &'static str {
 /// Validates a trial spec, naming the offending flag in the message.
 pub fn check_spec(s: &TrialSpec) -> Result<(), UsageError> {
     s.validate().map_err(|e| {
+        if let Error::CapacityExceeded {
+            what: "network size",
+            ..
+        } = e
+        {
+            return UsageError(format!(
+                "invalid value '{}' for '--layers': the network's sizes (N_w and N_w²) overflow this machine's address space",
+                s.layers
+            ));
+        }
         let flag = flag_of(&e);
         UsageError(format!(
             "invalid value '{}' for '{flag}': {e}{}",
@@ -277,6 +287,39 @@ pub fn check_spec(s: &TrialSpec) -> Result<(), UsageError> {
             allowed_of(flag)
         ))
     })
+}
+
+/// Refuses a run whose trials, `at_once` of them at the same time, would
+/// need more memory than the machine has available ([`crate::memory`]).
+pub fn check_memory(s: &TrialSpec, at_once: usize) -> Result<(), UsageError> {
+    let bytes = s.memory_bytes().map_err(|e| UsageError(e.to_string()))?;
+    let mut advice =
+        String::from("use a smaller --layers, fewer --threads or a lower --max-epochs");
+    if s.method == Method::Hinf && s.covariance != CovarianceKind::Structured {
+        advice += ", or --covariance structured";
+    }
+    let what = format!(
+        "{} at L = {} with --max-epochs {}",
+        s.method.name(),
+        s.layers,
+        s.max_epochs
+    );
+    crate::memory::check(
+        bytes,
+        at_once,
+        crate::memory::available_bytes(),
+        &what,
+        &advice,
+    )
+    .map_err(UsageError)
+}
+
+/// How many of `runs` go at once on `threads` (the default: one per core).
+pub fn at_once(threads: Option<usize>, runs: usize) -> usize {
+    threads
+        .unwrap_or_else(rayon::current_num_threads)
+        .min(runs)
+        .max(1)
 }
 
 fn check_threads(t: Option<usize>) -> Result<(), UsageError> {
@@ -346,6 +389,7 @@ impl TrainArgs {
             self.settings
                 .trial_spec(self.method, self.layers, TrainConfig::default().max_epochs);
         check_spec(&trial)?;
+        check_memory(&trial, at_once(self.settings.threads, self.trials))?;
         Ok(ExperimentSpec {
             trial,
             trials: self.trials,

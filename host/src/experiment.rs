@@ -346,6 +346,21 @@ impl TrialSpec {
     pub fn effective_eps0(&self) -> hinf::Result<f64> {
         Ok(self.variant.effective_eps0(self.eps0, &self.net_spec()?))
     }
+    /// An upper bound on the memory one trial needs, in bytes (see
+    /// [`crate::memory`]): the network's working memory, the optimizer's
+    /// state (`P` at its largest over 4 downdates per epoch), the scratch,
+    /// and the per-epoch error and outputs.
+    pub fn memory_bytes(&self) -> hinf::Result<u128> {
+        use crate::memory::{element_bytes, optimizer_elements};
+        let spec = self.net_spec()?;
+        let nw = spec.n_weights();
+        let downdates = 4 * u128::from(self.max_epochs);
+        let elements = spec.lanes_buffer_len() as u128
+            + self.variant.scratch_len(nw) as u128
+            + optimizer_elements(self.method, self.covariance, nw, downdates);
+        let records = (u128::from(self.max_epochs) + 1) * 8 * 5;
+        Ok(elements * element_bytes(self.precision) + records)
+    }
     /// The core's Adam parameters.
     pub fn adam_config(&self) -> AdamConfig {
         AdamConfig {
@@ -396,6 +411,20 @@ impl TrialSpec {
         }
         Ok(())
     }
+}
+
+/// `n` zeros, or [`hinf::Error::CapacityExceeded`] (capacity 0) if the
+/// allocator refuses them: a clear error instead of an abort.
+fn zeros<T: Real>(n: usize, what: &'static str) -> hinf::Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|_| hinf::Error::CapacityExceeded {
+            what,
+            needed: n,
+            capacity: 0,
+        })?;
+    v.resize(n, T::ZERO);
+    Ok(v)
 }
 
 /// A whole experiment: `trials` runs of one [`TrialSpec`], trial i seeded
@@ -537,7 +566,10 @@ fn run_trial_inner<T: Real>(
     let net_spec = spec.net_spec()?;
     let nw = net_spec.n_weights();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let mut net = ResNet::new(net_spec, vec![T::ZERO; net_spec.lanes_buffer_len()])?;
+    let mut net = ResNet::new(
+        net_spec,
+        zeros(net_spec.lanes_buffer_len(), "memory for the network")?,
+    )?;
     net.init_uniform(&mut rng, spec.init_range)?;
     let (low, high) = spec.variant.targets.values();
     let xor = Xor::<T>::with_targets(spec.inputs.into(), low, high);
@@ -598,7 +630,11 @@ fn run_trial_inner<T: Real>(
     }
     let eps0_f = spec.effective_eps0()?;
     let (outcome, model) = match spec.method {
-        Method::Adam => go!(Adam::new(spec.adam_config(), nw, vec![T::ZERO; 3 * nw])?),
+        Method::Adam => go!(Adam::new(
+            spec.adam_config(),
+            nw,
+            zeros(3 * nw, "memory for the adam state")?
+        )?),
         Method::Sd => {
             let cfg = GEhfConfig {
                 gamma: hinf::PAPER_GAMMA,
@@ -606,7 +642,10 @@ fn run_trial_inner<T: Real>(
                 ..spec.gehf_config()
             };
             let p = IsotropicCovariance::new(nw, T::from_f64(eps0_f))?;
-            go!(GEhf::new(cfg, p, vec![T::ZERO; scratch])?.with_extension(var.extension())?)
+            go!(
+                GEhf::new(cfg, p, zeros(scratch, "memory for the g-EHF scratch")?)?
+                    .with_extension(var.extension())?
+            )
         }
         Method::Hinf => {
             let cfg = GEhfConfig {
@@ -618,21 +657,35 @@ fn run_trial_inner<T: Real>(
             match spec.covariance {
                 CovarianceKind::Structured => {
                     let p = StructuredCovariance::new(nw, eps0);
-                    go!(GEhf::new(cfg, p, vec![T::ZERO; scratch])?
-                        .with_extension(ext)?
-                        .with_regularization(reg)?)
+                    go!(
+                        GEhf::new(cfg, p, zeros(scratch, "memory for the g-EHF scratch")?)?
+                            .with_extension(ext)?
+                            .with_regularization(reg)?
+                    )
                 }
                 CovarianceKind::Packed => {
-                    let p = PackedCovariance::new(nw, eps0, vec![T::ZERO; net_spec.n_packed()])?;
-                    go!(GEhf::new(cfg, p, vec![T::ZERO; scratch])?
-                        .with_extension(ext)?
-                        .with_regularization(reg)?)
+                    let p = PackedCovariance::new(
+                        nw,
+                        eps0,
+                        zeros(net_spec.n_packed(), "memory for the packed covariance")?,
+                    )?;
+                    go!(
+                        GEhf::new(cfg, p, zeros(scratch, "memory for the g-EHF scratch")?)?
+                            .with_extension(ext)?
+                            .with_regularization(reg)?
+                    )
                 }
                 CovarianceKind::Dense => {
-                    let p = DenseCovariance::new(nw, eps0, vec![T::ZERO; nw * nw])?;
-                    go!(GEhf::new(cfg, p, vec![T::ZERO; scratch])?
-                        .with_extension(ext)?
-                        .with_regularization(reg)?)
+                    let p = DenseCovariance::new(
+                        nw,
+                        eps0,
+                        zeros(nw * nw, "memory for the dense covariance")?,
+                    )?;
+                    go!(
+                        GEhf::new(cfg, p, zeros(scratch, "memory for the g-EHF scratch")?)?
+                            .with_extension(ext)?
+                            .with_regularization(reg)?
+                    )
                 }
             }
         }

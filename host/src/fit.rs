@@ -81,6 +81,31 @@ impl Default for FitSpec {
     }
 }
 
+impl FitSpec {
+    /// An upper bound on the memory a fit of `data` needs, in bytes (see
+    /// [`crate::memory`]); `None` for a shape the core refuses (the fit
+    /// then fails with that error).
+    pub fn memory_bytes(&self, data: &Dataset, precision: Precision) -> Option<u128> {
+        use crate::experiment::CovarianceKind;
+        use crate::memory::{element_bytes, optimizer_elements};
+        let net = ResNetSpec::new(
+            data.n_inputs,
+            self.width,
+            data.n_outputs,
+            self.layers,
+            self.slope,
+        )
+        .ok()?;
+        let (nw, m) = (net.n_weights(), data.n_outputs as u128);
+        // N_L rank-one downdates per row, every epoch.
+        let downdates = u128::from(self.max_epochs) * data.len() as u128 * m;
+        let elements = net.buffer_len() as u128
+            + m * nw as u128
+            + optimizer_elements(self.method, CovarianceKind::Structured, nw, downdates);
+        Some(elements * element_bytes(precision) + (u128::from(self.max_epochs) + 1) * 8)
+    }
+}
+
 /// How a fit went.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FitOutcome {

@@ -16,6 +16,7 @@
 //! | [`fit`]          | `fit`/`eval` on one's own data, model files         |
 //! | [`own_data`]     | `hinf fit`, `eval`, `gen`, `compare`                |
 //! | [`variant`]      | variant switches, failure classes                   |
+//! | [`memory`]       | the memory a run needs, checked before it starts    |
 //! | [`sweep`]        | `hinf sweep`: grids over the settings               |
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -24,6 +25,7 @@ pub mod cli;
 pub mod data;
 pub mod experiment;
 pub mod fit;
+pub mod memory;
 pub mod model_file;
 pub mod own_data;
 pub mod plot;

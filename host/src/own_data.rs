@@ -238,6 +238,22 @@ pub fn run_fit(a: &FitArgs) -> Result<(), Failure> {
         seed: a.seed,
         ..FitSpec::default()
     };
+    if let Some(bytes) = spec.memory_bytes(&train_set, a.precision) {
+        let what = format!(
+            "{} at L = {} with --max-epochs {}",
+            a.method.name(),
+            a.layers,
+            a.max_epochs
+        );
+        crate::memory::check(
+            bytes,
+            1,
+            crate::memory::available_bytes(),
+            &what,
+            "use a smaller --layers or a lower --max-epochs",
+        )
+        .map_err(UsageError)?;
+    }
     let test_set = (!te.is_empty()).then_some(&test_set);
     let FitReport {
         precision,

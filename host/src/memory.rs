@@ -1,0 +1,160 @@
+//! How much memory a run needs, checked before it starts.
+//!
+//! A deep net is cheap to ask for and expensive to hold: at L = 10⁸ the
+//! weights alone are 22 GB, and a dense `P` at L = 2001 is 24 GB. Rather
+//! than let the allocator abort (or the kernel kill the process) part-way,
+//! the commands estimate the peak memory of one run from its shape, multiply
+//! by the runs that go at once, and refuse with a usage error (exit 2) when
+//! that is more than the machine has available.
+//!
+//! The estimates are upper bounds on the large buffers: the network's
+//! working memory, the optimizer's state, `P` at its largest, and the
+//! per-epoch records; small fixed costs are left out.
+
+use crate::experiment::{CovarianceKind, Method, Precision};
+use crate::structured::StructuredCovariance;
+use hinf::packed_len;
+
+/// Bytes per element of `precision`.
+pub fn element_bytes(precision: Precision) -> u128 {
+    match precision {
+        Precision::F32 => 4,
+        Precision::F64 => 8,
+    }
+}
+
+/// Elements of `P` at its largest over `downdates` rank-one downdates of
+/// dimension `n`: the structured form's factors (with its diagonal), and,
+/// if it turns packed, the expansion (the factors, the expanded values and
+/// the packed matrix at once); or the packed or dense matrix.
+pub fn covariance_elements(kind: CovarianceKind, n: usize, downdates: u128) -> u128 {
+    let nn = n as u128;
+    match kind {
+        CovarianceKind::Structured => {
+            let switch = StructuredCovariance::<f64>::default_switch_at(n) as u128;
+            let low_rank = downdates.min(switch) * (nn + 1) + 2 * nn;
+            if downdates > switch {
+                low_rank + 2 * packed_len(n) as u128
+            } else {
+                low_rank
+            }
+        }
+        CovarianceKind::Packed => packed_len(n) as u128,
+        CovarianceKind::Dense => nn * nn,
+    }
+}
+
+/// Elements of the optimizer's state for `method` (H∞: `P` as `kind`).
+pub fn optimizer_elements(method: Method, kind: CovarianceKind, n: usize, downdates: u128) -> u128 {
+    match method {
+        Method::Adam => 3 * n as u128,
+        Method::Sd => 0,
+        Method::Hinf => covariance_elements(kind, n, downdates),
+    }
+}
+
+/// The memory the system has available for new allocations, in bytes
+/// (`MemAvailable` plus free swap from `/proc/meminfo`); `None` where that
+/// cannot be read (then nothing is refused in advance).
+pub fn available_bytes() -> Option<u128> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let field = |name: &str| -> Option<u128> {
+        let line = text.lines().find(|l| l.starts_with(name))?;
+        let kb: u128 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb * 1024)
+    };
+    Some(field("MemAvailable:")? + field("SwapFree:").unwrap_or(0))
+}
+
+/// `bytes` in GB (10⁹ bytes), for messages.
+pub fn gb(bytes: u128) -> String {
+    format!("{:.1} GB", bytes as f64 / 1e9)
+}
+
+/// Refuses, with one line, `at_once` runs of `bytes_per_run` bytes each
+/// (`what`: which runs, e.g. "hinf at L = 1001") going at the same time
+/// when that is more than `available` bytes (no check when `None`).
+pub fn check(
+    bytes_per_run: u128,
+    at_once: usize,
+    available: Option<u128>,
+    what: &str,
+    advice: &str,
+) -> Result<(), String> {
+    let Some(available) = available else {
+        return Ok(());
+    };
+    let total = bytes_per_run.saturating_mul(at_once.max(1) as u128);
+    if total <= available {
+        return Ok(());
+    }
+    let runs = if at_once > 1 {
+        format!(
+            "{at_once} runs at once ({} each) need {}",
+            gb(bytes_per_run),
+            gb(total)
+        )
+    } else {
+        format!("one run needs {}", gb(total))
+    };
+    Err(format!(
+        "not enough memory for {what}: {runs}, more than the {} available; {advice}",
+        gb(available)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn structured_peak_counts_factors_then_the_expansion() {
+        let n = 100;
+        let switch = StructuredCovariance::<f64>::default_switch_at(n) as u128;
+        assert_eq!(
+            covariance_elements(CovarianceKind::Structured, n, 10),
+            10 * 101 + 200
+        );
+        let beyond = covariance_elements(CovarianceKind::Structured, n, switch + 1);
+        assert_eq!(beyond, switch * 101 + 200 + 2 * packed_len(n) as u128);
+        assert_eq!(covariance_elements(CovarianceKind::Dense, n, 0), 10_000);
+        assert_eq!(
+            optimizer_elements(Method::Sd, CovarianceKind::Dense, n, 5),
+            0
+        );
+        assert_eq!(
+            optimizer_elements(Method::Adam, CovarianceKind::Dense, n, 5),
+            300
+        );
+    }
+
+    #[test]
+    fn check_refuses_only_beyond_what_is_available() {
+        assert!(check(10, 2, Some(20), "x", "").is_ok());
+        assert!(check(10, 2, None, "x", "").is_ok());
+        let e = check(
+            3_000_000_000,
+            2,
+            Some(4_000_000_000),
+            "adam at L = 9",
+            "use less",
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with(
+                "not enough memory for adam at L = 9: 2 runs at once (3.0 GB each) need 6.0 GB"
+            ),
+            "{e}"
+        );
+        assert!(
+            e.ends_with("more than the 4.0 GB available; use less"),
+            "{e}"
+        );
+        let one = check(5_000_000_000, 1, Some(1), "x", "y").unwrap_err();
+        assert!(one.contains("one run needs 5.0 GB"), "{one}");
+        // This machine reports something (Linux).
+        if cfg!(target_os = "linux") {
+            assert!(available_bytes().is_some_and(|b| b > 0));
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Runs too large for the machine are refused before they start, with one
+//! line and exit status 2, instead of an allocator abort part-way.
+
+use std::process::Command;
+
+use host::experiment::{Method, TrialSpec};
+use host::memory::available_bytes;
+
+fn hinf(args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_hinf"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_run_larger_than_memory_is_refused_up_front() {
+    // Adam at L = 10⁸ + 1: N_w = 2.75·10⁹, about 150 GB per trial.
+    let spec = TrialSpec {
+        method: Method::Adam,
+        layers: 100_000_001,
+        max_epochs: 1,
+        ..TrialSpec::default()
+    };
+    let need = spec.memory_bytes().unwrap();
+    assert!(need > 100_000_000_000, "{need}");
+    let (code, err) = hinf(&[
+        "train",
+        "--method",
+        "adam",
+        "--layers",
+        "100000001",
+        "--trials",
+        "2",
+        "--threads",
+        "2",
+        "--max-epochs",
+        "1",
+    ]);
+    match available_bytes() {
+        Some(avail) if avail < 2 * need => {
+            assert_eq!(code, 2, "{err}");
+            assert!(
+                err.starts_with("error: not enough memory for adam at L = 100000001"),
+                "{err}"
+            );
+            assert!(err.contains("2 runs at once"), "{err}");
+            assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        }
+        _ => eprintln!("skipped: this machine has room for the run"),
+    }
+    // The same refusal for a sweep and for a fit on one's own data.
+    let (code, err) = hinf(
+        &[
+            "sweep",
+            "--method",
+            "adam",
+            "--layers",
+            "5,100000001",
+            "--trials",
+            "2",
+            "--threads",
+            "2",
+            "--max-epochs",
+            "1",
+            "--out",
+        ]
+        .into_iter()
+        .chain([std::env::temp_dir()
+            .join("hinf-memory-sweep")
+            .to_str()
+            .unwrap()])
+        .collect::<Vec<_>>(),
+    );
+    if available_bytes().is_some_and(|a| a < 2 * need) {
+        assert_eq!(code, 2, "{err}");
+        assert!(err.starts_with("error: not enough memory"), "{err}");
+    }
+    let iris = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/iris.csv");
+    let (code, err) = hinf(&[
+        "fit",
+        "--data",
+        iris,
+        "--target",
+        "species",
+        "--method",
+        "adam",
+        "--layers",
+        "100000001",
+        "--max-epochs",
+        "1",
+    ]);
+    if available_bytes().is_some_and(|a| a < need) {
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.starts_with("error: not enough memory for adam at L = 100000001"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn a_depth_whose_sizes_overflow_is_a_usage_error() {
+    let (code, err) = hinf(&[
+        "train",
+        "--method",
+        "hinf",
+        "--layers",
+        "99999999999",
+        "--trials",
+        "1",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.starts_with("error: invalid value '99999999999' for '--layers': the network's sizes"),
+        "{err}"
+    );
+}
+
+/// The estimate grows with what a trial keeps: the structured `P` of H∞
+/// over its epochs, Adam's three moments, nothing for steepest descent.
+#[test]
+fn the_estimate_follows_the_method() {
+    let at = |method, max_epochs| {
+        TrialSpec {
+            method,
+            layers: 1001,
+            max_epochs,
+            ..TrialSpec::default()
+        }
+        .memory_bytes()
+        .unwrap()
+    };
+    let nw = 27_466u128;
+    let (sd, adam, hinf100) = (
+        at(Method::Sd, 100),
+        at(Method::Adam, 100),
+        at(Method::Hinf, 100),
+    );
+    assert_eq!(adam - sd, 3 * nw * 8);
+    // 400 downdates of N_w + 1 values, and the kept diagonal (2 N_w).
+    assert_eq!(hinf100 - sd, (400 * (nw + 1) + 2 * nw) * 8);
+    assert!(at(Method::Hinf, 200) > hinf100);
+}
