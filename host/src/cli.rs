@@ -299,7 +299,7 @@ pub fn check_memory(s: &TrialSpec, at_once: usize) -> Result<(), UsageError> {
         advice += ", or --covariance structured";
     }
     let what = format!(
-        "{} at L = {} with --max-epochs {}",
+        "{} at L = {} with an epoch cap of {}",
         s.method.name(),
         s.layers,
         s.max_epochs

@@ -240,7 +240,7 @@ pub fn run_fit(a: &FitArgs) -> Result<(), Failure> {
     };
     if let Some(bytes) = spec.memory_bytes(&train_set, a.precision) {
         let what = format!(
-            "{} at L = {} with --max-epochs {}",
+            "{} at L = {} with an epoch cap of {}",
             a.method.name(),
             a.layers,
             a.max_epochs
