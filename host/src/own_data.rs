@@ -502,6 +502,50 @@ pub fn run_compare(a: &CompareArgs) -> Result<(), Failure> {
     if sets.is_empty() {
         return Err(UsageError("--sets: no known data set".into()).into());
     }
+    for &layers in &a.layers {
+        hinf::ResNetSpec::xor(layers)
+            .map_err(|e| UsageError(format!("invalid value '{layers}' for '--layers': {e}")))?;
+    }
+    // The deepest runs of each set and method must fit in memory, as many
+    // at once as there are threads.
+    let deepest = a.layers.iter().copied().max().unwrap_or(5);
+    let at_once = crate::cli::at_once(None, a.seeds);
+    for b in &sets {
+        let Ok((_, train, _)) = load_set(
+            &a.data_dir.join(b.file),
+            &[b.target.to_string()],
+            Task::Auto,
+            b.standardize,
+            b.split,
+            a.seed,
+        ) else {
+            continue; // (reported by the run itself)
+        };
+        for &method in &a.methods {
+            let spec = FitSpec {
+                method,
+                layers: deepest,
+                max_epochs: a.max_epochs,
+                ..FitSpec::default()
+            };
+            if let Some(bytes) = spec.memory_bytes(&train, Precision::F64) {
+                let what = format!(
+                    "{} on {} at L = {deepest} with an epoch cap of {}",
+                    method.name(),
+                    b.name,
+                    a.max_epochs
+                );
+                crate::memory::check(
+                    bytes,
+                    at_once,
+                    crate::memory::available_bytes(),
+                    &what,
+                    "use smaller --layers or a lower --max-epochs",
+                )
+                .map_err(UsageError)?;
+            }
+        }
+    }
     report::create_dir(&a.out)?;
     let start = Instant::now();
     let mut runs = Vec::new();

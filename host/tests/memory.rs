@@ -81,6 +81,32 @@ fn a_run_larger_than_memory_is_refused_up_front() {
         assert!(err.starts_with("error: not enough memory"), "{err}");
     }
     let iris = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/iris.csv");
+    let out = std::env::temp_dir().join(format!("hinf-memory-compare-{}", std::process::id()));
+    let (code, err) = hinf(&[
+        "compare",
+        "--sets",
+        "iris",
+        "--methods",
+        "adam",
+        "--layers",
+        "5,100000001",
+        "--seeds",
+        "1",
+        "--max-epochs",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+        "--data-dir",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../data"),
+    ]);
+    if available_bytes().is_some_and(|a| a < need) {
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.starts_with("error: not enough memory for adam on iris at L = 100000001"),
+            "{err}"
+        );
+        assert!(!out.exists(), "nothing is written before the check");
+    }
     let (code, err) = hinf(&[
         "fit",
         "--data",

@@ -479,6 +479,12 @@ fn cli_gen_and_a_small_compare_report() {
     assert!(rep.join("report.md").exists() && rep.join("sine-hinf-L7.svg").exists());
     let (code, _, err) = hinf(&["compare", "--out", r, "--sets", "nope"]);
     assert_eq!(code, 2, "{err}");
+    let (code, _, err) = hinf(&["compare", "--out", r, "--layers", "5,6"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.starts_with("error: invalid value '6' for '--layers'"),
+        "{err}"
+    );
     // `--help` names every set `--sets` accepts.
     let (code, help, err) = hinf(&["compare", "--help"]);
     assert_eq!(code, 0, "{err}");
