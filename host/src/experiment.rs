@@ -382,20 +382,16 @@ impl TrialSpec {
         }
     }
 
-    /// Checks every parameter the chosen method uses, with the core's
-    /// checks and messages.
+    /// Checks every parameter, also those the chosen method does not use,
+    /// with the core's checks and messages.
     pub fn validate(&self) -> hinf::Result<()> {
         self.net_spec()?;
         self.train_config().validate()?;
-        match self.method {
-            Method::Hinf => self.gehf_config().validate()?,
-            Method::Sd => GEhfConfig {
-                gamma: hinf::PAPER_GAMMA,
-                ..self.gehf_config()
-            }
-            .validate()?,
-            Method::Adam => self.adam_config().validate()?,
-        }
+        // Every parameter is checked, also those the method does not use
+        // (γ_f for steepest descent and Adam, Adam's for the g-EHF): a bad
+        // value is an error, not silently ignored.
+        self.gehf_config().validate()?;
+        self.adam_config().validate()?;
         self.variant.validate()?;
         if self.method != Method::Adam {
             // ε0 after scaling must still be a valid ε0.

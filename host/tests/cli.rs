@@ -230,6 +230,19 @@ fn bad_values_exit_2_with_one_line() {
         &with(&["--layers", "5", "--init-range", "-1"]),
         "--init-range",
     );
+    // A bad value is refused even where the method does not use it.
+    assert_usage_error(
+        &with(&["--layers", "5", "--adam-beta1", "1"]),
+        "--adam-beta1",
+    );
+    assert_usage_error(
+        &["train", "--method", "sd", "--layers", "5", "--gamma", "0.5"],
+        "--gamma",
+    );
+    assert_usage_error(
+        &["train", "--method", "adam", "--layers", "5", "--eps0", "-1"],
+        "--eps0",
+    );
     assert_usage_error(
         &[
             "train",
