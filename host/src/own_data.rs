@@ -45,29 +45,39 @@ pub struct FitArgs {
     pub width: usize,
     /// Fraction of the rows (shuffled with --seed) to train on; the rest is
     /// the test set. 1 trains on everything.
-    #[arg(long, default_value_t = 0.8, value_name = "F")]
+    #[arg(
+        long,
+        default_value_t = 0.8,
+        value_name = "F",
+        allow_negative_numbers = true
+    )]
     pub split: f64,
     /// Standardize every feature (mean 0, standard deviation 1 over the
     /// training rows; stored in the model).
     #[arg(long)]
     pub standardize: bool,
     /// Stop when the training MSE (rows × outputs) is below this.
-    #[arg(long, default_value_t = 0.01, value_name = "TOL")]
+    #[arg(
+        long,
+        default_value_t = 0.01,
+        value_name = "TOL",
+        allow_negative_numbers = true
+    )]
     pub tol: f64,
     /// Epoch cap.
     #[arg(long, default_value_t = 200, value_name = "N")]
     pub max_epochs: u32,
     /// ε0 of P = ε0 I (H∞, sd).
-    #[arg(long, default_value_t = hinf::DEFAULT_EPS0, value_name = "E")]
+    #[arg(long, default_value_t = hinf::DEFAULT_EPS0, value_name = "E", allow_negative_numbers = true)]
     pub eps0: f64,
     /// γ_f (H∞).
-    #[arg(long, default_value_t = hinf::PAPER_GAMMA, value_name = "G")]
+    #[arg(long, default_value_t = hinf::PAPER_GAMMA, value_name = "G", allow_negative_numbers = true)]
     pub gamma: f64,
     /// Adam's step size α.
-    #[arg(long, default_value_t = hinf::AdamConfig::default().lr, value_name = "A")]
+    #[arg(long, default_value_t = hinf::AdamConfig::default().lr, value_name = "A", allow_negative_numbers = true)]
     pub adam_lr: f64,
     /// Sigmoid slope η0.
-    #[arg(long, default_value_t = hinf::PAPER_SLOPE, value_name = "S")]
+    #[arg(long, default_value_t = hinf::PAPER_SLOPE, value_name = "S", allow_negative_numbers = true)]
     pub slope: f64,
     /// Seed of the split, the initial weights and the sample order.
     #[arg(long, default_value_t = 1, value_name = "S")]
@@ -206,11 +216,59 @@ fn fit_eval_save<T: Real>(
     })
 }
 
+/// Checks `fit`'s flags before any file is read: one line naming the flag.
+fn check_fit_flags(a: &FitArgs) -> Result<(), UsageError> {
+    let bad = |flag: &str, value: String, why: String| {
+        Err(UsageError(format!(
+            "invalid value '{value}' for '{flag}': {why}"
+        )))
+    };
+    if !(a.split > 0.0 && a.split <= 1.0) {
+        return bad("--split", a.split.to_string(), "must be in (0, 1]".into());
+    }
+    if let Err(e) = hinf::ResNetSpec::new(1, a.width, 1, a.layers, a.slope) {
+        let (flag, value) = match e {
+            hinf::Error::ZeroWidth => ("--width", a.width.to_string()),
+            hinf::Error::InvalidSlope => ("--slope", a.slope.to_string()),
+            _ => ("--layers", a.layers.to_string()),
+        };
+        return bad(flag, value, e.to_string());
+    }
+    if !(a.tol.is_finite() && a.tol > 0.0) {
+        return bad(
+            "--tol",
+            a.tol.to_string(),
+            "need a finite number > 0".into(),
+        );
+    }
+    if a.max_epochs == 0 {
+        return bad("--max-epochs", "0".into(), "need at least 1 epoch".into());
+    }
+    let g = hinf::GEhfConfig {
+        gamma: a.gamma,
+        eps0: a.eps0,
+        ..hinf::GEhfConfig::default()
+    };
+    match g.validate() {
+        Err(e @ hinf::Error::InvalidGamma) => {
+            return bad("--gamma", a.gamma.to_string(), e.to_string());
+        }
+        Err(e) => return bad("--eps0", a.eps0.to_string(), e.to_string()),
+        Ok(()) => {}
+    }
+    let adam = hinf::AdamConfig {
+        lr: a.adam_lr,
+        ..hinf::AdamConfig::default()
+    };
+    if let Err(e) = adam.validate() {
+        return bad("--adam-lr", a.adam_lr.to_string(), e.to_string());
+    }
+    Ok(())
+}
+
 /// `hinf fit`.
 pub fn run_fit(a: &FitArgs) -> Result<(), Failure> {
-    if !(a.split > 0.0 && a.split <= 1.0) {
-        return Err(UsageError(format!("--split {}: must be in (0, 1]", a.split)).into());
-    }
+    check_fit_flags(a)?;
     // A malformed file or a column that is not there is bad input (exit 2).
     let table = Table::read(&a.data).map_err(UsageError)?;
     let (tr, te) = split_indices(table.rows.len(), a.split, a.seed);
@@ -501,6 +559,17 @@ pub fn run_compare(a: &CompareArgs) -> Result<(), Failure> {
         .collect();
     if sets.is_empty() {
         return Err(UsageError("--sets: no known data set".into()).into());
+    }
+    if a.seeds == 0 {
+        return Err(
+            UsageError("invalid value '0' for '--seeds': need at least 1 seed".into()).into(),
+        );
+    }
+    if a.max_epochs == 0 {
+        return Err(UsageError(
+            "invalid value '0' for '--max-epochs': need at least 1 epoch".into(),
+        )
+        .into());
     }
     for &layers in &a.layers {
         hinf::ResNetSpec::xor(layers)

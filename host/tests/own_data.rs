@@ -534,3 +534,39 @@ fn structured_covariance_follows_packed_with_several_outputs() {
     assert!(d < 1e-9, "structured vs packed: {d}");
     assert!(fs.covariance().is_packed());
 }
+
+/// Every `fit` flag is checked before the data are read: a bad value exits
+/// 2 with one line naming the flag (the file does not even need to exist).
+#[test]
+fn fit_flags_are_validated_up_front() {
+    for (flag, value) in [
+        ("--width", "0"),
+        ("--slope", "-1"),
+        ("--tol", "0"),
+        ("--max-epochs", "0"),
+        ("--eps0", "0"),
+        ("--gamma", "1"),
+        ("--adam-lr", "-1"),
+        ("--layers", "4"),
+        ("--split", "1.5"),
+    ] {
+        let (code, _, err) = hinf(&[
+            "fit",
+            "--data",
+            "/no/such/file.csv",
+            "--target",
+            "y",
+            flag,
+            value,
+        ]);
+        assert_eq!(code, 2, "{flag} {value}: {err}");
+        assert!(
+            err.starts_with(&format!("error: invalid value '{value}' for '{flag}'")),
+            "{flag} {value}: {err}"
+        );
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    }
+    let (code, _, err) = hinf(&["compare", "--seeds", "0", "--out", "/no/such/dir"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("'--seeds'"), "{err}");
+}
