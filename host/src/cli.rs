@@ -298,20 +298,8 @@ pub fn check_memory(s: &TrialSpec, at_once: usize) -> Result<(), UsageError> {
     if s.method == Method::Hinf && s.covariance != CovarianceKind::Structured {
         advice += ", or --covariance structured";
     }
-    let what = format!(
-        "{} at L = {} with an epoch cap of {}",
-        s.method.name(),
-        s.layers,
-        s.max_epochs
-    );
-    crate::memory::check(
-        bytes,
-        at_once,
-        crate::memory::available_bytes(),
-        &what,
-        &advice,
-    )
-    .map_err(UsageError)
+    let what = crate::memory::describe(s.method, s.layers, None, s.max_epochs);
+    crate::memory::check_available(bytes, at_once, &what, &advice).map_err(UsageError)
 }
 
 /// How many of `runs` go at once on `threads` (the default: one per core).

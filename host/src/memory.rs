@@ -103,6 +103,26 @@ pub fn check(
     ))
 }
 
+/// [`check`] against the memory available now ([`available_bytes`]).
+pub fn check_available(
+    bytes_per_run: u128,
+    at_once: usize,
+    what: &str,
+    advice: &str,
+) -> Result<(), String> {
+    check(bytes_per_run, at_once, available_bytes(), what, advice)
+}
+
+/// What a message calls a run: "hinf at L = 1001 with an epoch cap of 100"
+/// (`on`: the data set, if any).
+pub fn describe(method: Method, layers: usize, on: Option<&str>, max_epochs: u32) -> String {
+    let on = on.map(|d| format!(" on {d}")).unwrap_or_default();
+    format!(
+        "{}{on} at L = {layers} with an epoch cap of {max_epochs}",
+        method.name()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

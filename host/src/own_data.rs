@@ -297,16 +297,10 @@ pub fn run_fit(a: &FitArgs) -> Result<(), Failure> {
         ..FitSpec::default()
     };
     if let Some(bytes) = spec.memory_bytes(&train_set, a.precision) {
-        let what = format!(
-            "{} at L = {} with an epoch cap of {}",
-            a.method.name(),
-            a.layers,
-            a.max_epochs
-        );
-        crate::memory::check(
+        let what = crate::memory::describe(a.method, a.layers, None, a.max_epochs);
+        crate::memory::check_available(
             bytes,
             1,
-            crate::memory::available_bytes(),
             &what,
             "use a smaller --layers or a lower --max-epochs",
         )
@@ -598,16 +592,10 @@ pub fn run_compare(a: &CompareArgs) -> Result<(), Failure> {
                 ..FitSpec::default()
             };
             if let Some(bytes) = spec.memory_bytes(&train, Precision::F64) {
-                let what = format!(
-                    "{} on {} at L = {deepest} with an epoch cap of {}",
-                    method.name(),
-                    b.name,
-                    a.max_epochs
-                );
-                crate::memory::check(
+                let what = crate::memory::describe(method, deepest, Some(b.name), a.max_epochs);
+                crate::memory::check_available(
                     bytes,
                     at_once,
-                    crate::memory::available_bytes(),
                     &what,
                     "use smaller --layers or a lower --max-epochs",
                 )
