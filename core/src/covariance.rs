@@ -171,9 +171,20 @@ pub trait Covariance<T: Real> {
     }
 }
 
-/// Folds one value into (min, max), letting a NaN poison both.
+/// Folds one value into `(min, max)`: a non-finite value makes both
+/// bounds that value, and non-finite bounds stay. The rule of
+/// [`Covariance::diagonal_bounds`] and
+/// [`Covariance::downdate_diagonal_bounds`], for implementations outside
+/// this crate.
+///
+/// ```
+/// use hinf::covariance::fold_bounds;
+/// assert_eq!(fold_bounds((1.0, 2.0), 0.5), (0.5, 2.0));
+/// assert!(fold_bounds((1.0, 2.0), f64::NAN).0.is_nan());
+/// assert!(fold_bounds(fold_bounds((1.0, 2.0), f64::NAN), 3.0).1.is_nan());
+/// ```
 #[inline]
-fn fold_bounds<T: Real>((lo, hi): (T, T), d: T) -> (T, T) {
+pub fn fold_bounds<T: Real>((lo, hi): (T, T), d: T) -> (T, T) {
     if d.is_finite() && lo.is_finite() && hi.is_finite() {
         (if d < lo { d } else { lo }, if d > hi { d } else { hi })
     } else if d.is_finite() {

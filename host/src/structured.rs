@@ -25,6 +25,7 @@
 
 use core::cmp::Ordering;
 
+use hinf::covariance::fold_bounds;
 use hinf::{Covariance, PackedCovariance, Real, packed_len};
 
 /// `P = ε0 I − Σ c_i u_i u_iᵀ`, switching to packed dense storage when the
@@ -67,18 +68,6 @@ impl<T: Real> Repr<T> {
             diagonal: vec![eps0; dim],
             raised: Vec::new(),
         }
-    }
-}
-
-/// `(lo, hi)` widened by `x`; a non-finite `x` makes both bounds
-/// non-finite, and they stay so (the rule of the core's covariances).
-fn bounds<T: Real>(lo: T, hi: T, x: T) -> (T, T) {
-    if x.is_finite() && lo.is_finite() && hi.is_finite() {
-        (if x < lo { x } else { lo }, if x > hi { x } else { hi })
-    } else if x.is_finite() {
-        (lo, hi)
-    } else {
-        (x, x)
     }
 }
 
@@ -468,7 +457,7 @@ impl<T: Real> Covariance<T> for StructuredCovariance<T> {
                     *d - cui * *ui
                 });
                 let first = it.next()?;
-                Some(it.fold((first, first), |(lo, hi), x| bounds(lo, hi, x)))
+                Some(it.fold((first, first), fold_bounds))
             }
         }
     }
@@ -481,7 +470,7 @@ impl<T: Real> Covariance<T> for StructuredCovariance<T> {
                 let Some(first) = it.next() else {
                     return (T::ZERO, T::ZERO);
                 };
-                it.fold((first, first), |(lo, hi), x| bounds(lo, hi, x))
+                it.fold((first, first), fold_bounds)
             }
         }
     }
