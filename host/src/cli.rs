@@ -566,6 +566,15 @@ fn train(a: &TrainArgs) -> Result<(), Failure> {
             .map_err(|e| Failure::Run(e.to_string()))?;
         std::fs::write(path, &bytes)
             .map_err(|e| Failure::Run(format!("cannot write {}: {e}", path.display())))?;
+        let nw = spec.trial.net_spec().map(|s| s.n_weights()).unwrap_or(0);
+        if spec.trial.method != Method::Adam && nw > crate::model_file::MAX_SAVED_P {
+            eprintln!(
+                "note: N_w = {nw} > {}: {} holds the network only, without the g-EHF's P \
+                 and parameters, so training cannot continue from it exactly",
+                crate::model_file::MAX_SAVED_P,
+                path.display()
+            );
+        }
         if !a.json {
             print_out(&format!(
                 "saved trial 0 (seed {seed}, {} after {} epochs) to {} ({} bytes)\n",

@@ -14,8 +14,9 @@ use hinf::{
 use serde::Serialize;
 
 /// The largest N_w for which `--save` stores the g-EHF's `P` (N_w² / 2
-/// numbers: 8.4 M, 67 MB in f64, at the limit); deeper nets store the
-/// network and the filter's parameters only.
+/// numbers: 8.4 M, 67 MB in f64, at the limit) with the filter's
+/// parameters; for deeper nets the file holds the network only (and
+/// `hinf train --save` says so on stderr).
 pub const MAX_SAVED_P: usize = 4096;
 
 /// A learner that can write itself, with its network, as a model file.

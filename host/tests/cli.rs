@@ -479,3 +479,36 @@ fn train_save_and_eval_a_model() {
     }
     assert_usage_error(&["eval", "--model", "/nonexistent/m.hinf"], "cannot read");
 }
+
+/// Past N_w = MAX_SAVED_P the g-EHF's `P` is not saved, and `--save` says so.
+#[test]
+fn save_says_when_p_is_left_out() {
+    let dir = std::env::temp_dir().join(format!("hinf-save-note-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("m.hinf");
+    let f = f.to_str().unwrap();
+    // L = 155: N_w = 4201 > 4096; L = 5: N_w = 76.
+    for (layers, noted) in [("155", true), ("5", false)] {
+        let o = hinf(&[
+            "train",
+            "--method",
+            "hinf",
+            "--layers",
+            layers,
+            "--trials",
+            "1",
+            "--max-epochs",
+            "1",
+            "--save",
+            f,
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(
+            stderr(&o).contains("holds the network only"),
+            noted,
+            "L = {layers}"
+        );
+        assert!(std::path::Path::new(f).exists());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
