@@ -427,8 +427,10 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
         Ok(())
     }
 
-    /// Splits the filter into its parameters, covariance and scratch (the
-    /// extension is dropped; set it again after [`GEhf::from_parts`]).
+    /// Splits the filter into its parameters, covariance and scratch. The
+    /// extension, the regularization and the health counters are dropped:
+    /// read them first ([`GEhf::extension`], [`GEhf::regularization`],
+    /// [`GEhf::health`]) and set them again after [`GEhf::from_parts`].
     pub fn into_parts(self) -> (GEhfConfig, C, S) {
         (self.config, self.cov, self.u)
     }
