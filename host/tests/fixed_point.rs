@@ -54,18 +54,26 @@ fn adam_runs_stopped_at_a_fixed_point_equal_full_runs() {
     }
 }
 
-/// Steepest descent (fixed P): with a large step (ε0 = 1000) runs
-/// saturate and their weights stop changing at all.
-#[test]
-fn steepest_descent_runs_stopped_at_a_fixed_point_equal_full_runs() {
-    let spec = TrialSpec {
+/// Steepest descent with a large step (ε0 = 1000) at L = 21, 300 epochs:
+/// `hinf train --method sd --layers 21 --eps0 1000 --max-epochs 300`.
+fn large_step_sd() -> TrialSpec {
+    TrialSpec {
         method: Method::Sd,
         layers: 21,
         eps0: 1e3,
         max_epochs: 300,
         ..TrialSpec::default()
-    };
-    assert!(check(&spec, 4) >= 1, "no run reached the fixed point");
+    }
+}
+
+/// Steepest descent (fixed P): with a large step runs saturate and their
+/// weights stop changing at all.
+#[test]
+fn steepest_descent_runs_stopped_at_a_fixed_point_equal_full_runs() {
+    assert!(
+        check(&large_step_sd(), 4) >= 1,
+        "no run reached the fixed point"
+    );
 }
 
 /// H∞ (a P that learns) is never declared at a fixed point.
@@ -121,14 +129,7 @@ fn trials_csv_names_the_fixed_point_epoch() {
         assert_eq!(f.len(), header.len(), "{line}");
         // The trial the library runs with the same seed agrees.
         let trial: usize = f[col("trial")].parse().unwrap();
-        let spec = TrialSpec {
-            method: Method::Sd,
-            layers: 21,
-            eps0: 1e3,
-            max_epochs: 300,
-            ..TrialSpec::default()
-        };
-        let r = run_trial(&spec, f[col("seed")].parse().unwrap(), trial).unwrap();
+        let r = run_trial(&large_step_sd(), f[col("seed")].parse().unwrap(), trial).unwrap();
         let want = r.fixed_point_epoch.map_or(String::new(), |e| e.to_string());
         assert_eq!(f[col("fixed_point_epoch")], want, "{line}");
         if !want.is_empty() {
