@@ -570,3 +570,104 @@ fn fit_flags_are_validated_up_front() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("'--seeds'"), "{err}");
 }
+
+/// Malformed CSV of every kind (ragged rows, quotes, NaN and ∞, huge and
+/// subnormal numbers, empty fields, CRLF) ends in `Ok` or a clear `Err` at
+/// every stage, parse, encode and fit, never in a panic.
+#[test]
+fn random_csv_is_an_error_or_a_fit_never_a_panic() {
+    const TOKENS: [&str; 20] = [
+        "1",
+        "2.5",
+        "-3",
+        "nan",
+        "inf",
+        "-inf",
+        "",
+        "a",
+        "b",
+        "\"x,y\"",
+        "\"",
+        "1e308",
+        "1e-320",
+        "0x10",
+        " 4 ",
+        "setosa",
+        "\"a\"\"b\"",
+        "ä",
+        "7",
+        "0",
+    ];
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = |n: usize| {
+        // SplitMix64.
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) % n as u64) as usize
+    };
+    let (mut parsed, mut fitted, mut refused) = (0, 0, 0);
+    for _ in 0..300 {
+        let cols = 1 + next(4);
+        let names = ["y", "x", "z", "species", ""];
+        let header: Vec<&str> = (0..cols).map(|_| names[next(names.len())]).collect();
+        let mut text = header.join(",");
+        for _ in 0..next(10) {
+            // Mostly well-formed rows of mostly numbers, so that later
+            // stages are reached too.
+            let k = if next(8) == 0 {
+                (cols + next(3)).saturating_sub(1)
+            } else {
+                cols
+            };
+            let row: Vec<&str> = (0..k)
+                .map(|_| match next(6) {
+                    0 => TOKENS[next(TOKENS.len())],
+                    _ => ["1", "2.5", "-3", "7", "0", "0.25"][next(6)],
+                })
+                .collect();
+            text.push('\n');
+            text += &row.join(",");
+        }
+        if next(5) == 0 {
+            text = text.replace('\n', "\r\n");
+        }
+        let table = match Table::parse(&text, "random.csv") {
+            Ok(t) => t,
+            Err(e) => {
+                assert!(e.starts_with("random.csv"), "{e}");
+                refused += 1;
+                continue;
+            }
+        };
+        parsed += 1;
+        let target = ["y", "x", "species"][next(3)].to_string();
+        let idx: Vec<usize> = (0..table.rows.len()).collect();
+        let task = [Task::Auto, Task::Regression, Task::Classification][next(3)];
+        let Ok(enc) = Encoding::fit(&table, &[target], None, task, next(2) == 0, &idx) else {
+            refused += 1;
+            continue;
+        };
+        let Ok(data) = enc.encode(&table) else {
+            refused += 1;
+            continue;
+        };
+        let spec = FitSpec {
+            max_epochs: 2,
+            ..FitSpec::default()
+        };
+        match fit::<f64>(&data, &spec) {
+            Ok(_) => fitted += 1,
+            Err(e) => {
+                assert!(!e.is_empty());
+                refused += 1;
+            }
+        }
+    }
+    // Both outcomes occur, so the stages were exercised.
+    assert!(
+        parsed > 0 && fitted > 0 && refused > 0,
+        "{parsed} {fitted} {refused}"
+    );
+}
