@@ -17,6 +17,25 @@ fn hinf(args: &[&str]) -> (i32, String) {
     )
 }
 
+/// Runs `hinf` with `args` (space-separated, then `extra`); where the
+/// machine has less than `need` bytes available, asserts exit 2 and one
+/// line starting with `prefix`, and returns that line.
+fn assert_refused(args: &str, extra: &[&str], need: u128, prefix: &str) -> Option<String> {
+    let all: Vec<&str> = args
+        .split_whitespace()
+        .chain(extra.iter().copied())
+        .collect();
+    let (code, err) = hinf(&all);
+    if available_bytes().is_none_or(|a| a >= need) {
+        eprintln!("skipped `{args}`: this machine has room for the run");
+        return None;
+    }
+    assert_eq!(code, 2, "{args}: {err}");
+    assert!(err.starts_with(prefix), "{args}: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    Some(err)
+}
+
 #[test]
 fn a_run_larger_than_memory_is_refused_up_front() {
     // Adam at L = 10⁸ + 1: N_w = 2.75·10⁹, about 150 GB per trial.
@@ -28,105 +47,34 @@ fn a_run_larger_than_memory_is_refused_up_front() {
     };
     let need = spec.memory_bytes().unwrap();
     assert!(need > 100_000_000_000, "{need}");
-    let (code, err) = hinf(&[
-        "train",
-        "--method",
-        "adam",
-        "--layers",
-        "100000001",
-        "--trials",
-        "2",
-        "--threads",
-        "2",
-        "--max-epochs",
-        "1",
-    ]);
-    match available_bytes() {
-        Some(avail) if avail < 2 * need => {
-            assert_eq!(code, 2, "{err}");
-            assert!(
-                err.starts_with("error: not enough memory for adam at L = 100000001"),
-                "{err}"
-            );
-            assert!(err.contains("2 runs at once"), "{err}");
-            assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-        }
-        _ => eprintln!("skipped: this machine has room for the run"),
+    let adam = "error: not enough memory for adam at L = 100000001";
+    let two = "--layers 100000001 --trials 2 --threads 2 --max-epochs 1";
+    if let Some(err) = assert_refused(&format!("train --method adam {two}"), &[], 2 * need, adam) {
+        assert!(err.contains("2 runs at once"), "{err}");
     }
-    // The same refusal for a sweep and for a fit on one's own data.
-    let (code, err) = hinf(
-        &[
-            "sweep",
-            "--method",
-            "adam",
-            "--layers",
-            "5,100000001",
-            "--trials",
-            "2",
-            "--threads",
-            "2",
-            "--max-epochs",
-            "1",
-            "--out",
-        ]
-        .into_iter()
-        .chain([std::env::temp_dir()
-            .join("hinf-memory-sweep")
-            .to_str()
-            .unwrap()])
-        .collect::<Vec<_>>(),
+    // The same refusal for a sweep, a comparison and a fit on one's own data.
+    let tmp = std::env::temp_dir();
+    let sweep = tmp.join(format!("hinf-memory-sweep-{}", std::process::id()));
+    let sweep_args =
+        "sweep --method adam --layers 5,100000001 --trials 2 --threads 2 --max-epochs 1";
+    assert_refused(
+        sweep_args,
+        &["--out", sweep.to_str().unwrap()],
+        2 * need,
+        adam,
     );
-    if available_bytes().is_some_and(|a| a < 2 * need) {
-        assert_eq!(code, 2, "{err}");
-        assert!(err.starts_with("error: not enough memory"), "{err}");
-    }
-    let iris = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/iris.csv");
-    let out = std::env::temp_dir().join(format!("hinf-memory-compare-{}", std::process::id()));
-    let (code, err) = hinf(&[
-        "compare",
-        "--sets",
-        "iris",
-        "--methods",
-        "adam",
-        "--layers",
-        "5,100000001",
-        "--seeds",
-        "1",
-        "--max-epochs",
-        "1",
-        "--out",
-        out.to_str().unwrap(),
-        "--data-dir",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../data"),
-    ]);
-    if available_bytes().is_some_and(|a| a < need) {
-        assert_eq!(code, 2, "{err}");
-        assert!(
-            err.starts_with("error: not enough memory for adam on iris at L = 100000001"),
-            "{err}"
-        );
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../data");
+    let out = tmp.join(format!("hinf-memory-compare-{}", std::process::id()));
+    let compare =
+        "compare --sets iris --methods adam --layers 5,100000001 --seeds 1 --max-epochs 1";
+    let extra = ["--out", out.to_str().unwrap(), "--data-dir", data];
+    let on_iris = "error: not enough memory for adam on iris at L = 100000001";
+    if assert_refused(compare, &extra, need, on_iris).is_some() {
         assert!(!out.exists(), "nothing is written before the check");
     }
-    let (code, err) = hinf(&[
-        "fit",
-        "--data",
-        iris,
-        "--target",
-        "species",
-        "--method",
-        "adam",
-        "--layers",
-        "100000001",
-        "--max-epochs",
-        "1",
-    ]);
-    if available_bytes().is_some_and(|a| a < need) {
-        assert_eq!(code, 2, "{err}");
-        assert!(
-            err.starts_with("error: not enough memory for adam at L = 100000001"),
-            "{err}"
-        );
-    }
+    let iris = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/iris.csv");
+    let fit = "fit --target species --method adam --layers 100000001 --max-epochs 1";
+    assert_refused(fit, &["--data", iris], need, adam);
 }
 
 #[test]
