@@ -290,17 +290,20 @@ pub fn check_spec(s: &TrialSpec) -> Result<(), UsageError> {
 }
 
 /// Refuses a run whose trials, `at_once` of them at the same time, would
-/// need more memory than the machine has available ([`crate::memory`]).
-pub fn check_memory(s: &TrialSpec, at_once: usize) -> Result<(), UsageError> {
+/// need more memory than the machine has available ([`crate::memory`]);
+/// `advice` names the flags that shrink it.
+pub fn check_memory(s: &TrialSpec, at_once: usize, advice: &str) -> Result<(), UsageError> {
     let bytes = s.memory_bytes().map_err(|e| UsageError(e.to_string()))?;
-    let mut advice =
-        String::from("use a smaller --layers, fewer --threads or a lower --max-epochs");
+    let mut advice = advice.to_string();
     if s.method == Method::Hinf && s.covariance != CovarianceKind::Structured {
         advice += ", or --covariance structured";
     }
     let what = crate::memory::describe(s.method, s.layers, None, s.max_epochs);
     crate::memory::check_available(bytes, at_once, &what, &advice).map_err(UsageError)
 }
+
+/// The advice of [`check_memory`] for `train` and `sweep`.
+pub const SHRINK_A_RUN: &str = "use a smaller --layers, fewer --threads or a lower --max-epochs";
 
 /// How many of `runs` go at once on `threads` (the default: one per core).
 pub fn at_once(threads: Option<usize>, runs: usize) -> usize {
@@ -377,7 +380,11 @@ impl TrainArgs {
             self.settings
                 .trial_spec(self.method, self.layers, TrainConfig::default().max_epochs);
         check_spec(&trial)?;
-        check_memory(&trial, at_once(self.settings.threads, self.trials))?;
+        check_memory(
+            &trial,
+            at_once(self.settings.threads, self.trials),
+            SHRINK_A_RUN,
+        )?;
         Ok(ExperimentSpec {
             trial,
             trials: self.trials,

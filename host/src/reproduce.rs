@@ -154,14 +154,10 @@ pub fn plan(a: &ReproduceArgs) -> Result<Vec<ExperimentSpec>, UsageError> {
                 u
             }
         })?;
-        let advice = "use smaller --depths, fewer --threads or a lower epoch cap";
-        crate::cli::check_memory(t, crate::cli::at_once(a.settings.threads, trials)).map_err(
-            |u| {
-                UsageError(u.0.replace(
-                    "use a smaller --layers, fewer --threads or a lower --max-epochs",
-                    advice,
-                ))
-            },
+        crate::cli::check_memory(
+            t,
+            crate::cli::at_once(a.settings.threads, trials),
+            "use smaller --depths, fewer --threads or a lower epoch cap",
         )?;
     }
     Ok(out

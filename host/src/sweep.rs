@@ -295,7 +295,11 @@ pub fn grid(a: &SweepArgs) -> Result<Vec<TrialSpec>, UsageError> {
     let mut out: Vec<TrialSpec> = Vec::new();
     for s in g {
         check_spec(&s)?;
-        crate::cli::check_memory(&s, crate::cli::at_once(a.threads, a.trials))?;
+        crate::cli::check_memory(
+            &s,
+            crate::cli::at_once(a.threads, a.trials),
+            crate::cli::SHRINK_A_RUN,
+        )?;
         let s = normalize(s);
         if !out.contains(&s) {
             out.push(s);
