@@ -24,7 +24,8 @@ OUT=target/paper-workload
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
-# method layers cap (the paper's mean epochs, rounded up)
+# method layers cap: the paper's mean epochs, rounded up (the means are
+# PAPER.md's Tables 1 and 2 and SD_L801, as in host/src/reproduce.rs).
 EXPERIMENTS="hinf 5 26
 hinf 101 24
 hinf 201 23
