@@ -11,11 +11,16 @@
 //! - [`source`]: where samples come from ([`source::SampleSource`]): a
 //!   deterministic generator under QEMU, an `embedded-hal` I²C driver on a
 //!   board.
-//! - [`learn`]: the two online-learning runs and their verdicts.
+//! - [`gehf_learner`]: the concrete learner, an L = 5 ResNet with its
+//!   g-EHF and packed `P` in fixed arrays ([`gehf_learner::Learner`]),
+//!   and its model load/save.
+//! - [`online`]: the [`online::OnlineLearner`] trait (one step per sample)
+//!   and the two stream-training runs (XOR, calibration) with their
+//!   verdicts.
 //! - [`board`]: the LED ([`embedded_hal::digital::OutputPin`]), the
 //!   instruction/cycle counter and the per-board constants.
 //! - [`pretrained`]: a model trained on the host, embedded with
-//!   `include_bytes!`, loaded by [`learner::Learner::load_model`].
+//!   `include_bytes!`, loaded by [`gehf_learner::Learner::load_model`].
 //! - [`measure`]: stack painting.
 //! - [`exit`]: semihosting exit codes, the panic handler, the fault path.
 //! - [`fmt`]: small fixed-point printing for the plain-text summary.
@@ -38,8 +43,8 @@ use defmt_semihosting as _;
 pub mod board;
 pub mod exit;
 pub mod fmt;
-pub mod learn;
-pub mod learner;
+pub mod gehf_learner;
 pub mod measure;
+pub mod online;
 pub mod pretrained;
 pub mod source;

@@ -12,8 +12,8 @@ use embedded_hal::digital::{OutputPin, StatefulOutputPin};
 use hinf::{GEhfConfig, StopCriterion, TrainConfig};
 use hinf_firmware::board::{self, Counter, Led};
 use hinf_firmware::fmt::Fixed;
-use hinf_firmware::learn::{self, CalibrationConfig, XorConfig};
-use hinf_firmware::learner::{self, LEARNER_BYTES, Learner};
+use hinf_firmware::gehf_learner::{self, LEARNER_BYTES, Learner};
+use hinf_firmware::online::{self, CalibrationConfig, XorConfig};
 use hinf_firmware::source::{CalibrationStream, XorStream};
 use hinf_firmware::{exit, measure, pretrained, println};
 
@@ -79,7 +79,7 @@ fn run() -> bool {
     // --- 1. XOR as a stream, until ½ Σ e² < 0.01 over the 4 patterns ---
     let train = TrainConfig::default();
     let gehf = GEhfConfig::default();
-    let xor_spec = match learner::spec(2) {
+    let xor_spec = match gehf_learner::spec(2) {
         Ok(s) => s,
         Err(e) => {
             defmt::error!("spec: {}", e);
@@ -106,7 +106,7 @@ fn run() -> bool {
     };
     // Paint the stack, then measure the depth of one learning step.
     let painted = measure::paint_stack(8 * 1024);
-    let first = learn::OnlineLearner::<2>::step(l, &[-1.0, -1.0], 0.0);
+    let first = online::OnlineLearner::<2>::step(l, &[-1.0, -1.0], 0.0);
     let stack = measure::painted_stack_used(painted);
     if let Err(e) = first {
         defmt::error!("first step: {}", e);
@@ -118,7 +118,7 @@ fn run() -> bool {
         Err(_) => return false,
     }
     let mut xor_ok = false;
-    match learn::run_xor(l, &mut XorStream::new(), &cfg, &counter) {
+    match online::run_xor(l, &mut XorStream::new(), &cfg, &counter) {
         Ok(r) => {
             let mean = (r.step_counts / u64::from(r.steps.max(1))) as u32;
             defmt::info!(
@@ -169,7 +169,7 @@ fn run() -> bool {
     let host_ok = continue_host_model(l, xor_spec, &cfg, &counter, per_2m);
 
     // --- 3. Streaming calibration of an NTC thermistor ---
-    let cal_spec = match learner::spec(1) {
+    let cal_spec = match gehf_learner::spec(1) {
         Ok(s) => s,
         Err(_) => return false,
     };
@@ -192,7 +192,7 @@ fn run() -> bool {
     // ADC noise 0.05 % of full scale (σ ≈ 16 LSB of a 16-bit ADC), reference
     // thermometer noise σ = 0.1 °C.
     let mut stream = CalibrationStream::new(0x5EED_CA11, 0.0005, 0.1);
-    let cal_ok = match learn::run_calibration(l, &mut stream, &cal) {
+    let cal_ok = match online::run_calibration(l, &mut stream, &cal) {
         Ok(r) => {
             defmt::info!(
                 "calibration: grid RMS error {=f32} C (max {=f32} C), was {=f32} C; target < {=f32} C",
@@ -275,11 +275,11 @@ fn continue_host_model(
         println!("host model: FAILED: not the model tests/reference.rs describes");
         return false;
     }
-    let loaded = match learn::xor_error(l) {
+    let loaded = match online::xor_error(l) {
         Ok(e) => e,
         Err(_) => return false,
     };
-    match learn::run_xor(l, &mut XorStream::new(), cfg, counter) {
+    match online::run_xor(l, &mut XorStream::new(), cfg, counter) {
         Ok(r) => {
             let same = r.epochs == reference::MODEL_MORE_EPOCHS
                 && loaded.to_bits() == reference::MODEL_ERROR.to_bits()

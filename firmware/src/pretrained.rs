@@ -3,7 +3,7 @@
 //! g-EHF, packed `P`), written by `refgen` with the core's
 //! [`hinf::model::save_gehf`] (`f32`, network and `P`, CRC-32 trailer).
 //!
-//! The device loads it with [`crate::learner::Learner::load_model`] and
+//! The device loads it with [`crate::gehf_learner::Learner::load_model`] and
 //! keeps learning online from there; `tests/reference.rs` records how
 //! many further epochs the host needs.
 

@@ -25,8 +25,8 @@ use hinf::{
     PackedCovariance, ResNet, ResNetSpec, Samples, StopCriterion, TrainConfig, Xor, packed_len,
 };
 use hinf_firmware::board::{Counter, Led};
-use hinf_firmware::learn::{self, OnlineLearner, XorConfig};
-use hinf_firmware::learner::{self, LEARNER_BYTES, Learner, MODEL_LEN};
+use hinf_firmware::gehf_learner::{self, LEARNER_BYTES, Learner, MODEL_LEN};
+use hinf_firmware::online::{self, OnlineLearner, XorConfig};
 use hinf_firmware::source::{I2cCalibrationSource, SampleSource, XOR_PATTERNS, XorStream, ntc};
 use hinf_firmware::{exit, pretrained, println};
 use rand_core::SeedableRng;
@@ -70,7 +70,7 @@ impl Ctx {
 }
 
 fn reference_learner() -> Result<Learner, &'static str> {
-    let spec = learner::spec(2).map_err(|_| "spec")?;
+    let spec = gehf_learner::spec(2).map_err(|_| "spec")?;
     if spec.n_weights() != reference::NW {
         return Err("N_w differs from the reference");
     }
@@ -155,14 +155,14 @@ fn gehf_epoch_matches_host(ctx: &mut Ctx) -> TestResult {
 }
 
 fn xor_stream_converges_like_host(ctx: &mut Ctx) -> TestResult {
-    let spec = learner::spec(2).map_err(|_| "spec")?;
+    let spec = gehf_learner::spec(2).map_err(|_| "spec")?;
     let mut l =
         Learner::new(spec, GEhfConfig::default(), reference::XOR_SEED).map_err(|_| "learner")?;
     let cfg = XorConfig {
         tolerance: TrainConfig::default().tol as f32,
         max_epochs: 1000,
     };
-    let r = learn::run_xor(&mut l, &mut XorStream::new(), &cfg, &ctx.counter)
+    let r = online::run_xor(&mut l, &mut XorStream::new(), &cfg, &ctx.counter)
         .map_err(|_| "XOR did not converge")?;
     if r.epochs != reference::XOR_EPOCHS {
         defmt::error!(
@@ -366,7 +366,7 @@ fn two_outputs_learn_on_target(_: &mut Ctx) -> TestResult {
 }
 
 fn xor_learner() -> Result<Learner, &'static str> {
-    let spec = learner::spec(2).map_err(|_| "spec")?;
+    let spec = gehf_learner::spec(2).map_err(|_| "spec")?;
     Learner::new(spec, GEhfConfig::default(), 2).map_err(|_| "learner")
 }
 
@@ -411,7 +411,7 @@ fn host_model_loads_bit_exact(ctx: &mut Ctx) -> TestResult {
     if sum.to_bits() != reference::MODEL_P_SUM.to_bits() {
         return Err("sum of the loaded P differs from the host");
     }
-    let e = learn::xor_error(&mut l).map_err(|_| "forward")?;
+    let e = online::xor_error(&mut l).map_err(|_| "forward")?;
     ctx.compare(&[e], &[reference::MODEL_ERROR])?;
     // Saved again on the target: the same bytes as the host's file.
     let buf = ctx.buf.as_deref_mut().ok_or("no buffer")?;
@@ -435,7 +435,7 @@ fn host_model_continues_like_host(ctx: &mut Ctx) -> TestResult {
         tolerance: TrainConfig::default().tol as f32,
         max_epochs: 1000,
     };
-    let r = learn::run_xor(&mut l, &mut XorStream::new(), &cfg, &ctx.counter)
+    let r = online::run_xor(&mut l, &mut XorStream::new(), &cfg, &ctx.counter)
         .map_err(|_| "XOR did not converge from the host model")?;
     defmt::info!(
         "host model: {=u32} more epochs on target, {=u32} on the host ({=u32} before saving)",
@@ -556,7 +556,7 @@ fn truncated_model_is_rejected(ctx: &mut Ctx) -> TestResult {
 fn wrong_spec_model_is_rejected(ctx: &mut Ctx) -> TestResult {
     // A calibration learner's file (1 input, N_w = 71) into the XOR learner
     // and the XOR file into a calibration learner: both refused.
-    let cal_spec = learner::spec(1).map_err(|_| "spec")?;
+    let cal_spec = gehf_learner::spec(1).map_err(|_| "spec")?;
     let mut cal = Learner::new(cal_spec, GEhfConfig::default(), 3).map_err(|_| "learner")?;
     let buf = ctx.buf.as_deref_mut().ok_or("no buffer")?;
     let n = cal.save_model(&mut buf[..]).map_err(|_| "save failed")?;

@@ -1,7 +1,10 @@
-//! The two online-learning runs: XOR until the stopping rule holds, and a
-//! streaming sensor calibration with a falling running error.
+//! Online learning: the [`OnlineLearner`] trait (one learning step per
+//! incoming sample) and the two stream-training runs over it, XOR until the
+//! stopping rule holds ([`run_xor`]) and a streaming sensor calibration
+//! with a falling running error ([`run_calibration`]).
 //!
-//! Both consume a [`SampleSource`] one sample at a time and make one
+//! The concrete learner is [`crate::gehf_learner::Learner`]. Both runs
+//! consume a [`SampleSource`] one sample at a time and make one
 //! learner step per sample; they never panic and never allocate.
 
 use crate::board::Counter;

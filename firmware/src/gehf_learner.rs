@@ -14,7 +14,7 @@ use hinf::{
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use crate::learn::OnlineLearner;
+use crate::online::OnlineLearner;
 
 /// The largest network the storage is sized for: the paper's XOR net at
 /// L = 5 (N1 = 2, N = 5, N_L = 1). Smaller input widths fit too.
