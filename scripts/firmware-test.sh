@@ -10,7 +10,7 @@
 # If defmt-print is on PATH, firmware/qemu-run.sh decodes the defmt log too.
 #
 # Checks:
-#   1. tests/reference.rs and the embedded model models/xor-l5-partial.hinf
+#   1. src/reference.rs and the embedded model models/xor-l5-partial.hinf
 #      are what firmware/refgen generates now (host f32)
 #   2. the firmware learns XOR, continues the host-trained XOR model in the
 #      host's number of epochs, and learns the calibration curve (exit code 0)
@@ -72,7 +72,7 @@ expect_failure() {
 
 reference_is_fresh() {
     (cd "$root" && cargo run --release --quiet --manifest-path firmware/refgen/Cargo.toml \
-        -- --check firmware/tests/reference.rs firmware/models/xor-l5-partial.hinf)
+        -- --check firmware/src/reference.rs firmware/models/xor-l5-partial.hinf)
 }
 run_firmware() { (cd "$fw" && cargo run --release); }
 run_on_target_tests() { (cd "$fw" && cargo test --release); }

@@ -4,7 +4,7 @@
 //! [`hinf::model::save_gehf`] (`f32`, network and `P`, CRC-32 trailer).
 //!
 //! The device loads it with [`crate::gehf_learner::Learner::load_model`] and
-//! keeps learning online from there; `tests/reference.rs` records how
+//! keeps learning online from there; [`crate::reference`] records how
 //! many further epochs the host needs.
 
 /// The model file `models/xor-l5-partial.hinf` (network + `P`, `f32`),
