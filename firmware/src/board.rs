@@ -154,6 +154,17 @@ impl core::fmt::Debug for Counter {
 }
 
 impl Counter {
+    /// Takes the core peripherals and starts the counter on them; `None`
+    /// if they were taken already (the counter is the only user of them).
+    pub fn take() -> Option<Self> {
+        let cp = cortex_m::Peripherals::take()?;
+        #[cfg(feature = "qemu")]
+        let counter = Self::new(cp.SYST);
+        #[cfg(not(feature = "qemu"))]
+        let counter = Self::new(cp.DCB, cp.DWT);
+        Some(counter)
+    }
+
     /// Starts the counter (SysTick, or the DWT cycle counter).
     #[cfg(feature = "qemu")]
     pub fn new(mut syst: cortex_m::peripheral::SYST) -> Self {
@@ -208,4 +219,10 @@ impl Counter {
         cortex_m::asm::delay(n.saturating_sub(1));
         self.since(t0)
     }
+}
+
+/// Instructions in `counts` counter counts, given `per_2m`, the counts of
+/// 2 000 000 instructions (`Counter::calibrate(1_000_000)`).
+pub fn instructions(counts: u64, per_2m: u32) -> u64 {
+    counts * 2_000_000 / u64::from(per_2m.max(1))
 }

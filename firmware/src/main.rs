@@ -4,16 +4,22 @@
 //! holds, in the host's number of further epochs; then learns an NTC
 //! thermistor calibration curve from a noisy stream. Exits 0 only if all
 //! three met their targets.
+//!
+//! [`run`] is the sequence of phases: [`setup`], [`learn_xor`],
+//! [`continue_host_model`], [`learn_calibration`], [`verdict`]; the shared
+//! pieces (learner, runs, sources, board, printing) are in the library.
 #![no_std]
 #![no_main]
 
 use cortex_m_rt::{ExceptionFrame, entry, exception};
 use embedded_hal::digital::{OutputPin, StatefulOutputPin};
-use hinf::{GEhfConfig, StopCriterion, TrainConfig};
+use hinf::{GEhfConfig, ResNetSpec, StopCriterion, TrainConfig};
 use hinf_firmware::board::{self, Counter, Led};
 use hinf_firmware::fmt::Fixed;
-use hinf_firmware::gehf_learner::{self, LEARNER_BYTES, Learner};
-use hinf_firmware::online::{self, CalibrationConfig, XorConfig};
+use hinf_firmware::gehf_learner::{self, LEARNER_BYTES, Learner, LoadedModel};
+use hinf_firmware::online::{
+    self, CalibrationConfig, CalibrationReport, Failure, OnlineLearner, XorConfig, XorReport,
+};
 use hinf_firmware::source::{CalibrationStream, XorStream};
 use hinf_firmware::{exit, measure, pretrained, println, reference};
 
@@ -30,23 +36,49 @@ const CAL_EPS0: f64 = 1000.0;
 
 #[entry]
 fn main() -> ! {
-    let ok = run();
-    exit::finish(ok)
+    exit::finish(run())
 }
 
+/// The phases in order; `true` only if all three runs met their targets.
+/// A phase that cannot start (peripherals taken, a learner that cannot be
+/// built) ends the run at once, without the summary line.
 fn run() -> bool {
-    let Some(cp) = cortex_m::Peripherals::take() else {
-        println!("firmware: core peripherals already taken");
+    let Some(mut board) = setup() else {
         return false;
     };
-    #[cfg(feature = "qemu")]
-    let counter = Counter::new(cp.SYST);
-    #[cfg(not(feature = "qemu"))]
-    let counter = Counter::new(cp.DCB, cp.DWT);
-    let Some(mut led) = Led::take() else {
+    // The learner lives in a static (its RAM shows in `size`'s .bss).
+    let Some(slot) = cortex_m::singleton!(: Option<Learner> = None) else {
         return false;
     };
+    // Both XOR runs stop by the core's default rule (½ SSE < 0.01).
+    let xor = XorConfig::default();
+    let Some((l, xor_ok)) = learn_xor(slot, &xor, &mut board) else {
+        return false;
+    };
+    let host_ok = continue_host_model(l, &xor, &board);
+    let Some(cal_ok) = learn_calibration(l) else {
+        return false;
+    };
+    verdict(xor_ok, host_ok, cal_ok)
+}
 
+/// What the phases share: the step counter, its calibration and the LED.
+struct Board {
+    counter: Counter,
+    /// Counter counts of 2 000 000 instructions (the delay-loop
+    /// calibration), to turn counts into instructions.
+    per_2m: u32,
+    led: Led,
+}
+
+/// Takes the counter and the LED, logs the banner, calibrates the counter
+/// (and injects a fault if a fault-injection feature asks for one).
+fn setup() -> Option<Board> {
+    let Some(counter) = Counter::take() else {
+        println!("firmware: core peripherals already taken");
+        return None;
+    };
+    let led = Led::take()?;
     defmt::info!(
         "hinf firmware on {=str}: L = 5 ResNet, f32, g-EHF with packed P; learner {=usize} bytes",
         board::NAME,
@@ -64,28 +96,40 @@ fn run() -> bool {
     #[cfg(feature = "inject-hardfault")]
     inject_hardfault();
 
-    // The learner lives in a static (its RAM shows in `size`'s .bss).
-    let Some(learner) = cortex_m::singleton!(: Option<Learner> = None) else {
-        return false;
-    };
+    Some(Board {
+        counter,
+        per_2m,
+        led,
+    })
+}
 
-    // --- 1. XOR as a stream, until ½ Σ e² < 0.01 over the 4 patterns ---
-    let train = TrainConfig::default();
+/// The XOR net's spec (2 inputs), logged if it cannot be built.
+fn xor_spec() -> Option<ResNetSpec> {
+    gehf_learner::spec(2)
+        .map_err(|e| defmt::error!("spec: {}", e))
+        .ok()
+}
+
+/// A fresh learner, logged if it cannot be built.
+fn new_learner(spec: ResNetSpec, config: GEhfConfig, seed: u64) -> Option<Learner> {
+    Learner::new(spec, config, seed)
+        .map_err(|e| defmt::error!("learner: {}", e))
+        .ok()
+}
+
+/// Phase 1: XOR as a stream from seed [`SEED`], until ½ Σ e² < 0.01 over
+/// the 4 patterns; switches the LED on at convergence. Measures the stack
+/// depth of one step first. Returns the learner (placed in `slot`) and
+/// whether XOR converged; `None` if the learner cannot be built or stepped.
+fn learn_xor(
+    slot: &'static mut Option<Learner>,
+    cfg: &XorConfig,
+    board: &mut Board,
+) -> Option<(&'static mut Learner, bool)> {
     let gehf = GEhfConfig::default();
-    let xor_spec = match gehf_learner::spec(2) {
-        Ok(s) => s,
-        Err(e) => {
-            defmt::error!("spec: {}", e);
-            return false;
-        }
-    };
-    let l = match Learner::new(xor_spec, gehf, SEED) {
-        Ok(l) => learner.insert(l),
-        Err(e) => {
-            defmt::error!("learner: {}", e);
-            return false;
-        }
-    };
+    let spec = xor_spec()?;
+    let l = slot.insert(new_learner(spec, gehf, SEED)?);
+    let train = TrainConfig::default();
     defmt::info!(
         "xor: gamma_f = {=f64}, eps0 = {=f64}, stop when 1/2 sum e^2 < {=f64} (half-SSE: {=bool})",
         gehf.gamma,
@@ -93,212 +137,101 @@ fn run() -> bool {
         train.tol,
         train.criterion == StopCriterion::HalfSse
     );
-    let cfg = XorConfig {
-        tolerance: train.tol as f32,
-        max_epochs: 1000,
-    };
-    // Paint the stack, then measure the depth of one learning step.
-    let painted = measure::paint_stack(8 * 1024);
-    let first = online::OnlineLearner::<2>::step(l, &[-1.0, -1.0], 0.0);
-    let stack = measure::painted_stack_used(painted);
-    if let Err(e) = first {
-        defmt::error!("first step: {}", e);
-        return false;
-    }
+    let stack = step_stack_depth(l)?;
     // Start the stream over from fresh weights (the measured step counted).
-    match Learner::new(xor_spec, gehf, SEED) {
-        Ok(fresh) => *l = fresh,
-        Err(_) => return false,
-    }
-    let mut xor_ok = false;
-    match online::run_xor(l, &mut XorStream::new(), &cfg, &counter) {
-        Ok(r) => {
-            let mean = (r.step_counts / u64::from(r.steps.max(1))) as u32;
-            defmt::info!(
-                "xor: converged after {=u32} epochs ({=u32} steps), 1/2 SSE = {=f32}",
-                r.epochs,
-                r.steps,
-                r.error
-            );
-            defmt::info!(
-                "g-EHF step at L = 5: mean {=u32}, max {=u32} {=str}; stack {=usize} bytes",
-                mean,
-                r.max_step_counts,
-                board::COUNT_UNIT,
-                stack
-            );
-            println!(
-                "xor: converged after {} epochs ({} steps), 1/2 SSE = {}",
-                r.epochs,
-                r.steps,
-                Fixed(r.error, 5)
-            );
-            // Counts → instructions with the delay-loop calibration.
-            let instr = u64::from(mean) * 2_000_000 / u64::from(per_2m.max(1));
-            println!(
-                "g-EHF step (L = 5, N_w = 76): mean {} max {} counts = {} instructions ({} counts per 2000000 instructions); stack {} bytes; learner {} bytes",
-                mean, r.max_step_counts, instr, per_2m, stack, LEARNER_BYTES
-            );
-            xor_ok = led.set_high().is_ok() && led.is_set_high().unwrap_or(false);
-            defmt::info!("LED0 on: {=bool}", xor_ok);
-            println!("LED0 (convergence) on: {}", xor_ok);
-        }
+    *l = Learner::new(spec, gehf, SEED).ok()?;
+    let ok = match online::run_xor(l, &mut XorStream::new(), cfg, &board.counter) {
+        Ok(r) => report_xor(&r, stack, board),
         Err((why, r)) => {
-            defmt::error!(
-                "xor: failed ({}) after {=u32} epochs, 1/2 SSE = {=f32}",
-                why,
-                r.epochs,
-                r.error
-            );
-            println!(
-                "xor: FAILED after {} epochs, 1/2 SSE = {}",
-                r.epochs,
-                Fixed(r.error, 5)
-            );
-        }
-    }
-
-    // --- 2. XOR from the model trained on the host, embedded in flash ---
-    let host_ok = continue_host_model(l, xor_spec, &cfg, &counter, per_2m);
-
-    // --- 3. Streaming calibration of an NTC thermistor ---
-    let cal_spec = match gehf_learner::spec(1) {
-        Ok(s) => s,
-        Err(_) => return false,
-    };
-    let cal_gehf = GEhfConfig {
-        eps0: CAL_EPS0,
-        ..gehf
-    };
-    match Learner::new(cal_spec, cal_gehf, SEED) {
-        Ok(fresh) => *l = fresh,
-        Err(e) => {
-            defmt::error!("learner: {}", e);
-            return false;
-        }
-    }
-    let cal = CalibrationConfig {
-        samples: CAL_SAMPLES,
-        report_every: 500,
-        target_rms_c: CAL_TARGET_C,
-    };
-    // ADC noise 0.05 % of full scale (σ ≈ 16 LSB of a 16-bit ADC), reference
-    // thermometer noise σ = 0.1 °C.
-    let mut stream = CalibrationStream::new(0x5EED_CA11, 0.0005, 0.1);
-    let cal_ok = match online::run_calibration(l, &mut stream, &cal) {
-        Ok(r) => {
-            defmt::info!(
-                "calibration: grid RMS error {=f32} C (max {=f32} C), was {=f32} C; target < {=f32} C",
-                r.grid_rms_c,
-                r.grid_max_c,
-                r.initial_grid_rms_c,
-                cal.target_rms_c
-            );
-            println!(
-                "calibration: {} samples, running RMS {} C -> {} C, grid RMS {} C (max {} C, initially {} C), target < {} C",
-                r.steps,
-                Fixed(r.first_running_rms_c, 3),
-                Fixed(r.last_running_rms_c, 3),
-                Fixed(r.grid_rms_c, 3),
-                Fixed(r.grid_max_c, 3),
-                Fixed(r.initial_grid_rms_c, 3),
-                Fixed(cal.target_rms_c, 3)
-            );
-            true
-        }
-        Err((why, r)) => {
-            defmt::error!(
-                "calibration: failed ({}), grid RMS {=f32} C",
-                why,
-                r.grid_rms_c
-            );
-            println!("calibration: FAILED, grid RMS {} C", Fixed(r.grid_rms_c, 3));
+            report_xor_failure(why, &r);
             false
         }
     };
-
-    let passed = u32::from(xor_ok) + u32::from(host_ok) + u32::from(cal_ok);
-    println!("firmware: {} passed, {} failed", passed, 3 - passed);
-    xor_ok && host_ok && cal_ok
+    Some((l, ok))
 }
 
-/// Loads the host-trained XOR learner (network and `P`) into `l` and keeps
-/// learning on the XOR stream. Passes if the file is the one
-/// `src/reference.rs` describes (length, CRC), its error is the host's,
-/// and the stopping rule holds after the host's number of further epochs.
-/// `per_2m`: counter counts per 2 000 000 instructions (to report the cost
-/// of the load).
-fn continue_host_model(
-    l: &mut Learner,
-    spec: hinf::ResNetSpec,
-    cfg: &XorConfig,
-    counter: &Counter,
-    per_2m: u32,
-) -> bool {
-    // Start from other weights (seed 2) and P = eps0 I: the load must
-    // replace all of it.
-    match Learner::new(spec, GEhfConfig::default(), SEED + 1) {
-        Ok(fresh) => *l = fresh,
-        Err(_) => return false,
+/// Bytes of stack one learning step takes: paints the stack, makes one
+/// step (XOR pattern 0) and finds the lowest overwritten word. The step
+/// changes the learner.
+fn step_stack_depth(l: &mut Learner) -> Option<usize> {
+    let painted = measure::paint_stack(8 * 1024);
+    let first = OnlineLearner::<2>::step(l, &[-1.0, -1.0], 0.0);
+    let stack = measure::painted_stack_used(painted);
+    if let Err(e) = first {
+        defmt::error!("first step: {}", e);
+        return None;
     }
-    let t0 = counter.now();
-    let loaded = l.load_model(pretrained::XOR_L5_PARTIAL);
-    let load_counts = counter.since(t0);
-    let info = match loaded {
-        Ok(info) => info,
-        Err(e) => {
-            defmt::error!("host model: load failed: {}", e);
-            println!("host model: FAILED to load");
-            return false;
-        }
-    };
+    Some(stack)
+}
+
+/// Logs and prints a converged XOR run with the step cost and stack depth,
+/// switches the LED on; `true` if the LED reads back on.
+fn report_xor(r: &XorReport, stack: usize, board: &mut Board) -> bool {
+    let mean = (r.step_counts / u64::from(r.steps.max(1))) as u32;
     defmt::info!(
-        "host model: {=usize} bytes, CRC {=u32:#010x}, gamma_f = {=f64}, eps0 = {=f64}",
-        info.len,
-        info.crc,
-        info.config.gamma,
-        info.config.eps0
+        "xor: converged after {=u32} epochs ({=u32} steps), 1/2 SSE = {=f32}",
+        r.epochs,
+        r.steps,
+        r.error
     );
-    let load_instr = u64::from(load_counts) * 2_000_000 / u64::from(per_2m.max(1));
+    defmt::info!(
+        "g-EHF step at L = 5: mean {=u32}, max {=u32} {=str}; stack {=usize} bytes",
+        mean,
+        r.max_step_counts,
+        board::COUNT_UNIT,
+        stack
+    );
     println!(
-        "host model load (parse, CRC, checks, copy into the learner): {} counts = {} instructions",
-        load_counts, load_instr
+        "xor: converged after {} epochs ({} steps), 1/2 SSE = {}",
+        r.epochs,
+        r.steps,
+        Fixed(r.error, 5)
     );
-    if info.len != reference::MODEL_LEN || info.crc != reference::MODEL_CRC {
-        println!("host model: FAILED: not the model src/reference.rs describes");
+    let instr = board::instructions(u64::from(mean), board.per_2m);
+    println!(
+        "g-EHF step (L = 5, N_w = 76): mean {} max {} counts = {} instructions ({} counts per 2000000 instructions); stack {} bytes; learner {} bytes",
+        mean, r.max_step_counts, instr, board.per_2m, stack, LEARNER_BYTES
+    );
+    let on = board.led.set_high().is_ok() && board.led.is_set_high().unwrap_or(false);
+    defmt::info!("LED0 on: {=bool}", on);
+    println!("LED0 (convergence) on: {}", on);
+    on
+}
+
+/// Logs and prints an XOR run that did not converge.
+fn report_xor_failure(why: Failure<hinf::Error>, r: &XorReport) {
+    defmt::error!(
+        "xor: failed ({}) after {=u32} epochs, 1/2 SSE = {=f32}",
+        why,
+        r.epochs,
+        r.error
+    );
+    println!(
+        "xor: FAILED after {} epochs, 1/2 SSE = {}",
+        r.epochs,
+        Fixed(r.error, 5)
+    );
+}
+
+/// Phase 2: loads the host-trained XOR learner (network and `P`) into `l`
+/// and keeps learning on the XOR stream. Passes if the file is the one
+/// [`reference`] describes (length, CRC), its error is the host's, and the
+/// stopping rule holds after the host's number of further epochs, at the
+/// host's error, bit for bit.
+///
+/// Not inlined into [`run`] (it was a function of its own before the split
+/// too): the load is inlined here, and its measured cost depends on the
+/// code around it.
+#[inline(never)]
+fn continue_host_model(l: &mut Learner, cfg: &XorConfig, board: &Board) -> bool {
+    let Some(info) = load_host_model(l, board) else {
         return false;
-    }
-    let loaded = match online::xor_error(l) {
-        Ok(e) => e,
-        Err(_) => return false,
     };
-    match online::run_xor(l, &mut XorStream::new(), cfg, counter) {
-        Ok(r) => {
-            let same = r.epochs == reference::MODEL_MORE_EPOCHS
-                && loaded.to_bits() == reference::MODEL_ERROR.to_bits()
-                && r.error.to_bits() == reference::MODEL_FINAL_ERROR.to_bits();
-            defmt::info!(
-                "host model: 1/2 SSE {=f32} at load, converged after {=u32} more epochs, 1/2 SSE = {=f32}; host {=u32} more epochs; bit-identical {=bool}",
-                loaded,
-                r.epochs,
-                r.error,
-                reference::MODEL_MORE_EPOCHS,
-                same
-            );
-            println!(
-                "host model: {} bytes (CRC {:#010x}, {} epochs on the host), 1/2 SSE {} at load; converged after {} more epochs ({} steps), 1/2 SSE = {}; host: {} more epochs; bit-identical to the host: {}",
-                info.len,
-                info.crc,
-                reference::MODEL_EPOCHS,
-                Fixed(loaded, 5),
-                r.epochs,
-                r.steps,
-                Fixed(r.error, 5),
-                reference::MODEL_MORE_EPOCHS,
-                same
-            );
-            same
-        }
+    let Ok(loaded) = online::xor_error(l) else {
+        return false;
+    };
+    match online::run_xor(l, &mut XorStream::new(), cfg, &board.counter) {
+        Ok(r) => report_host_model(&info, loaded, &r),
         Err((why, r)) => {
             defmt::error!(
                 "host model: failed ({}) after {=u32} more epochs, 1/2 SSE = {=f32}",
@@ -314,6 +247,136 @@ fn continue_host_model(
             false
         }
     }
+}
+
+/// Resets `l` to other weights (seed 2) and `P = ε0 I`, so that the load
+/// must replace all of it, then loads the embedded model and reports the
+/// cost of the load. `None` if the load fails or the file is not the one
+/// [`reference`] describes.
+fn load_host_model(l: &mut Learner, board: &Board) -> Option<LoadedModel> {
+    *l = Learner::new(xor_spec()?, GEhfConfig::default(), SEED + 1).ok()?;
+    let t0 = board.counter.now();
+    let loaded = l.load_model(pretrained::XOR_L5_PARTIAL);
+    let load_counts = board.counter.since(t0);
+    let info = match loaded {
+        Ok(info) => info,
+        Err(e) => {
+            defmt::error!("host model: load failed: {}", e);
+            println!("host model: FAILED to load");
+            return None;
+        }
+    };
+    defmt::info!(
+        "host model: {=usize} bytes, CRC {=u32:#010x}, gamma_f = {=f64}, eps0 = {=f64}",
+        info.len,
+        info.crc,
+        info.config.gamma,
+        info.config.eps0
+    );
+    println!(
+        "host model load (parse, CRC, checks, copy into the learner): {} counts = {} instructions",
+        load_counts,
+        board::instructions(u64::from(load_counts), board.per_2m)
+    );
+    if info.len != reference::MODEL_LEN || info.crc != reference::MODEL_CRC {
+        println!("host model: FAILED: not the model src/reference.rs describes");
+        return None;
+    }
+    Some(info)
+}
+
+/// Compares the continuation from the host model (½ SSE `loaded` at load,
+/// then the run `r`) with the host's, logs and prints it; `true` if it is
+/// the host's, bit for bit.
+fn report_host_model(info: &LoadedModel, loaded: f32, r: &XorReport) -> bool {
+    let same = r.epochs == reference::MODEL_MORE_EPOCHS
+        && loaded.to_bits() == reference::MODEL_ERROR.to_bits()
+        && r.error.to_bits() == reference::MODEL_FINAL_ERROR.to_bits();
+    defmt::info!(
+        "host model: 1/2 SSE {=f32} at load, converged after {=u32} more epochs, 1/2 SSE = {=f32}; host {=u32} more epochs; bit-identical {=bool}",
+        loaded,
+        r.epochs,
+        r.error,
+        reference::MODEL_MORE_EPOCHS,
+        same
+    );
+    println!(
+        "host model: {} bytes (CRC {:#010x}, {} epochs on the host), 1/2 SSE {} at load; converged after {} more epochs ({} steps), 1/2 SSE = {}; host: {} more epochs; bit-identical to the host: {}",
+        info.len,
+        info.crc,
+        reference::MODEL_EPOCHS,
+        Fixed(loaded, 5),
+        r.epochs,
+        r.steps,
+        Fixed(r.error, 5),
+        reference::MODEL_MORE_EPOCHS,
+        same
+    );
+    same
+}
+
+/// Phase 3: a streaming calibration of an NTC thermistor (1 input,
+/// ε0 = [`CAL_EPS0`]) over [`CAL_SAMPLES`] noisy samples. Returns whether
+/// the grid RMS error ended below [`CAL_TARGET_C`]; `None` if the learner
+/// cannot be built.
+fn learn_calibration(l: &mut Learner) -> Option<bool> {
+    let spec = gehf_learner::spec(1).ok()?;
+    let config = GEhfConfig {
+        eps0: CAL_EPS0,
+        ..GEhfConfig::default()
+    };
+    *l = new_learner(spec, config, SEED)?;
+    let cal = CalibrationConfig {
+        samples: CAL_SAMPLES,
+        report_every: 500,
+        target_rms_c: CAL_TARGET_C,
+    };
+    // ADC noise 0.05 % of full scale (σ ≈ 16 LSB of a 16-bit ADC), reference
+    // thermometer noise σ = 0.1 °C.
+    let mut stream = CalibrationStream::new(0x5EED_CA11, 0.0005, 0.1);
+    Some(match online::run_calibration(l, &mut stream, &cal) {
+        Ok(r) => {
+            report_calibration(&r, &cal);
+            true
+        }
+        Err((why, r)) => {
+            defmt::error!(
+                "calibration: failed ({}), grid RMS {=f32} C",
+                why,
+                r.grid_rms_c
+            );
+            println!("calibration: FAILED, grid RMS {} C", Fixed(r.grid_rms_c, 3));
+            false
+        }
+    })
+}
+
+/// Logs and prints a calibration run that met its target.
+fn report_calibration(r: &CalibrationReport, cal: &CalibrationConfig) {
+    defmt::info!(
+        "calibration: grid RMS error {=f32} C (max {=f32} C), was {=f32} C; target < {=f32} C",
+        r.grid_rms_c,
+        r.grid_max_c,
+        r.initial_grid_rms_c,
+        cal.target_rms_c
+    );
+    println!(
+        "calibration: {} samples, running RMS {} C -> {} C, grid RMS {} C (max {} C, initially {} C), target < {} C",
+        r.steps,
+        Fixed(r.first_running_rms_c, 3),
+        Fixed(r.last_running_rms_c, 3),
+        Fixed(r.grid_rms_c, 3),
+        Fixed(r.grid_max_c, 3),
+        Fixed(r.initial_grid_rms_c, 3),
+        Fixed(cal.target_rms_c, 3)
+    );
+}
+
+/// Prints the summary line; `true` if all three runs passed.
+fn verdict(xor_ok: bool, host_ok: bool, cal_ok: bool) -> bool {
+    let passed = u32::from(xor_ok) + u32::from(host_ok) + u32::from(cal_ok);
+    println!("firmware: {} passed, {} failed", passed, 3 - passed);
+    xor_ok && host_ok && cal_ok
 }
 
 #[cfg(feature = "inject-panic")]

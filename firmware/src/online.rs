@@ -42,6 +42,17 @@ pub struct XorConfig {
     pub max_epochs: u32,
 }
 
+impl Default for XorConfig {
+    /// The core's default stopping rule (`hinf::TrainConfig::default()`:
+    /// ½ SSE < 0.01), at most 1000 epochs.
+    fn default() -> Self {
+        Self {
+            tolerance: hinf::TrainConfig::default().tol as f32,
+            max_epochs: 1000,
+        }
+    }
+}
+
 /// Outcome of the XOR run.
 #[derive(Clone, Copy, Debug, Default, defmt::Format)]
 pub struct XorReport {

@@ -154,10 +154,7 @@ fn xor_stream_converges_like_host(ctx: &mut Ctx) -> TestResult {
     let spec = gehf_learner::spec(2).map_err(|_| "spec")?;
     let mut l =
         Learner::new(spec, GEhfConfig::default(), reference::XOR_SEED).map_err(|_| "learner")?;
-    let cfg = XorConfig {
-        tolerance: TrainConfig::default().tol as f32,
-        max_epochs: 1000,
-    };
+    let cfg = XorConfig::default();
     let r = online::run_xor(&mut l, &mut XorStream::new(), &cfg, &ctx.counter)
         .map_err(|_| "XOR did not converge")?;
     if r.epochs != reference::XOR_EPOCHS {
@@ -427,10 +424,7 @@ fn host_model_continues_like_host(ctx: &mut Ctx) -> TestResult {
     let mut l = xor_learner()?;
     l.load_model(pretrained::XOR_L5_PARTIAL)
         .map_err(|_| "load failed")?;
-    let cfg = XorConfig {
-        tolerance: TrainConfig::default().tol as f32,
-        max_epochs: 1000,
-    };
+    let cfg = XorConfig::default();
     let r = online::run_xor(&mut l, &mut XorStream::new(), &cfg, &ctx.counter)
         .map_err(|_| "XOR did not converge from the host model")?;
     defmt::info!(
@@ -619,13 +613,9 @@ const TESTS: &[Test] = &[
 
 #[entry]
 fn main() -> ! {
-    let Some(cp) = cortex_m::Peripherals::take() else {
+    let Some(counter) = Counter::take() else {
         exit::failure()
     };
-    #[cfg(feature = "qemu")]
-    let counter = Counter::new(cp.SYST);
-    #[cfg(not(feature = "qemu"))]
-    let counter = Counter::new(cp.DCB, cp.DWT);
     let mut ctx = Ctx {
         counter,
         led: Led::take(),
