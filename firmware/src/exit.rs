@@ -28,36 +28,34 @@ pub fn print_line(args: core::fmt::Arguments<'_>) {
     #[cfg(feature = "qemu")]
     {
         // Format first, then write once, so that lines do not interleave.
-        let mut line = LineBuf {
-            buf: [0; 256],
-            len: 0,
-        };
+        let mut line = Line(heapless::String::new());
         let _ = core::fmt::write(&mut line, args);
-        let text = core::str::from_utf8(&line.buf[..line.len]).unwrap_or("<invalid utf-8>\n");
-        cortex_m_semihosting::export::hstderr_str(text);
+        cortex_m_semihosting::export::hstderr_str(&line.0);
     }
     #[cfg(not(feature = "qemu"))]
     defmt::println!("{}", defmt::Display2Format(&args));
 }
 
-/// A line of at most 256 bytes (longer lines are cut).
+/// Longest line [`print_line`] prints, in bytes (longer lines are cut).
 #[cfg(feature = "qemu")]
-struct LineBuf {
-    buf: [u8; 256],
-    len: usize,
-}
+const LINE_CAP: usize = 256;
+
+/// A line being formatted: what does not fit in [`LINE_CAP`] bytes is cut
+/// off (on a char boundary) instead of failing the whole line.
+#[cfg(feature = "qemu")]
+struct Line(heapless::String<LINE_CAP>);
 
 #[cfg(feature = "qemu")]
-impl core::fmt::Write for LineBuf {
+impl core::fmt::Write for Line {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        let room = self.buf.len() - self.len;
-        // Cut on a char boundary.
-        let mut n = s.len().min(room);
-        while !s.is_char_boundary(n) {
-            n -= 1;
+        if self.0.push_str(s).is_err() {
+            // Keep the characters that still fit.
+            for c in s.chars() {
+                if self.0.push(c).is_err() {
+                    break;
+                }
+            }
         }
-        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
-        self.len += n;
         Ok(())
     }
 }
