@@ -2,42 +2,30 @@
 //!
 //! Deep nets on the heap, an exact structured covariance for them,
 //! parallel reproducible experiments, the reports and figures of the
-//! paper's section 5, and the `hinf` command line.
+//! paper's section 5, training on one's own data, and the `hinf` command
+//! line. Every dependency points one way, down this table:
 //!
-//! | module           | what                                               |
-//! |------------------|----------------------------------------------------|
-//! | [`structured`]   | `P = ε0 I − Σ cᵢ uᵢ uᵢᵀ`, exact, O(k·N_w)            |
-//! | [`experiment`]   | [`TrialSpec`] → [`TrialResult`]; experiments, [`Summary`] |
-//! | [`plot`]         | learning-curve figures (SVG)                        |
-//! | [`report`]       | CSV, JSON and Markdown output                       |
-//! | [`reproduce`]    | the paper's Tables 1 and 2 and Figures 3 and 4      |
-//! | [`cli`]          | the `hinf` command line                             |
-//! | [`data`]         | CSV data sets, encodings, generated sets            |
-//! | [`fit`]          | `fit`/`eval` on one's own data, model files         |
-//! | [`own_data`]     | `hinf fit`, `eval`, `gen`, `compare`                |
-//! | [`variant`]      | variant switches, failure classes                   |
-//! | [`memory`]       | the memory a run needs, checked before it starts    |
-//! | [`sweep`]        | `hinf sweep`: grids over the settings               |
+//! | module | what | uses |
+//! |---|---|---|
+//! | [`settings`] | what a run is: choices, [`TrialSpec`], the one table of settings | the core |
+//! | [`learn`] | numerics beyond the core: structured `P`, the optimizer factory, the trial driver, failure classes | settings |
+//! | [`run`] | trials, experiments, seeds, sweeps, the paper's plan, the memory check | settings, learn |
+//! | [`data`] | CSV tables, encodings, generated sets, `fit` and its model file, `compare` | settings, learn, run |
+//! | [`report`] | files, Markdown, CSV, JSON, figures, progress; typed I/O errors | settings, run, data |
+//! | [`cli`] | the `hinf` command: clap types, usage errors, exit codes; one file per subcommand | all |
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod cli;
 pub mod data;
-pub mod experiment;
-pub mod fit;
-pub mod memory;
-pub mod model_file;
-pub mod own_data;
-pub mod plot;
-pub mod progress;
+pub mod learn;
 pub mod report;
-pub mod reproduce;
-pub mod structured;
-pub mod sweep;
-pub mod variant;
+pub mod run;
+pub mod settings;
 
-pub use experiment::{
-    ExperimentResult, ExperimentSpec, Method, Precision, Summary, TrialResult, TrialSpec,
-    run_experiment, run_trial, run_trial_every_epoch, trial_seed,
+pub use learn::StructuredCovariance;
+pub use run::{
+    ExperimentResult, Summary, TrialResult, run_experiment, run_trial, run_trial_every_epoch,
+    trial_seed,
 };
-pub use structured::StructuredCovariance;
+pub use settings::{ExperimentSpec, Method, Precision, TrialSpec};

@@ -3,8 +3,8 @@
 
 use std::process::Command;
 
-use host::experiment::{Method, TrialSpec};
-use host::memory::available_bytes;
+use host::run::memory::{available_bytes, trial_bytes};
+use host::settings::{Method, TrialSpec};
 
 fn hinf(args: &[&str]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_hinf"))
@@ -45,7 +45,7 @@ fn a_run_larger_than_memory_is_refused_up_front() {
         max_epochs: 1,
         ..TrialSpec::default()
     };
-    let need = spec.memory_bytes().unwrap();
+    let need = trial_bytes(&spec).unwrap();
     assert!(need > 100_000_000_000, "{need}");
     let adam = "error: not enough memory for adam at L = 100000001";
     let two = "--layers 100000001 --trials 2 --threads 2 --max-epochs 1";
@@ -100,14 +100,13 @@ fn a_depth_whose_sizes_overflow_is_a_usage_error() {
 #[test]
 fn the_estimate_follows_the_method() {
     let at = |method, max_epochs| {
-        TrialSpec {
+        let spec = TrialSpec {
             method,
             layers: 1001,
             max_epochs,
             ..TrialSpec::default()
-        }
-        .memory_bytes()
-        .unwrap()
+        };
+        trial_bytes(&spec).unwrap()
     };
     let nw = 27_466u128;
     let (sd, adam, hinf100) = (

@@ -2,8 +2,9 @@
 //! model file round trip, eval, and the generated data sets.
 
 use host::data::{Dataset, Encoding, Table, Task, generated, split_indices};
-use host::experiment::{Method, Precision};
-use host::fit::{FitSpec, FittedNet, ModelMeta, fit, load, save};
+use host::data::{FittedNet, ModelMeta, fit, load, save};
+use host::settings::FitSpec;
+use host::settings::{Method, Precision};
 
 fn tmp(name: &str) -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("hinf-own-data-{}", std::process::id()));
@@ -144,7 +145,7 @@ fn iris_is_learned_by_hinf_and_the_model_file_round_trips() {
     };
     let (mut net, out) = fit::<f64>(&train, &spec).unwrap();
     assert!(out.failure.is_none(), "{out:?}");
-    let q = host::fit::evaluate(&mut net, &test, &enc).unwrap();
+    let q = host::data::evaluate(&mut net, &test, &enc).unwrap();
     assert!(
         q.accuracy.unwrap() >= 0.85,
         "{q:?} after {} epochs",
@@ -216,7 +217,7 @@ fn an_f32_fit_saves_and_loads_in_f32() {
     };
     let (mut net, out) = fit::<f32>(&train, &spec).unwrap();
     assert!(out.failure.is_none(), "{out:?}");
-    let q = host::fit::evaluate(&mut net, &test, &enc).unwrap();
+    let q = host::data::evaluate(&mut net, &test, &enc).unwrap();
     assert!(q.accuracy.unwrap() >= 0.85, "{q:?}");
     let meta = ModelMeta {
         encoding: enc.clone(),
@@ -492,7 +493,7 @@ fn cli_gen_and_a_small_compare_report() {
         .lines()
         .find(|l| l.contains("Data sets"))
         .unwrap_or_default();
-    for b in host::own_data::benchmarks() {
+    for b in host::data::compare::benchmarks() {
         assert!(line.contains(b.name), "{} missing from: {line}", b.name);
     }
 }

@@ -3,8 +3,8 @@
 
 use hinf::{Covariance, PackedCovariance};
 use host::StructuredCovariance;
-use host::experiment::{CovarianceKind, Method, TrialSpec};
-use host::variant::Variant;
+use host::settings::Variant;
+use host::settings::{CovarianceKind, Method, TrialSpec};
 
 #[test]
 fn structured_regularization_matches_packed() {

@@ -3,7 +3,8 @@
 //! must equal the same trial written directly against the core (packed P).
 
 use hinf::*;
-use host::experiment::{CovarianceKind, Method, TrialSpec, run_trial, trial_seed};
+use host::run::{run_trial, trial_seed};
+use host::settings::{CovarianceKind, Method, TrialSpec};
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 

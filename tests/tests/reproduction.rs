@@ -1,9 +1,10 @@
 //! The paper's experiments at reduced size (few trials, shallow nets). The
 //! full-size runs are `hinf reproduce` (see README and docs/REPRODUCTION.md).
 
-use host::experiment::{AdamModeArg, ExperimentSpec, Method, TrialSpec, run_experiment};
+use host::run::{ExperimentResult, run_experiment};
+use host::settings::{AdamModeArg, ExperimentSpec, Method, TrialSpec};
 
-fn experiment(trial: TrialSpec, trials: usize) -> host::experiment::ExperimentResult {
+fn experiment(trial: TrialSpec, trials: usize) -> ExperimentResult {
     run_experiment(
         &ExperimentSpec {
             trial,

@@ -11,9 +11,10 @@
 //! working memory, the optimizer's state, `P` at its largest, and the
 //! per-epoch records; small fixed costs are left out.
 
-use crate::experiment::{CovarianceKind, Method, Precision};
-use crate::structured::StructuredCovariance;
-use hinf::packed_len;
+use hinf::{ResNetSpec, packed_len};
+
+use crate::learn::StructuredCovariance;
+use crate::settings::{Choice, CovarianceKind, FitSpec, Method, Precision, TrialSpec};
 
 /// Bytes per element of `precision`.
 pub fn element_bytes(precision: Precision) -> u128 {
@@ -71,16 +72,59 @@ pub fn gb(bytes: u128) -> String {
     format!("{:.1} GB", bytes as f64 / 1e9)
 }
 
-/// Refuses, with one line, `at_once` runs of `bytes_per_run` bytes each
-/// (`what`: which runs, e.g. "hinf at L = 1001") going at the same time
-/// when that is more than `available` bytes (no check when `None`).
+/// A run refused before it starts: `at_once` runs of `bytes_per_run` bytes
+/// each need more than the `available` bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotEnoughMemory {
+    /// Which runs (e.g. "hinf at L = 1001 with an epoch cap of 100").
+    pub what: String,
+    /// The estimate for one run.
+    pub bytes_per_run: u128,
+    /// How many go at once.
+    pub at_once: usize,
+    /// What the machine has available.
+    pub available: u128,
+    /// What to change (names the flags).
+    pub advice: String,
+}
+
+impl std::fmt::Display for NotEnoughMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let total = self
+            .bytes_per_run
+            .saturating_mul(self.at_once.max(1) as u128);
+        let runs = if self.at_once > 1 {
+            format!(
+                "{} runs at once ({} each) need {}",
+                self.at_once,
+                gb(self.bytes_per_run),
+                gb(total)
+            )
+        } else {
+            format!("one run needs {}", gb(total))
+        };
+        write!(
+            f,
+            "not enough memory for {}: {runs}, more than the {} available; {}",
+            self.what,
+            gb(self.available),
+            self.advice
+        )
+    }
+}
+
+impl std::error::Error for NotEnoughMemory {}
+
+/// Refuses `at_once` runs of `bytes_per_run` bytes each (`what`: which
+/// runs) going at the same time when that is more than `available` bytes
+/// (no check when `None`).
 pub fn check(
     bytes_per_run: u128,
     at_once: usize,
     available: Option<u128>,
     what: &str,
     advice: &str,
-) -> Result<(), String> {
+) -> Result<(), NotEnoughMemory> {
     let Some(available) = available else {
         return Ok(());
     };
@@ -88,19 +132,13 @@ pub fn check(
     if total <= available {
         return Ok(());
     }
-    let runs = if at_once > 1 {
-        format!(
-            "{at_once} runs at once ({} each) need {}",
-            gb(bytes_per_run),
-            gb(total)
-        )
-    } else {
-        format!("one run needs {}", gb(total))
-    };
-    Err(format!(
-        "not enough memory for {what}: {runs}, more than the {} available; {advice}",
-        gb(available)
-    ))
+    Err(NotEnoughMemory {
+        what: what.to_string(),
+        bytes_per_run,
+        at_once,
+        available,
+        advice: advice.to_string(),
+    })
 }
 
 /// [`check`] against the memory available now ([`available_bytes`]).
@@ -109,8 +147,42 @@ pub fn check_available(
     at_once: usize,
     what: &str,
     advice: &str,
-) -> Result<(), String> {
+) -> Result<(), NotEnoughMemory> {
     check(bytes_per_run, at_once, available_bytes(), what, advice)
+}
+
+/// An upper bound on the memory one trial needs, in bytes: the network's
+/// working memory, the optimizer's state (`P` at its largest over 4
+/// downdates per epoch), the scratch, and the per-epoch error and outputs.
+pub fn trial_bytes(spec: &TrialSpec) -> hinf::Result<u128> {
+    let net = spec.net_spec()?;
+    let nw = net.n_weights();
+    let downdates = 4 * u128::from(spec.max_epochs);
+    let elements = net.lanes_buffer_len() as u128
+        + spec.variant.scratch_len(nw) as u128
+        + optimizer_elements(spec.method, spec.covariance, nw, downdates);
+    let records = (u128::from(spec.max_epochs) + 1) * 8 * 5;
+    Ok(elements * element_bytes(spec.precision) + records)
+}
+
+/// An upper bound on the memory a fit of `rows` rows with `n_inputs`
+/// inputs and `n_outputs` outputs needs, in bytes; `None` for a shape the
+/// core refuses (the fit then fails with that error).
+pub fn fit_bytes(
+    spec: &FitSpec,
+    n_inputs: usize,
+    n_outputs: usize,
+    rows: usize,
+    precision: Precision,
+) -> Option<u128> {
+    let net = ResNetSpec::new(n_inputs, spec.width, n_outputs, spec.layers, spec.slope).ok()?;
+    let (nw, m) = (net.n_weights(), n_outputs as u128);
+    // N_L rank-one downdates per row, every epoch.
+    let downdates = u128::from(spec.max_epochs) * rows as u128 * m;
+    let elements = net.buffer_len() as u128
+        + m * nw as u128
+        + optimizer_elements(spec.method, CovarianceKind::Structured, nw, downdates);
+    Some(elements * element_bytes(precision) + (u128::from(spec.max_epochs) + 1) * 8)
 }
 
 /// What a message calls a run: "hinf at L = 1001 with an epoch cap of 100"
@@ -159,7 +231,8 @@ mod tests {
             "adam at L = 9",
             "use less",
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(
             e.starts_with(
                 "not enough memory for adam at L = 9: 2 runs at once (3.0 GB each) need 6.0 GB"
@@ -170,7 +243,9 @@ mod tests {
             e.ends_with("more than the 4.0 GB available; use less"),
             "{e}"
         );
-        let one = check(5_000_000_000, 1, Some(1), "x", "y").unwrap_err();
+        let one = check(5_000_000_000, 1, Some(1), "x", "y")
+            .unwrap_err()
+            .to_string();
         assert!(one.contains("one run needs 5.0 GB"), "{one}");
         // This machine reports something (Linux).
         if cfg!(target_os = "linux") {

@@ -9,6 +9,8 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
+use super::files::{IoError, io_err};
+
 /// Most points drawn per curve.
 pub const MAX_POINTS: usize = 1200;
 
@@ -62,7 +64,7 @@ pub fn learning_curves(
     y_label: &str,
     curves: &[&[f64]],
     tol: f64,
-) -> Result<(), String> {
+) -> Result<(), IoError> {
     let x_max = curves.iter().map(|c| c.len()).max().unwrap_or(1).max(2) as u32 - 1;
     let finite = curves
         .iter()
@@ -81,7 +83,7 @@ pub fn learning_curves(
     let (y_lo, y_hi) = (y_min / 2.0, y_max * 2.0);
 
     let root = SVGBackend::new(path, (900, 600)).into_drawing_area();
-    let err = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    let err = |e: &dyn std::fmt::Display| io_err(path, e);
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 22))

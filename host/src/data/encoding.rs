@@ -1,179 +1,26 @@
-//! Training on one's own data: CSV files with a header row, numeric
-//! feature columns and either numeric target columns (regression) or one
-//! class column (classification, one-hot over N_L sigmoid outputs); the
-//! train/test split, standardization, and the generated data sets shipped
-//! in `data/` (two spirals, N-bit parity, a noisy 1-D regression).
-//!
-//! Every error names the file, the line (1 = the header) and the column.
-
-use std::path::Path;
+//! How a [`Table`]'s columns become a network's inputs and targets
+//! ([`Encoding`]): numeric features, and either numeric targets
+//! (regression) or one class column (classification, one-hot over N_L
+//! sigmoid outputs); the train/test split, standardization, and the
+//! quality of a trained network.
 
 use hinf::Real;
-use rand_core::{Rng, SeedableRng};
+use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
-/// A CSV file's header and cells, as text.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Table {
-    /// Where it came from (for messages).
-    pub source: String,
-    /// Column names.
-    pub header: Vec<String>,
-    /// Data rows, each as long as the header, with their line numbers.
-    pub rows: Vec<(usize, Vec<String>)>,
-}
+use super::table::Table;
+use crate::settings::choice::choices;
 
-/// Splits one CSV line into fields: commas separate, a field may be
-/// double-quoted (`""` is a quote inside it), surrounding spaces are
-/// trimmed.
-fn split_line(line: &str) -> Result<Vec<String>, String> {
-    let mut out = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut was_quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            (true, '"') => quoted = false,
-            (true, c) => field.push(c),
-            (false, '"') if field.trim().is_empty() => {
-                field.clear();
-                quoted = true;
-                was_quoted = true;
-            }
-            (false, ',') => {
-                out.push(finish(&field, was_quoted));
-                field.clear();
-                was_quoted = false;
-            }
-            (false, c) => field.push(c),
-        }
+choices! {
+    /// Regression or classification.
+    #[derive(Default)]
+    pub enum Task {
+        #[default]
+        Auto = "auto": "Classification if the (single) target column is not numeric, regression otherwise.",
+        Regression = "regression": "Numeric targets, one sigmoid output each, scaled to [0.1, 0.9].",
+        Classification = "classification": "One class column, one-hot over one sigmoid output per class.",
     }
-    if quoted {
-        return Err("unterminated quoted field".into());
-    }
-    out.push(finish(&field, was_quoted));
-    Ok(out)
-}
-
-fn finish(field: &str, was_quoted: bool) -> String {
-    if was_quoted {
-        field.to_string()
-    } else {
-        field.trim().to_string()
-    }
-}
-
-impl Table {
-    /// Parses CSV text. Blank lines are skipped; every other line must
-    /// have as many fields as the header.
-    pub fn parse(text: &str, source: &str) -> Result<Self, String> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut lines = text
-            .lines()
-            .enumerate()
-            .map(|(i, l)| (i + 1, l.trim_end_matches('\r')))
-            .filter(|(_, l)| !l.trim().is_empty());
-        let Some((hline, h)) = lines.next() else {
-            return Err(format!("{source}: empty file (expected a header row)"));
-        };
-        let header = split_line(h).map_err(|e| format!("{source}: line {hline}: {e}"))?;
-        for (j, name) in header.iter().enumerate() {
-            if name.is_empty() {
-                return Err(format!(
-                    "{source}: line {hline}: column {} has an empty name",
-                    j + 1
-                ));
-            }
-            if header[..j].contains(name) {
-                return Err(format!(
-                    "{source}: line {hline}: column name '{name}' appears twice"
-                ));
-            }
-        }
-        let mut rows = Vec::new();
-        for (line, l) in lines {
-            let cells = split_line(l).map_err(|e| format!("{source}: line {line}: {e}"))?;
-            if cells.len() != header.len() {
-                return Err(format!(
-                    "{source}: line {line}: {} fields, but the header has {} ({})",
-                    cells.len(),
-                    header.len(),
-                    if cells.len() < header.len() {
-                        format!("column '{}' is missing", header[cells.len()])
-                    } else {
-                        "extra fields".to_string()
-                    }
-                ));
-            }
-            rows.push((line, cells));
-        }
-        if rows.is_empty() {
-            return Err(format!("{source}: no data rows after the header"));
-        }
-        Ok(Self {
-            source: source.to_string(),
-            header,
-            rows,
-        })
-    }
-
-    /// Reads and parses a CSV file.
-    pub fn read(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-        Self::parse(&text, &path.display().to_string())
-    }
-
-    /// The index of column `name`.
-    pub fn column(&self, name: &str) -> Result<usize, String> {
-        self.header.iter().position(|h| h == name).ok_or_else(|| {
-            format!(
-                "{}: no column '{name}' (columns: {})",
-                self.source,
-                self.header.join(", ")
-            )
-        })
-    }
-
-    /// Column `j` as numbers; the first non-numeric cell is an error
-    /// naming its line and column.
-    pub fn numeric(&self, j: usize) -> Result<Vec<f64>, String> {
-        self.rows
-            .iter()
-            .map(|(line, cells)| {
-                let s = &cells[j];
-                match s.parse::<f64>() {
-                    Ok(v) if v.is_finite() => Ok(v),
-                    _ => Err(format!(
-                        "{}: line {line}, column '{}' ({}): '{s}' is not a finite number",
-                        self.source,
-                        self.header[j],
-                        j + 1
-                    )),
-                }
-            })
-            .collect()
-    }
-}
-
-/// Regression or classification.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum Task {
-    /// Classification if the (single) target column is not numeric,
-    /// regression otherwise.
-    #[default]
-    Auto,
-    /// Numeric targets, one sigmoid output each, scaled to [0.1, 0.9].
-    Regression,
-    /// One class column, one-hot over one sigmoid output per class.
-    Classification,
 }
 
 /// How the columns of a CSV file become a network's inputs and targets,
@@ -561,66 +408,4 @@ pub fn quality<T: Real, S: AsRef<[T]> + AsMut<[T]>>(
             rmse: Some((se_units / (n * m as f64)).sqrt()),
         },
     })
-}
-
-// ---- generated data sets ------------------------------------------------
-
-/// The two-spirals benchmark (Lang & Witbrock, 1988): 2 × 97 points,
-/// `r = 6.5 (104 − i)/104`, angle `i π/16`, i = 0..96; class `a` at
-/// (x, y), class `b` at (−x, −y). No randomness.
-pub fn two_spirals() -> String {
-    let mut s = String::from("x,y,spiral\n");
-    for i in 0..97 {
-        let angle = i as f64 * std::f64::consts::PI / 16.0;
-        let r = 6.5 * (104 - i) as f64 / 104.0;
-        let (x, y) = (r * angle.sin(), r * angle.cos());
-        s += &format!("{x:.6},{y:.6},a\n{:.6},{:.6},b\n", 0.0 - x, 0.0 - y);
-    }
-    s
-}
-
-/// N-bit parity: all 2ᴺ patterns of N bits (inputs 0/1) and the class
-/// `odd` or `even`.
-pub fn parity(bits: usize) -> String {
-    let mut s = (1..=bits)
-        .map(|b| format!("b{b}"))
-        .collect::<Vec<_>>()
-        .join(",")
-        + ",parity\n";
-    for p in 0..1u32 << bits {
-        for b in (0..bits).rev() {
-            s += if p >> b & 1 == 1 { "1," } else { "0," };
-        }
-        s += if p.count_ones() % 2 == 1 {
-            "odd\n"
-        } else {
-            "even\n"
-        };
-    }
-    s
-}
-
-/// A noisy 1-D regression: `n` points, x uniform in [−1, 1],
-/// `y = sin(π x) + 0.1 ε`, ε standard normal (Box–Muller), from `seed`.
-pub fn noisy_sine(n: usize, seed: u64) -> String {
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let mut u = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-    let mut s = String::from("x,y\n");
-    for _ in 0..n {
-        let x = 2.0 * u() - 1.0;
-        let (u1, u2) = (u().max(1e-300), u());
-        let eps = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
-        let y = (std::f64::consts::PI * x).sin() + 0.1 * eps;
-        s += &format!("{x:.6},{y:.6}\n");
-    }
-    s
-}
-
-/// The generated files shipped in `data/`: (file name, contents).
-pub fn generated() -> Vec<(&'static str, String)> {
-    vec![
-        ("spirals.csv", two_spirals()),
-        ("parity4.csv", parity(4)),
-        ("sine.csv", noisy_sine(200, 2024)),
-    ]
 }

@@ -1,5 +1,5 @@
-//! Output files: per-trial CSV, JSON summaries, learning curves, and the
-//! formatting helpers of the Markdown report.
+//! Files: typed I/O errors, and an experiment's per-trial CSV, JSON
+//! summary, learning curves and figure.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -8,25 +8,46 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::experiment::{ExperimentResult, Summary, TrialSpec};
+use crate::run::{ExperimentResult, Summary};
+use crate::settings::{Choice, Criterion, ExtensionArg, TrialSpec};
 
-/// An I/O failure, with the path it concerns, as one line.
-pub fn io_err(path: &Path, e: impl std::fmt::Display) -> String {
-    format!("{}: {e}", path.display())
+/// A file that could not be read, written or drawn: its path and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IoError {
+    /// The file or directory.
+    pub path: PathBuf,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for IoError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
+
+impl std::error::Error for IoError {}
+
+/// An [`IoError`] about `path`.
+pub fn io_err(path: &Path, e: impl std::fmt::Display) -> IoError {
+    IoError {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
 }
 
 /// Creates `dir` and its parents.
-pub fn create_dir(dir: &Path) -> Result<(), String> {
+pub fn create_dir(dir: &Path) -> Result<(), IoError> {
     fs::create_dir_all(dir).map_err(|e| io_err(dir, e))
 }
 
 /// Writes `text` to `path`.
-pub fn write_text(path: &Path, text: &str) -> Result<(), String> {
+pub fn write_text(path: &Path, text: &str) -> Result<(), IoError> {
     fs::write(path, text).map_err(|e| io_err(path, e))
 }
 
 /// Writes `value` as pretty JSON (with a final newline) to `path`.
-pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), String> {
+pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), IoError> {
     let mut s = serde_json::to_string_pretty(value).map_err(|e| io_err(path, e))?;
     s.push('\n');
     write_text(path, &s)
@@ -35,8 +56,8 @@ pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), String> {
 /// The file stem of an experiment: `hinf_L5`, `adam_L1001`, `sd_L801`.
 pub fn stem(summary: &Summary) -> String {
     let ext = match summary.settings.variant.extension {
-        crate::variant::ExtensionArg::None => "",
-        crate::variant::ExtensionArg::TrustRegion => "_tr",
+        ExtensionArg::None => "",
+        ExtensionArg::TrustRegion => "_tr",
     };
     format!("{}{ext}_L{}", summary.method.name(), summary.layers)
 }
@@ -75,7 +96,7 @@ pub fn trials_csv<'a>(results: impl IntoIterator<Item = &'a ExperimentResult>) -
 }
 
 /// Long-form learning curves: `trial,epoch,error`, epoch 0 = initial.
-pub fn curves_csv(result: &ExperimentResult, path: &Path) -> Result<(), String> {
+pub fn curves_csv(result: &ExperimentResult, path: &Path) -> Result<(), IoError> {
     let f = fs::File::create(path).map_err(|e| io_err(path, e))?;
     let mut w = std::io::BufWriter::new(f);
     let mut go = || -> std::io::Result<()> {
@@ -93,16 +114,16 @@ pub fn curves_csv(result: &ExperimentResult, path: &Path) -> Result<(), String> 
 /// The y-axis label for a trial spec's stopping measure.
 pub fn measure_label(spec: &TrialSpec) -> String {
     let what = match spec.criterion {
-        crate::experiment::Criterion::Sse => "Σ e²",
-        crate::experiment::Criterion::HalfSse => "½ Σ e²",
-        crate::experiment::Criterion::Mse => "mean e²",
-        crate::experiment::Criterion::MaxAbs => "max |e|",
+        Criterion::Sse => "Σ e²",
+        Criterion::HalfSse => "½ Σ e²",
+        Criterion::Mse => "mean e²",
+        Criterion::MaxAbs => "max |e|",
     };
     format!("error ({what})")
 }
 
 /// Draws the learning curves of `result` into `path` (SVG).
-pub fn curves_svg(result: &ExperimentResult, path: &Path) -> Result<(), String> {
+pub fn curves_svg(result: &ExperimentResult, path: &Path) -> Result<(), IoError> {
     let m = &result.summary;
     let title = format!(
         "{} — L = {}, {} trials, {}/{} converged",
@@ -113,7 +134,7 @@ pub fn curves_svg(result: &ExperimentResult, path: &Path) -> Result<(), String> 
         m.trials
     );
     let curves: Vec<&[f64]> = result.trials.iter().map(|t| t.curve.as_slice()).collect();
-    crate::plot::learning_curves(
+    super::plot::learning_curves(
         path,
         &title,
         &measure_label(&result.spec.trial),
@@ -142,7 +163,7 @@ pub fn write_experiment(
     figure_dir: Option<&Path>,
     curves: bool,
     result: &ExperimentResult,
-) -> Result<ExperimentFiles, String> {
+) -> Result<ExperimentFiles, IoError> {
     create_dir(dir)?;
     let stem = stem(&result.summary);
     let summary = dir.join(format!("{stem}.json"));
@@ -181,51 +202,6 @@ pub fn opt(x: Option<f64>, digits: usize) -> String {
 /// `x` or "–" for `None`.
 pub fn opt_u(x: Option<u32>) -> String {
     x.map_or_else(|| "–".to_string(), |v| v.to_string())
-}
-
-/// The settings of a trial spec as `name = value` pairs (CLI names).
-pub fn settings_list(s: &TrialSpec) -> Vec<(&'static str, String)> {
-    let v = |x: &dyn erased::Name| x.cli_name();
-    let mut out = vec![
-        ("eps0", format!("{}", s.eps0)),
-        ("gamma", format!("{}", s.gamma)),
-        ("gain-order", v(&s.gain_order)),
-        ("criterion", v(&s.criterion)),
-        ("tol", format!("{}", s.tol)),
-        ("timing", v(&s.timing)),
-        ("order", v(&s.order)),
-        ("inputs", v(&s.inputs)),
-        ("max-epochs", s.max_epochs.to_string()),
-        ("init-range", format!("{}", s.init_range)),
-        ("adam-mode", v(&s.adam_mode)),
-        ("adam-lr", format!("{}", s.adam_lr)),
-        ("adam-beta1", format!("{}", s.adam_beta1)),
-        ("adam-beta2", format!("{}", s.adam_beta2)),
-        ("adam-eps", format!("{:e}", s.adam_eps)),
-        ("precision", v(&s.precision)),
-        ("covariance", v(&s.covariance)),
-    ];
-    out.extend(s.variant.settings());
-    out
-}
-
-mod erased {
-    /// The CLI spelling of a value-enum value.
-    pub trait Name {
-        fn cli_name(&self) -> String;
-    }
-    impl<T: clap::ValueEnum> Name for T {
-        fn cli_name(&self) -> String {
-            self.to_possible_value()
-                .map(|p| p.get_name().to_string())
-                .unwrap_or_default()
-        }
-    }
-}
-
-/// The CLI spelling of a value-enum value (e.g. `half-sse`).
-pub fn cli_name<T: clap::ValueEnum>(v: &T) -> String {
-    erased::Name::cli_name(v)
 }
 
 /// A free-text CSV field: quoted, inner quotes doubled; empty for `None`.

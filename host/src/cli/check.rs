@@ -1,0 +1,124 @@
+//! Usage errors: one line, exit status 2, naming the flag at fault.
+
+use hinf::Error;
+
+use crate::run::memory;
+use crate::settings::{CovarianceKind, Method, TrialSpec, setting};
+
+/// A usage error: one line, exit status 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<memory::NotEnoughMemory> for UsageError {
+    fn from(e: memory::NotEnoughMemory) -> Self {
+        UsageError(e.to_string())
+    }
+}
+
+/// `invalid value 'V' for 'FLAG': WHY`.
+pub fn invalid(
+    flag: &str,
+    value: impl std::fmt::Display,
+    why: impl std::fmt::Display,
+) -> UsageError {
+    UsageError(format!("invalid value '{value}' for '{flag}': {why}"))
+}
+
+/// Refuses a count of 0 for `flag`: "need at least 1 `what`".
+pub fn at_least_one(flag: &str, value: u64, what: &str) -> Result<(), UsageError> {
+    if value == 0 {
+        Err(invalid(flag, 0, format!("need at least 1 {what}")))
+    } else {
+        Ok(())
+    }
+}
+
+/// `--threads`, if given, is at least 1.
+pub fn threads(t: Option<usize>) -> Result<(), UsageError> {
+    at_least_one("--threads", t.map_or(1, |t| t as u64), "thread")
+}
+
+/// The name of the setting a core validation error is about (`None`:
+/// no single flag).
+fn setting_of(e: &Error) -> Option<&'static str> {
+    match e {
+        Error::InvalidDepth { .. } => Some("layers"),
+        Error::InvalidGamma => Some("gamma"),
+        Error::InvalidEps0 => Some("eps0"),
+        Error::InvalidParameter { name } => match *name {
+            "adam lr" => Some("adam-lr"),
+            "adam beta1" => Some("adam-beta1"),
+            "adam beta2" => Some("adam-beta2"),
+            "adam eps" => Some("adam-eps"),
+            "tolerance" => Some("tol"),
+            "init range" => Some("init-range"),
+            "trust-region delta" => Some("tr-delta"),
+            "trust-region tolerance" => Some("tr-tolerance"),
+            "process noise" => Some("process-noise"),
+            "forgetting factor" => Some("forgetting"),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// What values the setting `name` allows, for the message.
+fn allowed(name: &str) -> &'static str {
+    match name {
+        "adam-lr" | "adam-eps" | "tol" | "tr-delta" => " (allowed: a finite number > 0)",
+        "adam-beta1" | "adam-beta2" => " (allowed: a number in [0, 1))",
+        "init-range" | "tr-tolerance" | "process-noise" => " (allowed: a finite number >= 0)",
+        "forgetting" => " (allowed: a number in (0, 1])",
+        _ => "",
+    }
+}
+
+/// Validates a trial spec, naming the offending flag in the message;
+/// `layers_flag` is the flag that gave its depth (`--layers`, `--depths`).
+pub fn spec(s: &TrialSpec, layers_flag: &str) -> Result<(), UsageError> {
+    s.validate().map_err(|e| {
+        if let Error::CapacityExceeded {
+            what: "network size",
+            ..
+        } = e
+        {
+            return invalid(
+                layers_flag,
+                s.layers,
+                "the network's sizes (N_w and N_w²) overflow this machine's address space",
+            );
+        }
+        let Some(name) = setting_of(&e) else {
+            return invalid("a parameter", "", e);
+        };
+        let flag = if name == "layers" {
+            layers_flag.to_string()
+        } else {
+            format!("--{name}")
+        };
+        let value = setting(name).map_or(String::new(), |st| (st.value)(s).plain());
+        invalid(&flag, value, format!("{e}{}", allowed(name)))
+    })
+}
+
+/// Refuses a run whose trials, `at_once` of them at the same time, would
+/// need more memory than the machine has available; `advice` names the
+/// flags that shrink it.
+pub fn memory(s: &TrialSpec, at_once: usize, advice: &str) -> Result<(), UsageError> {
+    let bytes = memory::trial_bytes(s).map_err(|e| UsageError(e.to_string()))?;
+    let mut advice = advice.to_string();
+    if s.method == Method::Hinf && s.covariance != CovarianceKind::Structured {
+        advice += ", or --covariance structured";
+    }
+    let what = memory::describe(s.method, s.layers, None, s.max_epochs);
+    Ok(memory::check_available(bytes, at_once, &what, &advice)?)
+}
+
+/// The advice of [`memory`] for `train` and `sweep`.
+pub const SHRINK_A_RUN: &str = "use a smaller --layers, fewer --threads or a lower --max-epochs";

@@ -1,0 +1,177 @@
+//! `hinf compare`: H∞, steepest descent and Adam on the shipped data sets
+//! across depths and seeds; a Markdown report with figures.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+
+use super::check::{self, UsageError};
+use super::output::{Failure, print_out};
+use crate::data::Task;
+use crate::data::compare::{Batch, Benchmark, Run, benchmarks, load_set, run_seeds};
+use crate::report;
+use crate::report::compare::{CompareRun, compare_markdown};
+use crate::report::plot::learning_curves;
+use crate::run::{at_once, memory};
+use crate::settings::{Choice, FitSpec, Method, Precision};
+
+/// `hinf compare`.
+#[derive(Debug, Clone, Args)]
+pub struct CompareArgs {
+    /// Directory with the shipped data sets (`hinf gen` writes the
+    /// generated ones).
+    #[arg(long, value_name = "DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Directory for report.md, results.json and the figures.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Depths, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [5usize, 21, 101])]
+    pub layers: Vec<usize>,
+    /// Seeds per (data set, method, depth).
+    #[arg(long, default_value_t = 20)]
+    pub seeds: usize,
+    /// Epoch cap of every run.
+    #[arg(long, default_value_t = 100)]
+    pub max_epochs: u32,
+    /// Data sets, comma-separated: iris, wine, spirals, parity4, sine
+    /// (the list of `benchmarks()`) [default: all].
+    #[arg(long, value_delimiter = ',')]
+    pub sets: Option<Vec<String>>,
+    /// Methods, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Method::Hinf, Method::Sd, Method::Adam])]
+    pub methods: Vec<Method>,
+    /// Base seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// The data sets `--sets` names (all by default), and the checks of the
+/// other counts.
+fn chosen_sets(a: &CompareArgs) -> Result<Vec<Benchmark>, UsageError> {
+    let sets: Vec<Benchmark> = benchmarks()
+        .into_iter()
+        .filter(|b| {
+            a.sets
+                .as_ref()
+                .is_none_or(|s| s.iter().any(|n| n == b.name))
+        })
+        .collect();
+    if sets.is_empty() {
+        return Err(UsageError("--sets: no known data set".into()));
+    }
+    check::at_least_one("--seeds", a.seeds as u64, "seed")?;
+    check::at_least_one("--max-epochs", a.max_epochs.into(), "epoch")?;
+    for &layers in &a.layers {
+        hinf::ResNetSpec::xor(layers).map_err(|e| check::invalid("--layers", layers, e))?;
+    }
+    Ok(sets)
+}
+
+/// The deepest runs of each set and method must fit in memory, as many at
+/// once as there are threads.
+fn check_memory(a: &CompareArgs, sets: &[Benchmark]) -> Result<(), UsageError> {
+    let deepest = a.layers.iter().copied().max().unwrap_or(5);
+    let at_once = at_once(None, a.seeds);
+    for b in sets {
+        let target = [b.target.to_string()];
+        let file = a.data_dir.join(b.file);
+        let Ok((_, train, _)) =
+            load_set(&file, &target, Task::Auto, b.standardize, b.split, a.seed)
+        else {
+            continue; // (reported by the run itself)
+        };
+        for &method in &a.methods {
+            let spec = FitSpec {
+                method,
+                layers: deepest,
+                max_epochs: a.max_epochs,
+                ..FitSpec::default()
+            };
+            let (rows, n_in, n_out) = (train.len(), train.n_inputs, train.n_outputs);
+            let Some(bytes) = memory::fit_bytes(&spec, n_in, n_out, rows, Precision::F64) else {
+                continue;
+            };
+            let what = memory::describe(method, deepest, Some(b.name), a.max_epochs);
+            let advice = "use smaller --layers or a lower --max-epochs";
+            memory::check_available(bytes, at_once, &what, advice)?;
+        }
+    }
+    Ok(())
+}
+
+/// `hinf compare`.
+pub fn run(a: &CompareArgs) -> Result<(), Failure> {
+    let sets = chosen_sets(a)?;
+    check_memory(a, &sets)?;
+    report::create_dir(&a.out)?;
+    let start = Instant::now();
+    let mut runs = Vec::new();
+    for b in &sets {
+        for &layers in &a.layers {
+            for &method in &a.methods {
+                let t0 = Instant::now();
+                let batch = Batch {
+                    set: b,
+                    data_dir: &a.data_dir,
+                    layers,
+                    method,
+                    seeds: a.seeds,
+                    seed: a.seed,
+                    max_epochs: a.max_epochs,
+                };
+                let r = run_seeds(&batch)?;
+                eprintln!(
+                    "{} L = {layers} {}: {}/{} reached the target ({:.1} s)",
+                    b.name,
+                    method.name(),
+                    r.iter().filter(|x| x.converged).count(),
+                    r.len(),
+                    t0.elapsed().as_secs_f64()
+                );
+                runs.extend(r);
+            }
+        }
+    }
+    let what = CompareRun {
+        data_dir: &a.data_dir,
+        layers: &a.layers,
+        seeds: a.seeds,
+        max_epochs: a.max_epochs,
+        sets: a.sets.as_deref(),
+        methods: &a.methods,
+        seed: a.seed,
+    };
+    let md = compare_markdown(&runs, &sets, &what, start.elapsed().as_secs_f64());
+    write_figures(a, &sets, &runs)?;
+    report::write_text(&a.out.join("report.md"), &md)?;
+    report::write_json(&a.out.join("results.json"), &runs)?;
+    print_out(&md);
+    Ok(())
+}
+
+/// The learning curves of every set and method at the deepest depth.
+fn write_figures(a: &CompareArgs, sets: &[Benchmark], runs: &[Run]) -> Result<(), Failure> {
+    let deepest = *a.layers.iter().max().unwrap_or(&5);
+    for b in sets {
+        for &method in &a.methods {
+            let curves: Vec<&[f64]> = runs
+                .iter()
+                .filter(|r| r.set == b.name && r.method == method && r.layers == deepest)
+                .map(|r| r.curve.as_slice())
+                .collect();
+            let p = a
+                .out
+                .join(format!("{}-{}-L{deepest}.svg", b.name, method.name()));
+            let title = format!(
+                "{}: {} at L = {deepest}, {} seeds",
+                b.name,
+                method.title(),
+                curves.len()
+            );
+            learning_curves(&p, &title, "training MSE", &curves, b.tol)?;
+        }
+    }
+    Ok(())
+}

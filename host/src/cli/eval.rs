@@ -1,0 +1,109 @@
+//! `hinf eval`: evaluate a model saved by `fit --save` on a CSV file, or
+//! one saved by `train --save` on the XOR truth table.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde::Serialize;
+
+use super::check::UsageError;
+use super::output::{Failure, print_json, print_out};
+use crate::data::xor_model::{evaluate_xor, is_core_model};
+use crate::data::{Quality, Table, load};
+use crate::settings::Inputs;
+
+/// `hinf eval`.
+#[derive(Debug, Clone, Args)]
+pub struct EvalArgs {
+    /// A model written by `hinf fit --save`, or by `hinf train --save`
+    /// (an XOR learner, evaluated on the truth table).
+    #[arg(long, value_name = "MODEL")]
+    pub model: PathBuf,
+    /// CSV file with the model's feature and target columns (required for
+    /// `fit` models; not used for XOR models).
+    #[arg(long, value_name = "FILE.csv")]
+    pub data: Option<PathBuf>,
+    /// XOR input coding, for models from `hinf train --save`.
+    #[arg(long, value_enum, default_value = "bipolar")]
+    pub inputs: Inputs,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One line on a trained network's quality.
+pub fn describe_quality(q: &Quality) -> String {
+    match (q.accuracy, q.rmse) {
+        (Some(a), _) => format!("accuracy {:.2}%, MSE {:.4}", 100.0 * a, q.mse),
+        (_, Some(r)) => format!("RMSE {r:.4} (target units), MSE {:.5}", q.mse),
+        _ => format!("MSE {:.5}", q.mse),
+    }
+}
+
+/// `hinf eval`.
+pub fn run(a: &EvalArgs) -> Result<(), Failure> {
+    let bytes = std::fs::read(&a.model)
+        .map_err(|e| UsageError(format!("cannot read {}: {e}", a.model.display())))?;
+    if is_core_model(&bytes) {
+        if a.data.is_some() {
+            return Err(UsageError(format!(
+                "{} is an XOR model from `hinf train --save`: drop --data (it is evaluated on the truth table)",
+                a.model.display()
+            ))
+            .into());
+        }
+        let q = evaluate_xor(&bytes, a.inputs.into()).map_err(UsageError)?;
+        if a.json {
+            print_json(&q)?;
+        } else {
+            let outs: Vec<String> = q.outputs.iter().map(|o| format!("{o:.4}")).collect();
+            print_out(&format!(
+                "{}: XOR model, L = {}, N_w = {}, {}{}: outputs [{}] for targets {:?}; {}/4 correct, ½SSE {:.3e}, max |e| {:.3e}\n",
+                a.model.display(),
+                q.layers,
+                q.n_weights,
+                q.precision,
+                if q.has_covariance { ", with P" } else { "" },
+                outs.join(", "),
+                q.targets,
+                q.correct,
+                q.half_sse,
+                q.max_abs
+            ));
+        }
+        return Ok(());
+    }
+    let Some(data_path) = &a.data else {
+        return Err(UsageError(format!(
+            "{} is a model from `hinf fit`: --data FILE.csv is required",
+            a.model.display()
+        ))
+        .into());
+    };
+    let (meta, mut net) = load(&a.model).map_err(UsageError)?;
+    let table = Table::read(data_path).map_err(UsageError)?;
+    let data = meta.encoding.encode(&table).map_err(UsageError)?;
+    let q = net.evaluate(&data, &meta.encoding)?;
+    if a.json {
+        #[derive(Serialize)]
+        struct Out {
+            #[serde(flatten)]
+            quality: Quality,
+            precision: &'static str,
+        }
+        print_json(&Out {
+            quality: q,
+            precision: net.precision_name(),
+        })?;
+    } else {
+        print_out(&format!(
+            "{} ({}) on {} ({} rows): {}\n",
+            a.model.display(),
+            net.precision_name(),
+            data_path.display(),
+            data.len(),
+            describe_quality(&q)
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! The flags of a trial's settings, shared by `train` and `reproduce`.
+
+use clap::Args;
+use hinf::{AdamConfig, DEFAULT_EPS0, GEhfConfig, InputCoding, TrainConfig, TrustRegion};
+
+use super::check::{self, UsageError};
+use crate::settings::{
+    AdamModeArg, CovarianceKind, Criterion, Eps0Scale, ExtensionArg, GainOrderArg, Inputs, Method,
+    Order, Precision, Targets, Timing, TrialSpec, Variant,
+};
+
+/// The settings shared by `train` and `reproduce`. Defaults for what the
+/// paper leaves unstated are the core's provisional ones.
+#[derive(Debug, Clone, Args)]
+pub struct SettingsArgs {
+    /// ε0 of P_{0|-1} = ε0 I (H∞ and sd); > 0. Not stated in the paper.
+    #[arg(long, default_value_t = DEFAULT_EPS0, value_name = "E", allow_negative_numbers = true)]
+    pub eps0: f64,
+    /// γ_f of the H∞ filter; > 1 (paper: 1.7).
+    #[arg(long, default_value_t = GEhfConfig::default().gamma, value_name = "G", allow_negative_numbers = true)]
+    pub gamma: f64,
+    /// Where the current Jacobian enters P relative to the gain.
+    #[arg(long, value_enum, default_value_t = GEhfConfig::default().gain_order.into())]
+    pub gain_order: GainOrderArg,
+    /// The stopping measure ("truncation error"; not defined in the paper).
+    #[arg(long, value_enum, default_value_t = TrainConfig::default().criterion.into())]
+    pub criterion: Criterion,
+    /// Stop when the measure is below this; > 0 (paper: 1e-2).
+    #[arg(long, default_value_t = TrainConfig::default().tol, value_name = "TOL", allow_negative_numbers = true)]
+    pub tol: f64,
+    /// Whether the stopping rule uses the errors after the epoch or those
+    /// met during it.
+    #[arg(long, value_enum, default_value_t = TrainConfig::default().timing.into())]
+    pub timing: Timing,
+    /// Sample order within an epoch.
+    #[arg(long, value_enum, default_value_t = TrainConfig::default().order.into())]
+    pub order: Order,
+    /// XOR input coding.
+    #[arg(long, value_enum, default_value_t = InputCoding::default().into())]
+    pub inputs: Inputs,
+    /// Epoch cap; ≥ 1 [default: the core's, 10000; `reproduce --quick`: 3000;
+    /// `reproduce` caps H∞ with --hinf-max-epochs].
+    #[arg(long, value_name = "N")]
+    pub max_epochs: Option<u32>,
+    /// Initial weights uniform in [-A, A]; ≥ 0 (paper: 0.05).
+    #[arg(long, default_value_t = hinf::PAPER_INIT_RANGE, value_name = "A", allow_negative_numbers = true)]
+    pub init_range: f64,
+    /// Adam per sample or on the epoch's summed gradient.
+    #[arg(long, value_enum, default_value_t = AdamConfig::default().mode.into())]
+    pub adam_mode: AdamModeArg,
+    /// Adam's step size α; > 0 (paper: 0.01).
+    #[arg(long, default_value_t = AdamConfig::default().lr, value_name = "A", allow_negative_numbers = true)]
+    pub adam_lr: f64,
+    /// Adam's β1 in [0, 1) (paper: 0.79).
+    #[arg(long, default_value_t = AdamConfig::default().beta1, value_name = "B1", allow_negative_numbers = true)]
+    pub adam_beta1: f64,
+    /// Adam's β2 in [0, 1) (paper: 0.78).
+    #[arg(long, default_value_t = AdamConfig::default().beta2, value_name = "B2", allow_negative_numbers = true)]
+    pub adam_beta2: f64,
+    /// Adam's ε; > 0 (paper: 1e-8).
+    #[arg(long, default_value_t = AdamConfig::default().eps, value_name = "E", allow_negative_numbers = true)]
+    pub adam_eps: f64,
+    /// Scalar type of the computation.
+    #[arg(long, value_enum, default_value_t = Precision::F64)]
+    pub precision: Precision,
+    /// Storage of P for H∞: exact structured low-rank (turns packed when
+    /// cheaper), packed, or dense (N_w² — small nets only).
+    #[arg(long, value_enum, default_value_t = CovarianceKind::Structured)]
+    pub covariance: CovarianceKind,
+    /// Worker threads [default: all cores]; results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub variant: VariantArgs,
+}
+
+impl SettingsArgs {
+    /// The trial spec for `method` at `layers`, with `max_epochs` used when
+    /// `--max-epochs` is not given.
+    pub fn trial_spec(&self, method: Method, layers: usize, max_epochs: u32) -> TrialSpec {
+        TrialSpec {
+            method,
+            layers,
+            eps0: self.eps0,
+            gamma: self.gamma,
+            gain_order: self.gain_order,
+            criterion: self.criterion,
+            tol: self.tol,
+            timing: self.timing,
+            order: self.order,
+            inputs: self.inputs,
+            max_epochs: self.max_epochs.unwrap_or(max_epochs),
+            adam_lr: self.adam_lr,
+            adam_beta1: self.adam_beta1,
+            adam_beta2: self.adam_beta2,
+            adam_eps: self.adam_eps,
+            adam_mode: self.adam_mode,
+            precision: self.precision,
+            init_range: self.init_range,
+            covariance: self.covariance,
+            variant: self.variant.variant(),
+        }
+    }
+
+    /// Checks `--threads` and `--max-epochs` (the rest is checked with
+    /// the trial spec).
+    pub fn check(&self) -> Result<(), UsageError> {
+        check::threads(self.threads)?;
+        check::at_least_one(
+            "--max-epochs",
+            self.max_epochs.map_or(1, u64::from),
+            "epoch",
+        )
+    }
+}
+
+/// The variant flags of `hinf train` and `hinf reproduce`.
+#[derive(Debug, Clone, Args)]
+pub struct VariantArgs {
+    /// Step extension (not in the paper): `trust-region` bounds and checks
+    /// each weight step (docs/extension-notes.md); use it with --eps0 1000.
+    #[arg(long, value_enum, default_value_t = ExtensionArg::None)]
+    pub extension: ExtensionArg,
+    /// Trust region δ > 0: largest predicted change of the output
+    /// pre-activation per step.
+    #[arg(long, default_value_t = TrustRegion::RECOMMENDED.delta, value_name = "D", allow_negative_numbers = true)]
+    pub tr_delta: f64,
+    /// Trust region τ ≥ 0: accepted relative linearisation error.
+    #[arg(long, default_value_t = TrustRegion::RECOMMENDED.tolerance, value_name = "T", allow_negative_numbers = true)]
+    pub tr_tolerance: f64,
+    /// Trust region halvings of the step (0: the δ bound only).
+    #[arg(long, default_value_t = TrustRegion::RECOMMENDED.max_halvings, value_name = "N")]
+    pub tr_halvings: u32,
+    /// Process noise q ≥ 0 on P (P ← P + qI after each update; 0: off).
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "Q",
+        allow_negative_numbers = true
+    )]
+    pub process_noise: f64,
+    /// Forgetting factor λ in (0, 1] on P (P ← P/λ after each update; 1: off).
+    #[arg(
+        long,
+        default_value_t = 1.0,
+        value_name = "L",
+        allow_negative_numbers = true
+    )]
+    pub forgetting: f64,
+    /// Scale ε0 with the network: none; weights (ε0·76/N_w); blocks
+    /// (ε0/n, n = (L−3)/2). Equal at L = 5.
+    #[arg(long, value_enum, default_value_t = Eps0Scale::None)]
+    pub eps0_scale: Eps0Scale,
+    /// XOR targets: zero-one {0, 1} or soft {0.1, 0.9}.
+    #[arg(long, value_enum, default_value_t = Targets::ZeroOne)]
+    pub targets: Targets,
+}
+
+impl VariantArgs {
+    /// The variant these flags describe.
+    pub fn variant(&self) -> Variant {
+        Variant {
+            extension: self.extension,
+            tr_delta: self.tr_delta,
+            tr_tolerance: self.tr_tolerance,
+            tr_halvings: self.tr_halvings,
+            process_noise: self.process_noise,
+            forgetting: self.forgetting,
+            eps0_scale: self.eps0_scale,
+            targets: self.targets,
+        }
+    }
+}

@@ -1,0 +1,357 @@
+//! `hinf sweep`: a grid over the settings the paper leaves unstated and the
+//! variant switches, at chosen depths and trial counts. Every list flag
+//! takes comma-separated values; the grid is their Cartesian product, the
+//! last flag varying fastest (ε0, the x-axis of `sweep.svg`, last), with
+//! the settings a method does not use reset before duplicates are removed
+//! ([`crate::settings::normalize`]). Files: [`crate::report::sweep`].
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+
+use super::check::{self, UsageError};
+use super::output::{Failure, print_json, print_out, run_err};
+use crate::report::opt;
+use crate::report::progress;
+use crate::report::sweep::{replot, write_all};
+use crate::run::{SweepRow, SweepSummary, at_once, dedupe, run_experiment, with_threads};
+use crate::settings::{
+    AdamModeArg, Choice, CovarianceKind, Criterion, Eps0Scale, ExperimentSpec, ExtensionArg,
+    GainOrderArg, Inputs, Method, Order, Precision, Targets, Timing, TrialSpec,
+};
+
+/// `hinf sweep`.
+#[derive(Debug, Clone, Args)]
+pub struct SweepArgs {
+    /// Output directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Learning rules [default: hinf].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub method: Option<Vec<Method>>,
+    /// Depths L = 2n + 3 [default: 5].
+    #[arg(long, value_delimiter = ',', value_name = "L,...")]
+    pub layers: Option<Vec<usize>>,
+    /// ε0 values [default: hinf::DEFAULT_EPS0].
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "E,...",
+        allow_negative_numbers = true
+    )]
+    pub eps0: Option<Vec<f64>>,
+    /// ε0 scalings: none, weights (ε0·76/N_w), blocks (ε0/n) [default: none].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub eps0_scale: Option<Vec<Eps0Scale>>,
+    /// γ_f values [default: 1.7].
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "G,...",
+        allow_negative_numbers = true
+    )]
+    pub gamma: Option<Vec<f64>>,
+    /// Gain orders [default: the core's].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub gain_order: Option<Vec<GainOrderArg>>,
+    /// Stopping measures [default: the core's].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub criterion: Option<Vec<Criterion>>,
+    /// Stopping tolerances [default: 1e-2].
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "TOL,...",
+        allow_negative_numbers = true
+    )]
+    pub tol: Option<Vec<f64>>,
+    /// A-posteriori (after-epoch) or a-priori (during-epoch) errors in the
+    /// stopping rule [default: the core's].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub timing: Option<Vec<Timing>>,
+    /// Sample orders [default: the core's].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub order: Option<Vec<Order>>,
+    /// Input codings [default: the core's].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub inputs: Option<Vec<Inputs>>,
+    /// Target codings [default: zero-one].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub targets: Option<Vec<Targets>>,
+    /// Adam modes [default: the core's].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub adam_mode: Option<Vec<AdamModeArg>>,
+    /// Step extensions [default: none].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub extension: Option<Vec<ExtensionArg>>,
+    /// Trust region δ values [default: 1].
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "D,...",
+        allow_negative_numbers = true
+    )]
+    pub tr_delta: Option<Vec<f64>>,
+    /// Trust region τ values [default: 1].
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "T,...",
+        allow_negative_numbers = true
+    )]
+    pub tr_tolerance: Option<Vec<f64>>,
+    /// Trust region halvings [default: 10].
+    #[arg(long, value_delimiter = ',', value_name = "N,...")]
+    pub tr_halvings: Option<Vec<u32>>,
+    /// Process noise q values on P [default: 0, off].
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "Q,...",
+        allow_negative_numbers = true
+    )]
+    pub process_noise: Option<Vec<f64>>,
+    /// Forgetting factors λ on P [default: 1, off].
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "L,...",
+        allow_negative_numbers = true
+    )]
+    pub forgetting: Option<Vec<f64>>,
+    /// Trials per configuration; ≥ 1.
+    #[arg(long, default_value_t = 20, value_name = "T")]
+    pub trials: usize,
+    /// Base seed; trial i uses splitmix64(S ^ i).
+    #[arg(long, default_value_t = 1, value_name = "S")]
+    pub seed: u64,
+    /// Epoch cap of every configuration; ≥ 1.
+    #[arg(long, default_value_t = 300, value_name = "N")]
+    pub max_epochs: u32,
+    /// Initial weights uniform in [-A, A].
+    #[arg(long, default_value_t = hinf::PAPER_INIT_RANGE, value_name = "A", allow_negative_numbers = true)]
+    pub init_range: f64,
+    /// Adam's step size α.
+    #[arg(long, default_value_t = hinf::AdamConfig::default().lr, value_name = "A", allow_negative_numbers = true)]
+    pub adam_lr: f64,
+    /// Scalar type.
+    #[arg(long, value_enum, default_value_t = Precision::F64)]
+    pub precision: Precision,
+    /// Storage of P for H∞.
+    #[arg(long, value_enum, default_value_t = CovarianceKind::Structured)]
+    pub covariance: CovarianceKind,
+    /// Worker threads [default: all cores].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Print the summaries as one JSON object on stdout; no progress bars.
+    #[arg(long)]
+    pub json: bool,
+    /// Run nothing: redraw `sweep.svg` and rewrite `sweep.md` and
+    /// `sweep.csv` of --out from its `sweep.json`.
+    #[arg(long)]
+    pub replot: bool,
+}
+
+fn expand<V: Copy>(
+    specs: Vec<TrialSpec>,
+    values: &Option<Vec<V>>,
+    flag: &str,
+    set: impl Fn(&mut TrialSpec, V),
+) -> Result<Vec<TrialSpec>, UsageError> {
+    let Some(values) = values else {
+        return Ok(specs);
+    };
+    if values.is_empty() {
+        return Err(check::invalid(flag, "", "give at least one value"));
+    }
+    let mut out = Vec::with_capacity(specs.len() * values.len());
+    for s in specs {
+        for &v in values {
+            let mut t = s;
+            set(&mut t, v);
+            out.push(t);
+        }
+    }
+    Ok(out)
+}
+
+/// The grid these flags describe: validated, normalized, without duplicates,
+/// in the order of the flags (the last flag varies fastest).
+pub fn grid(a: &SweepArgs) -> Result<Vec<TrialSpec>, UsageError> {
+    check::at_least_one("--trials", a.trials as u64, "trial")?;
+    check::at_least_one("--max-epochs", a.max_epochs.into(), "epoch")?;
+    check::threads(a.threads)?;
+    let base = TrialSpec {
+        max_epochs: a.max_epochs,
+        init_range: a.init_range,
+        adam_lr: a.adam_lr,
+        precision: a.precision,
+        covariance: a.covariance,
+        ..TrialSpec::default()
+    };
+    let mut g = vec![base];
+    g = expand(g, &a.method, "--method", |s, v| s.method = v)?;
+    g = expand(g, &a.layers, "--layers", |s, v| s.layers = v)?;
+    g = expand(g, &a.gamma, "--gamma", |s, v| s.gamma = v)?;
+    g = expand(g, &a.gain_order, "--gain-order", |s, v| s.gain_order = v)?;
+    g = expand(g, &a.criterion, "--criterion", |s, v| s.criterion = v)?;
+    g = expand(g, &a.tol, "--tol", |s, v| s.tol = v)?;
+    g = expand(g, &a.timing, "--timing", |s, v| s.timing = v)?;
+    g = expand(g, &a.order, "--order", |s, v| s.order = v)?;
+    g = expand(g, &a.inputs, "--inputs", |s, v| s.inputs = v)?;
+    g = expand(g, &a.targets, "--targets", |s, v| s.variant.targets = v)?;
+    g = expand(g, &a.adam_mode, "--adam-mode", |s, v| s.adam_mode = v)?;
+    g = expand(g, &a.extension, "--extension", |s, v| {
+        s.variant.extension = v
+    })?;
+    g = expand(g, &a.tr_delta, "--tr-delta", |s, v| s.variant.tr_delta = v)?;
+    g = expand(g, &a.tr_tolerance, "--tr-tolerance", |s, v| {
+        s.variant.tr_tolerance = v
+    })?;
+    g = expand(g, &a.tr_halvings, "--tr-halvings", |s, v| {
+        s.variant.tr_halvings = v
+    })?;
+    g = expand(g, &a.process_noise, "--process-noise", |s, v| {
+        s.variant.process_noise = v
+    })?;
+    g = expand(g, &a.forgetting, "--forgetting", |s, v| {
+        s.variant.forgetting = v
+    })?;
+    g = expand(g, &a.eps0_scale, "--eps0-scale", |s, v| {
+        s.variant.eps0_scale = v
+    })?;
+    g = expand(g, &a.eps0, "--eps0", |s, v| s.eps0 = v)?;
+    for s in &g {
+        check::spec(s, "--layers")?;
+        check::memory(s, at_once(a.threads, a.trials), check::SHRINK_A_RUN)?;
+    }
+    Ok(dedupe(g))
+}
+
+/// `hinf sweep`.
+pub fn run(a: &SweepArgs) -> Result<(), Failure> {
+    if a.replot {
+        return Ok(replot(&a.out)?);
+    }
+    let specs = grid(a)?;
+    let show = progress::enabled(a.json);
+    let command = format!(
+        "hinf {}",
+        std::env::args().skip(1).collect::<Vec<_>>().join(" ")
+    );
+    let start = Instant::now();
+    let planned = specs.len();
+    let (rows, threads) = with_threads(a.threads, || -> Result<_, Failure> {
+        let mut rows = Vec::new();
+        let mut results = Vec::new();
+        for (i, trial) in specs.iter().enumerate() {
+            let spec = ExperimentSpec {
+                trial: *trial,
+                trials: a.trials,
+                seed: a.seed,
+            };
+            let pb = progress::bar(
+                a.trials as u64,
+                format!(
+                    "[{}/{}] {} L={} eps0={}",
+                    i + 1,
+                    planned,
+                    trial.method.name(),
+                    trial.layers,
+                    trial.eps0
+                ),
+                show,
+            );
+            let r = run_experiment(&spec, &|_| pb.inc(1)).map_err(run_err)?;
+            pb.finish_and_clear();
+            rows.push(SweepRow::new(i, &r));
+            results.push(r);
+            let meta = SweepSummary {
+                command: command.clone(),
+                threads: rayon::current_num_threads(),
+                seconds: start.elapsed().as_secs_f64(),
+                planned,
+                rows: rows.clone(),
+            };
+            write_all(&a.out, &rows, &results, &meta)?;
+        }
+        Ok((rows, rayon::current_num_threads()))
+    })
+    .map_err(Failure::Run)??;
+    let seconds = start.elapsed().as_secs_f64();
+    let meta = SweepSummary {
+        command,
+        threads,
+        seconds,
+        planned,
+        rows,
+    };
+    if a.json {
+        print_json(&meta)?;
+    } else {
+        let mut t = String::new();
+        for r in &meta.rows {
+            let m = &r.summary;
+            let _ = writeln!(
+                t,
+                "[{}] {} L={} eps0={}: converged {}/{} mean {} std {}  {:.1} s",
+                r.config,
+                m.method.name(),
+                m.layers,
+                m.settings.eps0,
+                m.converged,
+                m.trials,
+                opt(m.mean_epochs, 2),
+                opt(m.std_epochs, 2),
+                m.seconds
+            );
+        }
+        let _ = writeln!(
+            t,
+            "total {:.1} s on {} thread(s); wrote {}",
+            seconds,
+            threads,
+            a.out.join("sweep.md").display()
+        );
+        print_out(&t);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn args(extra: &[&str]) -> SweepArgs {
+        #[derive(Parser)]
+        struct W {
+            #[command(flatten)]
+            a: SweepArgs,
+        }
+        let mut v = vec!["x", "--out", "/tmp/none"];
+        v.extend_from_slice(extra);
+        W::parse_from(v).a
+    }
+
+    #[test]
+    fn grid_is_the_product_without_duplicates() {
+        let g = grid(&args(&[
+            "--eps0",
+            "5,10",
+            "--layers",
+            "5,7",
+            "--gain-order",
+            "paper,covariance-first",
+        ]))
+        .unwrap();
+        assert_eq!(g.len(), 8);
+        // Adam ignores ε0 and the gain order.
+        let g = grid(&args(&["--method", "adam,hinf", "--eps0", "5,10"])).unwrap();
+        assert_eq!(g.len(), 3);
+        assert!(grid(&args(&["--eps0", "-1"])).is_err());
+        assert!(grid(&args(&["--trials", "0"])).is_err());
+    }
+}

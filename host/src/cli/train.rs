@@ -1,0 +1,119 @@
+//! `hinf train`: many trials of one method at one depth, summarised.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use hinf::TrainConfig;
+
+use super::check::{self, UsageError};
+use super::output::{Failure, print_json, print_out, run_err};
+use super::settings::SettingsArgs;
+use crate::learn::MAX_SAVED_P;
+use crate::report::{self, progress};
+use crate::run::{at_once, run_experiment, run_trial_with_model, trial_seed, with_threads};
+use crate::settings::{Choice, ExperimentSpec, Method};
+
+/// `hinf train`.
+#[derive(Debug, Clone, Args)]
+pub struct TrainArgs {
+    /// The learning rule.
+    #[arg(long, value_enum)]
+    pub method: Method,
+    /// Number of layers L = 2n + 3 (5, 7, 9, ...; the paper: 5 to 1001).
+    #[arg(long, value_name = "L")]
+    pub layers: usize,
+    /// Number of independent trials; ≥ 1.
+    #[arg(long, default_value_t = 100, value_name = "T")]
+    pub trials: usize,
+    /// Base seed; trial i uses splitmix64(S ^ i).
+    #[arg(long, default_value_t = 1, value_name = "S")]
+    pub seed: u64,
+    /// Print one JSON object (the summary) on stdout; no progress bar.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the summary JSON, trials CSV, curves CSV and the
+    /// learning-curve SVG into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Save trial 0's trained learner to this model file (the core's
+    /// CRC-checked format: network, and the g-EHF's P or Adam's state so
+    /// that training can continue; read it with `hinf eval --model FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub settings: SettingsArgs,
+}
+
+impl TrainArgs {
+    /// The experiment these flags describe, validated.
+    pub fn experiment(&self) -> Result<ExperimentSpec, UsageError> {
+        self.settings.check()?;
+        check::at_least_one("--trials", self.trials as u64, "trial")?;
+        let trial =
+            self.settings
+                .trial_spec(self.method, self.layers, TrainConfig::default().max_epochs);
+        check::spec(&trial, "--layers")?;
+        let at_once = at_once(self.settings.threads, self.trials);
+        check::memory(&trial, at_once, check::SHRINK_A_RUN)?;
+        Ok(ExperimentSpec {
+            trial,
+            trials: self.trials,
+            seed: self.seed,
+        })
+    }
+}
+
+/// `hinf train`.
+pub fn run(a: &TrainArgs) -> Result<(), Failure> {
+    let spec = a.experiment()?;
+    let show = progress::enabled(a.json);
+    let pb = progress::bar(
+        spec.trials as u64,
+        format!("{} L={}", spec.trial.method.name(), spec.trial.layers),
+        show,
+    );
+    let result = with_threads(a.settings.threads, || run_experiment(&spec, &|_| pb.inc(1)))
+        .map_err(Failure::Run)?
+        .map_err(|e| Failure::Run(e.to_string()))?;
+    pb.finish_and_clear();
+    if let Some(dir) = &a.out {
+        report::write_experiment(dir, Some(dir), true, &result).map_err(run_err)?;
+    }
+    if let Some(path) = &a.save {
+        // Trial 0 again (same seed, so the same run), keeping its learner.
+        let seed = trial_seed(spec.seed, 0);
+        let (trial, bytes) =
+            run_trial_with_model(&spec.trial, seed, 0).map_err(|e| Failure::Run(e.to_string()))?;
+        std::fs::write(path, &bytes)
+            .map_err(|e| Failure::Run(format!("cannot write {}: {e}", path.display())))?;
+        let nw = spec.trial.net_spec().map(|s| s.n_weights()).unwrap_or(0);
+        if spec.trial.method != Method::Adam && nw > MAX_SAVED_P {
+            eprintln!(
+                "note: N_w = {nw} > {}: {} holds the network only, without the g-EHF's P \
+                 and parameters, so training cannot continue from it exactly",
+                MAX_SAVED_P,
+                path.display()
+            );
+        }
+        if !a.json {
+            print_out(&format!(
+                "saved trial 0 (seed {seed}, {} after {} epochs) to {} ({} bytes)\n",
+                if trial.converged {
+                    "converged"
+                } else {
+                    "not converged"
+                },
+                trial.epochs,
+                path.display(),
+                bytes.len()
+            ));
+        }
+    }
+    if a.json {
+        print_json(&result.summary)?;
+    } else {
+        print_out(&report::describe(&result.summary));
+    }
+    Ok(())
+}

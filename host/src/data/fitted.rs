@@ -1,0 +1,160 @@
+//! The model file of `hinf fit --save`: the network with its [`Encoding`]
+//! and training settings.
+//!
+//! | bytes       | field                                                          |
+//! |-------------|----------------------------------------------------------------|
+//! | 8           | magic `b"HINFFIT1"`                                            |
+//! | 4           | length J of the JSON section, `u32` little-endian              |
+//! | J           | JSON: the [`Encoding`] (columns, standardization, classes, target ranges) and the training settings |
+//! | 4           | CRC-32 of the JSON section, `u32` little-endian                 |
+//! | rest        | the network as a core model file ([`hinf::model`]: versioned, own CRC-32) |
+//!
+//! The network is stored in the precision it was trained in (`fit
+//! --precision f64|f32`); the core section records it, and [`load`]
+//! returns a [`FittedNet`] of that precision.
+//!
+//! Loading checks the magic, the lengths, both checksums and every value
+//! before anything is used.
+
+use std::path::Path;
+
+use hinf::{Real, ResNet, ResNetSpec, model};
+use serde::{Deserialize, Serialize};
+
+use super::encoding::{Dataset, Encoding, Quality, Task, quality};
+use crate::settings::{FitSpec, Precision};
+
+/// What `fit --save` stores beside the network.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelMeta {
+    /// Columns, standardization, classes, target ranges.
+    pub encoding: Encoding,
+    /// The training settings.
+    pub fit: FitSpec,
+    /// The training file.
+    pub data: String,
+}
+
+/// The first bytes of a `hinf fit` model file.
+pub const MAGIC: &[u8; 8] = b"HINFFIT1";
+
+/// A trained network in the precision it was trained and saved in.
+#[derive(Debug, Clone)]
+pub enum FittedNet {
+    /// `fit --precision f64` (the default).
+    F64(ResNet<f64, Vec<f64>>),
+    /// `fit --precision f32`.
+    F32(ResNet<f32, Vec<f32>>),
+}
+
+impl FittedNet {
+    /// The scalar type of the network.
+    pub fn precision(&self) -> Precision {
+        match self {
+            FittedNet::F64(_) => Precision::F64,
+            FittedNet::F32(_) => Precision::F32,
+        }
+    }
+    /// "f64" or "f32" (as `--precision` spells it).
+    pub fn precision_name(&self) -> &'static str {
+        match self {
+            FittedNet::F64(_) => f64::NAME,
+            FittedNet::F32(_) => f32::NAME,
+        }
+    }
+    /// The network's shape.
+    pub fn spec(&self) -> ResNetSpec {
+        match self {
+            FittedNet::F64(n) => *n.spec(),
+            FittedNet::F32(n) => *n.spec(),
+        }
+    }
+    /// The weights, widened to f64 (exact).
+    pub fn weights_f64(&self) -> Vec<f64> {
+        match self {
+            FittedNet::F64(n) => n.weights().to_vec(),
+            FittedNet::F32(n) => n.weights().iter().map(|w| w.to_f64()).collect(),
+        }
+    }
+    /// [`evaluate`] in the network's own precision.
+    pub fn evaluate(&mut self, data: &Dataset, enc: &Encoding) -> Result<Quality, String> {
+        match self {
+            FittedNet::F64(n) => evaluate(n, data, enc),
+            FittedNet::F32(n) => evaluate(n, data, enc),
+        }
+    }
+}
+
+/// Writes a trained model of either precision (see the module's format
+/// table; the core section is in `T`).
+pub fn save<T: Real, S: AsRef<[T]> + AsMut<[T]>>(
+    path: &Path,
+    meta: &ModelMeta,
+    net: &ResNet<T, S>,
+) -> Result<(), String> {
+    let json = serde_json::to_vec(meta).map_err(|e| e.to_string())?;
+    let mut core = vec![0u8; model::saved_len::<T>(net.spec(), false, false)];
+    let n = model::save_network(net, &mut core).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::with_capacity(16 + json.len() + n);
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&(json.len() as u32).to_le_bytes());
+    bytes.extend_from_slice(&json);
+    bytes.extend_from_slice(&model::crc32(&json).to_le_bytes());
+    bytes.extend_from_slice(&core[..n]);
+    std::fs::write(path, bytes).map_err(|e| format!("{}: cannot write: {e}", path.display()))
+}
+
+fn load_net<T: Real>(m: &model::Model<'_>) -> hinf::Result<ResNet<T, Vec<T>>> {
+    let spec = m.spec();
+    let mut net = ResNet::new(spec, vec![T::ZERO; spec.buffer_len()])?;
+    m.load_network(&mut net)?;
+    Ok(net)
+}
+
+/// Reads a model written by [`save`], in the precision the file records.
+pub fn load(path: &Path) -> Result<(ModelMeta, FittedNet), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let bad = |what: &str| format!("{}: not a usable `hinf fit` model: {what}", path.display());
+    if bytes.len() < 16 || &bytes[..8] != MAGIC {
+        return Err(bad("wrong magic (expected HINFFIT1)"));
+    }
+    let j = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default()) as usize;
+    let Some(json) = bytes.get(12..12 + j) else {
+        return Err(bad("truncated JSON section"));
+    };
+    let Some(crc) = bytes.get(12 + j..16 + j) else {
+        return Err(bad("truncated"));
+    };
+    if model::crc32(json).to_le_bytes() != crc {
+        return Err(bad("JSON section checksum mismatch"));
+    }
+    let meta: ModelMeta = serde_json::from_slice(json).map_err(|e| bad(&e.to_string()))?;
+    let m = model::Model::parse(&bytes[16 + j..]).map_err(|e| bad(&e.to_string()))?;
+    let spec = m.spec();
+    let net = match m.precision() {
+        4 => load_net::<f32>(&m).map(FittedNet::F32),
+        _ => load_net::<f64>(&m).map(FittedNet::F64),
+    }
+    .map_err(|e| bad(&e.to_string()))?;
+    let enc = &meta.encoding;
+    if spec.inputs() != enc.features.len()
+        || spec.outputs() != enc.n_outputs()
+        || enc.mean.len() != enc.features.len()
+        || enc.scale.len() != enc.features.len()
+        || enc.scale.iter().any(|s| !(s.is_finite() && *s > 0.0))
+        || (enc.task != Task::Classification && enc.target_range.len() != enc.targets.len())
+    {
+        return Err(bad("the encoding does not match the network"));
+    }
+    Ok((meta, net))
+}
+
+/// Evaluates a trained network (either precision) on `data` (already
+/// encoded with its encoding).
+pub fn evaluate<T: Real, S: AsRef<[T]> + AsMut<[T]>>(
+    net: &mut ResNet<T, S>,
+    data: &Dataset,
+    enc: &Encoding,
+) -> Result<Quality, String> {
+    quality(net, data, enc).map_err(|e| e.to_string())
+}

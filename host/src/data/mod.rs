@@ -1,0 +1,26 @@
+//! One's own data: CSV tables, their encodings, the generated sets, `fit`
+//! and its model file, XOR model files, and the `compare` benchmarks.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`table`] | a CSV file's header and cells ([`Table`]) |
+//! | [`encoding`] | columns → inputs and targets ([`Encoding`], [`Dataset`]), quality |
+//! | [`generated`] | two spirals, N-bit parity, a noisy sine |
+//! | [`fit`] | training on a [`Dataset`] ([`fit()`]) |
+//! | [`fitted`] | the model file of `fit --save` ([`FittedNet`]) |
+//! | [`xor_model`] | XOR model files of `train --save`, on the truth table |
+//! | [`compare`] | the data sets and runs of `hinf compare` |
+
+pub mod compare;
+pub mod encoding;
+pub mod fit;
+pub mod fitted;
+pub mod generated;
+pub mod table;
+pub mod xor_model;
+
+pub use encoding::{Dataset, Encoding, Quality, Task, quality, split_indices};
+pub use fit::{FitOutcome, fit};
+pub use fitted::{FittedNet, ModelMeta, evaluate, load, save};
+pub use generated::{generated, noisy_sine, parity, two_spirals};
+pub use table::Table;

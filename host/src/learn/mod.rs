@@ -1,0 +1,26 @@
+//! Numerics beyond the core, no I/O: the exact structured `P` for deep
+//! nets, the one optimizer factory, the one trial driver with its
+//! fixed-point shortcut, the failure classes, and saving a learner.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`structured`] | `P = ε0 I − Σ cᵢ uᵢ uᵢᵀ`, exact, O(k·N_w) |
+//! | [`optimizer`] | method × storage of `P` → an optimizer ([`build`]) |
+//! | [`driver`] | one training run of whatever [`build`] made ([`Driver`]) |
+//! | [`watch`] | outputs per epoch and the exact fixed point ([`Watched`]) |
+//! | [`classify`] | why a trial did not converge ([`FailureClass`]) |
+//! | [`save`] | a learner as a core model file ([`SaveState`]) |
+
+pub mod classify;
+pub mod driver;
+pub mod optimizer;
+pub mod save;
+pub mod structured;
+pub mod watch;
+
+pub use classify::{FailureClass, Tracker, jacobian_norm};
+pub use driver::{Driven, Driver, RunMode};
+pub use optimizer::{Learner, LearnerSpec, WithOptimizer, build, zeros};
+pub use save::{MAX_SAVED_P, SaveState};
+pub use structured::StructuredCovariance;
+pub use watch::{ExactState, Watched};

@@ -1,0 +1,109 @@
+//! The one optimizer factory: method × storage of `P` → a core optimizer,
+//! handed to a [`WithOptimizer`] (whatever its concrete type).
+
+use hinf::{
+    Adam, AdamConfig, DenseCovariance, Extension, GEhf, GEhfConfig, IsotropicCovariance, Optimizer,
+    PackedCovariance, Real, Regularization, packed_len,
+};
+
+use super::save::SaveState;
+use super::structured::StructuredCovariance;
+use super::watch::ExactState;
+use crate::settings::{CovarianceKind, Method};
+
+/// What the trial driver needs of an optimizer: the core's step, its exact
+/// state (for the fixed-point shortcut) and saving.
+pub trait Learner<T: Real>: Optimizer<T> + ExactState + SaveState<T> {}
+impl<T: Real, O: Optimizer<T> + ExactState + SaveState<T>> Learner<T> for O {}
+
+/// Something to do with a freshly built optimizer.
+pub trait WithOptimizer<T: Real> {
+    /// What it gives.
+    type Output;
+    /// Does it with `opt`.
+    fn run<O: Learner<T>>(self, opt: O) -> hinf::Result<Self::Output>;
+}
+
+/// Everything [`build`] needs to make an optimizer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LearnerSpec {
+    /// The learning rule.
+    pub method: Method,
+    /// Storage of `P` (H∞ only).
+    pub covariance: CovarianceKind,
+    /// The g-EHF's parameters (H∞ and steepest descent; ε0 as used).
+    pub gehf: GEhfConfig,
+    /// Adam's parameters.
+    pub adam: AdamConfig,
+    /// The g-EHF step's extension (H∞ and steepest descent).
+    pub extension: Extension,
+    /// The regularization of `P` (H∞ only).
+    pub regularization: Regularization,
+    /// Length of the g-EHF's scratch.
+    pub scratch: usize,
+}
+
+/// `n` zeros, or [`hinf::Error::CapacityExceeded`] (capacity 0) if the
+/// allocator refuses them: a clear error instead of an abort.
+pub fn zeros<T: Real>(n: usize, what: &'static str) -> hinf::Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|_| hinf::Error::CapacityExceeded {
+            what,
+            needed: n,
+            capacity: 0,
+        })?;
+    v.resize(n, T::ZERO);
+    Ok(v)
+}
+
+/// Builds the optimizer `spec` names for `n` weights and runs `with` on it.
+pub fn build<T: Real, W: WithOptimizer<T>>(
+    spec: &LearnerSpec,
+    n: usize,
+    with: W,
+) -> hinf::Result<W::Output> {
+    let eps0 = T::from_f64(spec.gehf.eps0);
+    match (spec.method, spec.covariance) {
+        (Method::Adam, _) => {
+            let state = zeros(3 * n, "memory for the adam state")?;
+            with.run(Adam::new(spec.adam, n, state)?)
+        }
+        (Method::Sd, _) => {
+            let p = IsotropicCovariance::new(n, eps0)?;
+            with.run(gehf(spec, p)?.with_extension(spec.extension)?)
+        }
+        (Method::Hinf, CovarianceKind::Structured) => {
+            with.run(hinf_filter(spec, StructuredCovariance::new(n, eps0))?)
+        }
+        (Method::Hinf, CovarianceKind::Packed) => {
+            let packed = zeros(packed_len(n), "memory for the packed covariance")?;
+            with.run(hinf_filter(spec, PackedCovariance::new(n, eps0, packed)?)?)
+        }
+        (Method::Hinf, CovarianceKind::Dense) => {
+            let dense = zeros(n * n, "memory for the dense covariance")?;
+            with.run(hinf_filter(spec, DenseCovariance::new(n, eps0, dense)?)?)
+        }
+    }
+}
+
+fn gehf<T: Real, C: hinf::Covariance<T>>(
+    spec: &LearnerSpec,
+    p: C,
+) -> hinf::Result<GEhf<T, C, Vec<T>>> {
+    GEhf::new(
+        spec.gehf,
+        p,
+        zeros(spec.scratch, "memory for the g-EHF scratch")?,
+    )
+}
+
+/// The g-EHF with a learning `P`: with the extension and regularization.
+fn hinf_filter<T: Real, C: hinf::Covariance<T>>(
+    spec: &LearnerSpec,
+    p: C,
+) -> hinf::Result<GEhf<T, C, Vec<T>>> {
+    gehf(spec, p)?
+        .with_extension(spec.extension)?
+        .with_regularization(spec.regularization)
+}

@@ -1,0 +1,26 @@
+//! Everything written for a reader: files with typed I/O errors, CSV,
+//! JSON, Markdown, figures and progress bars.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`files`] | [`IoError`]; an experiment's JSON, trials CSV, curves and figure |
+//! | [`summary`] | the text summary of `hinf train` |
+//! | [`reproduce`] | `report.md` and the files of `hinf reproduce` |
+//! | [`sweep`] | `sweep.csv`, `sweep_trials.csv`, `sweep.md`, `sweep.svg` |
+//! | [`compare`] | `report.md` of `hinf compare` |
+//! | [`plot`] | learning-curve figures (SVG) |
+//! | [`progress`] | progress bars on stderr |
+
+pub mod compare;
+pub mod files;
+pub mod plot;
+pub mod progress;
+pub mod reproduce;
+pub mod summary;
+pub mod sweep;
+
+pub use files::{
+    ExperimentFiles, IoError, create_dir, csv_text, io_err, opt, opt_u, stem, trials_csv,
+    write_experiment, write_json, write_text,
+};
+pub use summary::describe;

@@ -1,0 +1,368 @@
+//! The files of `hinf sweep`: `sweep.csv`, `sweep_trials.csv`, `sweep.md`
+//! and `sweep.svg`, their settings columns read from the one table of
+//! settings ([`crate::settings::SETTINGS`]).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use plotters::prelude::*;
+
+use super::files::{IoError, create_dir, csv_text, io_err, opt, opt_u, write_json, write_text};
+use crate::run::{ExperimentResult, SweepRow, SweepSummary};
+use crate::settings::{Choice, SETTINGS, TrialSpec, sweep_settings};
+
+/// The columns of `sweep.csv` after `config` and the settings columns.
+const RESULT_COLUMNS: &str = "trials,converged,failure_rate,stuck,saturated,diverged,slow,mean_failure_epoch,mean,std,median,min,max,seconds";
+
+/// The header of `sweep.csv`: `config`, one column per setting that has
+/// one in [`SETTINGS`], then the results.
+pub fn sweep_header() -> String {
+    let mut h = String::from("config");
+    for s in SETTINGS.iter().filter(|s| s.csv) {
+        h.push(',');
+        h += &s.column();
+    }
+    h.push(',');
+    h += RESULT_COLUMNS;
+    h
+}
+
+fn csv_opt(x: Option<f64>) -> String {
+    x.map_or_else(String::new, |v| format!("{v}"))
+}
+
+/// `sweep.csv`.
+pub fn sweep_csv(rows: &[SweepRow]) -> String {
+    let mut s = sweep_header();
+    s.push('\n');
+    for r in rows {
+        let m = &r.summary;
+        let _ = write!(s, "{}", r.config);
+        for setting in SETTINGS.iter().filter(|x| x.csv) {
+            let _ = write!(s, ",{}", (setting.value)(&m.settings));
+        }
+        let f = |k: &str| r.failures.get(k).copied().unwrap_or(0);
+        let _ = writeln!(
+            s,
+            ",{},{},{},{},{},{},{},{},{},{},{},{},{},{:.3}",
+            m.trials,
+            m.converged,
+            r.failed() as f64 / m.trials.max(1) as f64,
+            f("stuck"),
+            f("saturated"),
+            f("diverged"),
+            f("slow"),
+            csv_opt(r.mean_failure_epoch),
+            csv_opt(m.mean_epochs),
+            csv_opt(m.std_epochs),
+            csv_opt(m.median_epochs),
+            m.min_epochs.map_or(String::new(), |x| x.to_string()),
+            m.max_epochs.map_or(String::new(), |x| x.to_string()),
+            m.seconds
+        );
+    }
+    s
+}
+
+/// The columns of `sweep_trials.csv`.
+pub const SWEEP_TRIALS_HEADER: &str = "config,method,layers,eps0,trial,seed,epochs,converged,final_error,class,class_epoch,out0,out1,out2,out3,jacobian_norm,seconds,failure";
+
+/// `sweep_trials.csv`.
+pub fn sweep_trials_csv<'a>(
+    results: impl IntoIterator<Item = (usize, &'a ExperimentResult)>,
+) -> String {
+    let mut s = String::from(SWEEP_TRIALS_HEADER);
+    s.push('\n');
+    for (config, r) in results {
+        for t in &r.trials {
+            let out = |k: usize| {
+                t.final_outputs
+                    .get(k)
+                    .map_or(String::new(), |v| format!("{v:.4}"))
+            };
+            let failure = csv_text(t.failure.as_deref());
+            let _ = writeln!(
+                s,
+                "{config},{},{},{},{},{},{},{},{:e},{},{},{},{},{},{},{:.3e},{:.4},{failure}",
+                r.summary.method.name(),
+                r.summary.layers,
+                r.spec.trial.eps0,
+                t.trial,
+                t.seed,
+                t.epochs,
+                t.converged,
+                t.final_error,
+                t.class.map_or("", |c| c.name()),
+                t.class_epoch.map_or(String::new(), |e| e.to_string()),
+                out(0),
+                out(1),
+                out(2),
+                out(3),
+                t.jacobian_norm,
+                t.seconds,
+            );
+        }
+    }
+    s
+}
+
+/// The settings (CLI names) that vary across `specs`, in a fixed order.
+fn varying(specs: &[&TrialSpec]) -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> = Vec::new();
+    let all: Vec<Vec<(&'static str, String)>> = specs.iter().map(|s| sweep_settings(s)).collect();
+    if let Some(first) = all.first() {
+        for (i, (k, _)) in first.iter().enumerate() {
+            if all
+                .iter()
+                .any(|a| a.get(i).map(|x| &x.1) != first.get(i).map(|x| &x.1))
+            {
+                keys.push(k);
+            }
+        }
+    }
+    keys
+}
+
+/// `sweep.md`.
+pub fn markdown(rows: &[SweepRow], command: &str, seconds: f64, planned: usize) -> String {
+    let specs: Vec<&TrialSpec> = rows.iter().map(|r| &r.summary.settings).collect();
+    let mut keys = varying(&specs);
+    for k in ["method", "layers", "eps0"] {
+        if !keys.contains(&k) {
+            keys.insert(0, k);
+        }
+    }
+    let order: Vec<&str> = SETTINGS
+        .iter()
+        .filter(|s| s.sweep)
+        .map(|s| s.name)
+        .collect();
+    keys.sort_by_key(|k| order.iter().position(|o| o == k));
+    let mut s = String::from("# hinf sweep\n\n");
+    let _ = writeln!(s, "Command: `{command}`\n");
+    let _ = writeln!(
+        s,
+        "{} of {} configuration(s) done; wall time {:.1} s.\n",
+        rows.len(),
+        planned,
+        seconds
+    );
+    if let Some(r) = rows.first() {
+        let fixed: Vec<String> = sweep_settings(&r.summary.settings)
+            .into_iter()
+            .filter(|(k, _)| !keys.contains(k))
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect();
+        let _ = writeln!(
+            s,
+            "Fixed: {}; trials = {}, max-epochs = {}, seed = {}.\n",
+            fixed.join(", "),
+            r.summary.trials,
+            r.summary.settings.max_epochs,
+            r.summary.seed
+        );
+    }
+    s += "Failure classes (see `host/src/learn/classify.rs`): stuck = outputs constant (spread < 0.05) inside (0.05, 0.95); \
+          saturated = all outputs within 0.05 of 0 or 1 with a pattern wrong; diverged = rejected non-finite update; \
+          slow = none of these at the epoch cap. \"onset\" = mean epoch from which the stuck/saturated state held to the end \
+          (diverged: the epoch of the failure). Epoch statistics are over converged trials.\n\n";
+    s += "| # |";
+    for k in &keys {
+        let _ = write!(s, " {k} |");
+    }
+    s += " converged | stuck | saturated | diverged | slow | onset | mean | std | median | max | s |\n|---|";
+    for _ in &keys {
+        s += "---|";
+    }
+    s += "---|---|---|---|---|---|---|---|---|---|---|\n";
+    for r in rows {
+        let m = &r.summary;
+        let all = sweep_settings(&m.settings);
+        let _ = write!(s, "| {} |", r.config);
+        for k in &keys {
+            let v = all
+                .iter()
+                .find(|(n, _)| n == k)
+                .map_or("", |(_, v)| v.as_str());
+            let _ = write!(s, " {v} |");
+        }
+        let f = |k: &str| r.failures.get(k).copied().unwrap_or(0);
+        let _ = writeln!(
+            s,
+            " {}/{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} |",
+            m.converged,
+            m.trials,
+            f("stuck"),
+            f("saturated"),
+            f("diverged"),
+            f("slow"),
+            opt(r.mean_failure_epoch, 1),
+            opt(m.mean_epochs, 2),
+            opt(m.std_epochs, 2),
+            opt(m.median_epochs, 1),
+            opt_u(m.max_epochs),
+            m.seconds
+        );
+    }
+    s += "\n![mean epochs and failure rate against ε0](sweep.svg)\n";
+    s
+}
+
+/// `sweep.svg`: mean epochs (left) and failure rate (right) against ε0
+/// (log scale), one line per combination of the other settings.
+pub fn plot(path: &Path, rows: &[SweepRow]) -> Result<(), IoError> {
+    let err = |e: &dyn std::fmt::Display| io_err(path, e);
+    // Group by every setting but ε0.
+    let mut groups: Vec<(TrialSpec, Vec<&SweepRow>)> = Vec::new();
+    for r in rows {
+        let key = TrialSpec {
+            eps0: 0.0,
+            ..r.summary.settings
+        };
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => v.push(r),
+            None => groups.push((key, vec![r])),
+        }
+    }
+    let keys: Vec<&TrialSpec> = groups.iter().map(|(k, _)| k).collect();
+    let mut label_keys = varying(&keys);
+    label_keys.retain(|k| *k != "eps0");
+    let label = |k: &TrialSpec| -> String {
+        let all = sweep_settings(k);
+        let mut parts = vec![format!("L={}", k.layers)];
+        for (n, v) in all {
+            if label_keys.contains(&n) && n != "layers" {
+                parts.push(format!("{n}={v}"));
+            }
+        }
+        parts.join(" ")
+    };
+    let xs: Vec<f64> = rows.iter().map(|r| r.summary.settings.eps0).collect();
+    let x_lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+    let x_hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (x_lo, x_hi) = if x_lo.is_finite() && x_hi.is_finite() && x_lo > 0.0 {
+        (x_lo / 1.5, x_hi * 1.5)
+    } else {
+        (0.1, 10.0)
+    };
+    let y_hi = rows
+        .iter()
+        .filter_map(|r| r.summary.mean_epochs)
+        .fold(1.0f64, f64::max)
+        * 1.15;
+    let root = SVGBackend::new(path, (1300, 560)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let (left, right) = root.split_horizontally(650);
+    let n = groups.len().max(1);
+    let color = |i: usize| HSLColor(i as f64 / n as f64 * 0.85, 0.75, 0.4);
+    for (panel, title, y_desc, rate) in [
+        (
+            &left,
+            "mean epochs to stop (converged trials)",
+            "epochs",
+            false,
+        ),
+        (
+            &right,
+            "failure rate (not converged by the cap)",
+            "fraction",
+            true,
+        ),
+    ] {
+        let y_max = if rate { 1.05 } else { y_hi };
+        let mut chart = ChartBuilder::on(panel)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(55)
+            .build_cartesian_2d((x_lo..x_hi).log_scale(), 0.0..y_max)
+            .map_err(|e| err(&e))?;
+        chart
+            .configure_mesh()
+            .x_desc("ε0")
+            .y_desc(y_desc)
+            .x_labels(6)
+            .x_label_formatter(&|v| {
+                if *v >= 1.0 {
+                    format!("{v:.0}")
+                } else {
+                    format!("{v:.2}")
+                }
+            })
+            .draw()
+            .map_err(|e| err(&e))?;
+        for (i, (k, rs)) in groups.iter().enumerate() {
+            let mut pts: Vec<(f64, f64)> = rs
+                .iter()
+                .filter_map(|r| {
+                    let y = if rate {
+                        Some(r.failed() as f64 / r.summary.trials.max(1) as f64)
+                    } else {
+                        r.summary.mean_epochs
+                    };
+                    y.map(|y| (r.summary.settings.eps0, y))
+                })
+                .collect();
+            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let c = color(i);
+            let series = chart
+                .draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))
+                .map_err(|e| err(&e))?;
+            if !rate {
+                let l = label(k);
+                series.label(l).legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2))
+                });
+            }
+            chart
+                .draw_series(pts.iter().map(|&p| Circle::new(p, 3, c.filled())))
+                .map_err(|e| err(&e))?;
+        }
+        if !rate {
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .label_font(("sans-serif", 12))
+                .draw()
+                .map_err(|e| err(&e))?;
+        }
+    }
+    root.present().map_err(|e| err(&e))?;
+    Ok(())
+}
+
+/// Writes every file of a sweep into `out`.
+pub fn write_all(
+    out: &Path,
+    rows: &[SweepRow],
+    results: &[ExperimentResult],
+    meta: &SweepSummary,
+) -> Result<(), IoError> {
+    create_dir(out)?;
+    write_text(&out.join("sweep.csv"), &sweep_csv(rows))?;
+    write_text(
+        &out.join("sweep_trials.csv"),
+        &sweep_trials_csv(results.iter().enumerate()),
+    )?;
+    write_json(&out.join("sweep.json"), meta)?;
+    write_text(
+        &out.join("sweep.md"),
+        &markdown(rows, &meta.command, meta.seconds, meta.planned),
+    )?;
+    plot(&out.join("sweep.svg"), rows)
+}
+
+/// `hinf sweep --replot`: the report files of `out` from its `sweep.json`.
+pub fn replot(out: &Path) -> Result<(), IoError> {
+    let path = out.join("sweep.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| io_err(&path, e))?;
+    let meta: SweepSummary = serde_json::from_str(&text).map_err(|e| io_err(&path, e))?;
+    write_text(&out.join("sweep.csv"), &sweep_csv(&meta.rows))?;
+    write_text(
+        &out.join("sweep.md"),
+        &markdown(&meta.rows, &meta.command, meta.seconds, meta.planned),
+    )?;
+    plot(&out.join("sweep.svg"), &meta.rows)?;
+    Ok(())
+}

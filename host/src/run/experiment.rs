@@ -1,0 +1,183 @@
+//! Experiments: many trials of one [`TrialSpec`] in parallel (rayon), each
+//! seeded from the base seed and its index alone, and their [`Summary`].
+
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::seed::trial_seed;
+use super::trial::{TrialResult, run_trial};
+use crate::settings::{ExperimentSpec, Method, TrialSpec};
+
+/// The trials of an experiment, its summary and wall time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentResult {
+    /// What was run.
+    pub spec: ExperimentSpec,
+    /// Every trial, in index order.
+    pub trials: Vec<TrialResult>,
+    /// Statistics over the trials.
+    pub summary: Summary,
+}
+
+/// Runs every trial of `spec` in parallel on the current rayon pool.
+/// `on_trial` is called (from worker threads) as each trial finishes.
+pub fn run_experiment(
+    spec: &ExperimentSpec,
+    on_trial: &(dyn Fn(&TrialResult) + Sync),
+) -> hinf::Result<ExperimentResult> {
+    spec.trial.validate()?;
+    let start = Instant::now();
+    let trials = (0..spec.trials)
+        .into_par_iter()
+        .map(|i| {
+            let r = run_trial(&spec.trial, trial_seed(spec.seed, i), i);
+            if let Ok(r) = &r {
+                on_trial(r);
+            }
+            r
+        })
+        .collect::<hinf::Result<Vec<_>>>()?;
+    let seconds = start.elapsed().as_secs_f64();
+    let summary = Summary::new(spec, &trials, seconds)?;
+    Ok(ExperimentResult {
+        spec: *spec,
+        trials,
+        summary,
+    })
+}
+
+/// Statistics of an experiment. Epoch statistics are over the converged
+/// trials only (`None` if there are none; `std_epochs` needs two).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// The learning rule.
+    pub method: Method,
+    /// L.
+    pub layers: usize,
+    /// N_w.
+    pub n_weights: usize,
+    /// Trials run.
+    pub trials: usize,
+    /// Trials whose stopping rule held.
+    pub converged: usize,
+    /// Trials that ended with an error (diverged).
+    pub failed: usize,
+    /// Mean epochs to stop.
+    pub mean_epochs: Option<f64>,
+    /// Sample standard deviation (n − 1) of the epochs to stop.
+    pub std_epochs: Option<f64>,
+    /// Median epochs to stop.
+    pub median_epochs: Option<f64>,
+    /// Fewest epochs to stop.
+    pub min_epochs: Option<u32>,
+    /// Most epochs to stop.
+    pub max_epochs: Option<u32>,
+    /// Wall time of the whole experiment.
+    pub seconds: f64,
+    /// Mean wall time of one trial (single-threaded).
+    pub mean_trial_seconds: f64,
+    /// Base seed.
+    pub seed: u64,
+    /// Every setting used.
+    pub settings: TrialSpec,
+}
+
+impl Summary {
+    /// Summarises `trials` of `spec`, which took `seconds` in all.
+    pub fn new(spec: &ExperimentSpec, trials: &[TrialResult], seconds: f64) -> hinf::Result<Self> {
+        let epochs: Vec<u32> = trials
+            .iter()
+            .filter(|t| t.converged)
+            .map(|t| t.epochs)
+            .collect();
+        let stats = EpochStats::of(&epochs);
+        Ok(Self {
+            method: spec.trial.method,
+            layers: spec.trial.layers,
+            n_weights: spec.trial.net_spec()?.n_weights(),
+            trials: trials.len(),
+            converged: epochs.len(),
+            failed: trials.iter().filter(|t| t.failure.is_some()).count(),
+            mean_epochs: stats.mean,
+            std_epochs: stats.std,
+            median_epochs: stats.median,
+            min_epochs: stats.min,
+            max_epochs: stats.max,
+            seconds,
+            mean_trial_seconds: if trials.is_empty() {
+                0.0
+            } else {
+                trials.iter().map(|t| t.seconds).sum::<f64>() / trials.len() as f64
+            },
+            seed: spec.seed,
+            settings: spec.trial,
+        })
+    }
+}
+
+/// Mean, sample std, median, min and max of a list of epoch counts.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct EpochStats {
+    /// Mean (`None` if empty).
+    pub mean: Option<f64>,
+    /// Sample standard deviation (`None` below two values).
+    pub std: Option<f64>,
+    /// Median (`None` if empty).
+    pub median: Option<f64>,
+    /// Minimum.
+    pub min: Option<u32>,
+    /// Maximum.
+    pub max: Option<u32>,
+}
+
+impl EpochStats {
+    /// The statistics of `epochs`.
+    pub fn of(epochs: &[u32]) -> Self {
+        if epochs.is_empty() {
+            return Self::default();
+        }
+        let n = epochs.len() as f64;
+        let mean = epochs.iter().map(|&e| f64::from(e)).sum::<f64>() / n;
+        let std = (epochs.len() > 1).then(|| {
+            let ss: f64 = epochs.iter().map(|&e| (f64::from(e) - mean).powi(2)).sum();
+            (ss / (n - 1.0)).sqrt()
+        });
+        let mut sorted = epochs.to_vec();
+        sorted.sort_unstable();
+        let m = sorted.len();
+        let median = if m % 2 == 1 {
+            f64::from(sorted[m / 2])
+        } else {
+            0.5 * (f64::from(sorted[m / 2 - 1]) + f64::from(sorted[m / 2]))
+        };
+        Self {
+            mean: Some(mean),
+            std,
+            median: Some(median),
+            min: sorted.first().copied(),
+            max: sorted.last().copied(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_by_hand() {
+        let s = EpochStats::of(&[1, 2, 3, 4]);
+        assert_eq!(s.mean, Some(2.5));
+        assert_eq!(s.median, Some(2.5));
+        assert!((s.std.unwrap() - (5.0f64 / 3.0).sqrt()).abs() < 1e-15);
+        assert_eq!((s.min, s.max), (Some(1), Some(4)));
+        let one = EpochStats::of(&[7]);
+        assert_eq!(
+            (one.mean, one.std, one.median),
+            (Some(7.0), None, Some(7.0))
+        );
+        assert_eq!(EpochStats::of(&[]), EpochStats::default());
+    }
+}

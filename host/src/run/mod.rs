@@ -1,0 +1,30 @@
+//! Running: trials, experiments, seeds, sweeps, the paper's reproduction
+//! plan, threads, and the memory check before a run.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`trial`] | a [`TrialSpec`](crate::settings::TrialSpec) from one seed → [`TrialResult`] |
+//! | [`experiment`] | many trials in parallel → [`ExperimentResult`], [`Summary`] |
+//! | [`seed`] | `trial_seed(base, i) = splitmix64(base ^ i)` |
+//! | [`reproduce`] | the paper's tables and the experiments of `hinf reproduce` |
+//! | [`sweep`] | the rows of `hinf sweep` |
+//! | [`memory`] | the memory a run needs, checked before it starts |
+//! | [`pool`] | worker threads |
+
+pub mod experiment;
+pub mod memory;
+pub mod pool;
+pub mod reproduce;
+pub mod seed;
+pub mod sweep;
+pub mod trial;
+
+pub use experiment::{EpochStats, ExperimentResult, Summary, run_experiment};
+pub use memory::NotEnoughMemory;
+pub use pool::{at_once, with_threads};
+pub use reproduce::{PaperRow, ReproducePlan, ReproduceSummary, paper};
+pub use seed::{splitmix64, trial_seed};
+pub use sweep::{SweepRow, SweepSummary, dedupe};
+pub use trial::{
+    TrialResult, learner_spec, run_trial, run_trial_every_epoch, run_trial_in, run_trial_with_model,
+};

@@ -1,0 +1,120 @@
+//! The named choices of a trial: the learning rule, the scalar type, the
+//! storage of `P`, and the core's settings the paper leaves unstated
+//! (each convertible to and from the core's own enum).
+
+use hinf::{AdamMode, ErrorTiming, GainOrder, InputCoding, SampleOrder, StopCriterion};
+
+use super::choice::choices;
+
+choices! {
+    /// The learning rule.
+    pub enum Method {
+        Hinf = "hinf": "H∞-learning: the g-EHF with the full covariance `P` (Table 1).",
+        Sd = "sd": "Steepest descent: the g-EHF with `P = ε0 I` fixed.",
+        Adam = "adam": "Adam (Table 2).",
+    }
+}
+
+impl Method {
+    /// A human-readable name for reports.
+    pub fn title(self) -> &'static str {
+        match self {
+            Method::Hinf => "H∞-learning (g-EHF)",
+            Method::Sd => "steepest descent (P = ε0 I)",
+            Method::Adam => "Adam",
+        }
+    }
+}
+
+choices! {
+    /// The floating-point type trials run in.
+    #[derive(Default)]
+    pub enum Precision {
+        #[default]
+        F64 = "f64": "`f64`.",
+        F32 = "f32": "`f32`.",
+    }
+}
+
+choices! {
+    /// How the g-EHF stores `P`.
+    #[derive(Default)]
+    pub enum CovarianceKind {
+        #[default]
+        Structured = "structured": "`ε0 I − Σ c_i u_i u_iᵀ` (`StructuredCovariance`), turning packed when that is cheaper. Exact; the default.",
+        Packed = "packed": "The packed lower triangle (`hinf::PackedCovariance`) from the start (N_w(N_w+1)/2 elements).",
+        Dense = "dense": "The full matrix (`hinf::DenseCovariance`, N_w² elements): the reference.",
+    }
+}
+
+/// `From` both ways between a host choice and the core enum it names.
+macro_rules! same_as_core {
+    ($host:ident, $core:ident, $($var:ident),+) => {
+        impl From<$core> for $host {
+            fn from(c: $core) -> Self {
+                match c { $($core::$var => $host::$var),+ }
+            }
+        }
+        impl From<$host> for $core {
+            fn from(c: $host) -> Self {
+                match c { $($host::$var => $core::$var),+ }
+            }
+        }
+    };
+}
+
+choices! {
+    /// The error measure of the stopping rule (core [`StopCriterion`]).
+    pub enum Criterion {
+        Sse = "sse": "Σ e².",
+        HalfSse = "half-sse": "½ Σ e².",
+        Mse = "mse": "Σ e² / (patterns × outputs).",
+        MaxAbs = "max-abs": "max |e|.",
+    }
+}
+same_as_core!(Criterion, StopCriterion, Sse, HalfSse, Mse, MaxAbs);
+
+choices! {
+    /// Sample order of an epoch (core [`SampleOrder`]).
+    pub enum Order {
+        Fixed = "fixed": "0, 1, 2, 3 every epoch.",
+        Shuffled = "shuffled": "A fresh permutation every epoch.",
+    }
+}
+same_as_core!(Order, SampleOrder, Fixed, Shuffled);
+
+choices! {
+    /// XOR input coding (core [`InputCoding`]).
+    pub enum Inputs {
+        Binary = "binary": "{0, 1}.",
+        Bipolar = "bipolar": "{−1, +1}.",
+    }
+}
+same_as_core!(Inputs, InputCoding, Binary, Bipolar);
+
+choices! {
+    /// Adam per sample or per epoch (core [`AdamMode`]).
+    pub enum AdamModeArg {
+        Sample = "sample": "One step per sample.",
+        Batch = "batch": "One step per epoch on the summed gradient.",
+    }
+}
+same_as_core!(AdamModeArg, AdamMode, Sample, Batch);
+
+choices! {
+    /// Where the current Jacobian enters `P` (core [`GainOrder`]).
+    pub enum GainOrderArg {
+        Paper = "paper": "As printed: gain first, then the downdate.",
+        CovarianceFirst = "covariance-first": "Downdate first, then the gain.",
+    }
+}
+same_as_core!(GainOrderArg, GainOrder, Paper, CovarianceFirst);
+
+choices! {
+    /// Which errors the stopping rule measures (core [`ErrorTiming`]).
+    pub enum Timing {
+        AfterEpoch = "after-epoch": "All patterns with the weights after the epoch.",
+        DuringEpoch = "during-epoch": "The a-priori errors met during the epoch.",
+    }
+}
+same_as_core!(Timing, ErrorTiming, AfterEpoch, DuringEpoch);

@@ -1,0 +1,26 @@
+//! The leaf of the host: what a run is, before anything runs it.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`choice`] | settings whose value is one of a few names ([`Choice`]) |
+//! | [`choices`] | the learning rule, precision, storage of `P`, and the core's unstated settings |
+//! | [`variant`] | the off-by-default switches beyond the printed method |
+//! | [`trial`] | [`TrialSpec`] and [`ExperimentSpec`], validated |
+//! | [`fit`] | [`FitSpec`]: a run on one's own data |
+//! | [`registry`] | the one table of settings every report, CSV and sweep reads |
+
+pub mod choice;
+pub mod choices;
+pub mod fit;
+pub mod registry;
+pub mod trial;
+pub mod variant;
+
+pub use choice::Choice;
+pub use choices::{
+    AdamModeArg, CovarianceKind, Criterion, GainOrderArg, Inputs, Method, Order, Precision, Timing,
+};
+pub use fit::FitSpec;
+pub use registry::{SETTINGS, Setting, Value, normalize, setting, shown_settings, sweep_settings};
+pub use trial::{ExperimentSpec, TrialSpec};
+pub use variant::{Eps0Scale, ExtensionArg, Targets, Variant};
