@@ -179,96 +179,129 @@ fn check_fit_flags(a: &FitArgs) -> Result<(), UsageError> {
     Ok(())
 }
 
+/// The data of a fit: the table, its encoding, the training and test rows.
+struct FitData {
+    table: Table,
+    enc: Encoding,
+    train: Dataset,
+    test: Dataset,
+}
+
+impl FitArgs {
+    /// The settings of the fit.
+    fn spec(&self) -> FitSpec {
+        FitSpec {
+            method: self.method,
+            layers: self.layers,
+            width: self.width,
+            slope: self.slope,
+            eps0: self.eps0,
+            gamma: self.gamma,
+            adam_lr: self.adam_lr,
+            tol: self.tol,
+            max_epochs: self.max_epochs,
+            seed: self.seed,
+            ..FitSpec::default()
+        }
+    }
+
+    /// Reads, splits and encodes `--data`; a malformed file or a column
+    /// that is not there is bad input (exit 2).
+    fn data(&self) -> Result<FitData, UsageError> {
+        let table = Table::read(&self.data).map_err(UsageError)?;
+        let (tr, te) = split_indices(table.rows.len(), self.split, self.seed);
+        let features = self.features.as_deref();
+        let enc = Encoding::fit(
+            &table,
+            &self.target,
+            features,
+            self.task,
+            self.standardize,
+            &tr,
+        )
+        .map_err(UsageError)?;
+        let all = enc.encode(&table).map_err(UsageError)?;
+        let (train, test) = (all.subset(&tr), all.subset(&te));
+        Ok(FitData {
+            table,
+            enc,
+            train,
+            test,
+        })
+    }
+}
+
 /// `hinf fit`.
 pub fn run(a: &FitArgs) -> Result<(), Failure> {
     check_fit_flags(a)?;
-    // A malformed file or a column that is not there is bad input (exit 2).
-    let table = Table::read(&a.data).map_err(UsageError)?;
-    let (tr, te) = split_indices(table.rows.len(), a.split, a.seed);
-    let enc = Encoding::fit(
-        &table,
-        &a.target,
-        a.features.as_deref(),
-        a.task,
-        a.standardize,
-        &tr,
-    )
-    .map_err(UsageError)?;
-    let all = enc.encode(&table).map_err(UsageError)?;
-    let (train_set, test_set) = (all.subset(&tr), all.subset(&te));
-    let spec = FitSpec {
-        method: a.method,
-        layers: a.layers,
-        width: a.width,
-        slope: a.slope,
-        eps0: a.eps0,
-        gamma: a.gamma,
-        adam_lr: a.adam_lr,
-        tol: a.tol,
-        max_epochs: a.max_epochs,
-        seed: a.seed,
-        ..FitSpec::default()
-    };
-    let (rows, n_in, n_out) = (train_set.len(), train_set.n_inputs, train_set.n_outputs);
+    let d = a.data()?;
+    let spec = a.spec();
+    let (rows, n_in, n_out) = (d.train.len(), d.train.n_inputs, d.train.n_outputs);
     if let Some(bytes) = memory::fit_bytes(&spec, n_in, n_out, rows, a.precision) {
         let what = memory::describe(a.method, a.layers, None, a.max_epochs);
         let advice = "use a smaller --layers or a lower --max-epochs";
         memory::check_available(bytes, 1, &what, advice).map_err(UsageError::from)?;
     }
-    let test_set = (!te.is_empty()).then_some(&test_set);
-    let FitReport {
-        precision,
-        n_weights,
-        out,
-        train: train_q,
-        test: test_q,
-    } = match a.precision {
-        Precision::F64 => fit_eval_save::<f64>(a, &spec, &enc, &train_set, test_set)?,
-        Precision::F32 => fit_eval_save::<f32>(a, &spec, &enc, &train_set, test_set)?,
+    let test_set = (!d.test.is_empty()).then_some(&d.test);
+    let report = match a.precision {
+        Precision::F64 => fit_eval_save::<f64>(a, &spec, &d.enc, &d.train, test_set)?,
+        Precision::F32 => fit_eval_save::<f32>(a, &spec, &d.enc, &d.train, test_set)?,
     };
     if a.json {
-        #[derive(Serialize)]
-        struct Out<'a> {
-            method: &'a str,
-            precision: &'a str,
-            layers: usize,
-            n_weights: usize,
-            outputs: usize,
-            train_rows: usize,
-            test_rows: usize,
-            converged: bool,
-            epochs: u32,
-            seconds: f64,
-            failure: &'a Option<String>,
-            train: Quality,
-            test: Option<Quality>,
-        }
-        let o = Out {
-            method: a.method.name(),
-            precision,
-            layers: a.layers,
-            n_weights,
-            outputs: enc.n_outputs(),
-            train_rows: tr.len(),
-            test_rows: te.len(),
-            converged: out.converged,
-            epochs: out.epochs,
-            seconds: out.seconds,
-            failure: &out.failure,
-            train: train_q,
-            test: test_q,
-        };
-        print_json(&o)?;
-        return Ok(());
+        print_json(&json(a, &d, &report))
+    } else {
+        print_out(&text(a, &d, &report));
+        Ok(())
     }
+}
+
+/// The JSON object of `fit --json`.
+#[derive(Serialize)]
+struct FitJson<'a> {
+    method: &'a str,
+    precision: &'a str,
+    layers: usize,
+    n_weights: usize,
+    outputs: usize,
+    train_rows: usize,
+    test_rows: usize,
+    converged: bool,
+    epochs: u32,
+    seconds: f64,
+    failure: &'a Option<String>,
+    train: Quality,
+    test: Option<Quality>,
+}
+
+fn json<'a>(a: &'a FitArgs, d: &FitData, r: &'a FitReport) -> FitJson<'a> {
+    FitJson {
+        method: a.method.name(),
+        precision: r.precision,
+        layers: a.layers,
+        n_weights: r.n_weights,
+        outputs: d.enc.n_outputs(),
+        train_rows: d.train.len(),
+        test_rows: d.test.len(),
+        converged: r.out.converged,
+        epochs: r.out.epochs,
+        seconds: r.out.seconds,
+        failure: &r.out.failure,
+        train: r.train,
+        test: r.test,
+    }
+}
+
+/// The text `fit` prints: the data, the run, the quality, the file.
+fn text(a: &FitArgs, d: &FitData, r: &FitReport) -> String {
+    let (enc, out) = (&d.enc, &r.out);
     let mut s = String::new();
     let _ = writeln!(
         s,
         "{}: {} rows ({} train, {} test), {} features -> {} outputs ({})",
         a.data.display(),
-        table.rows.len(),
-        tr.len(),
-        te.len(),
+        d.table.rows.len(),
+        d.train.len(),
+        d.test.len(),
         enc.features.len(),
         enc.n_outputs(),
         match enc.task {
@@ -282,8 +315,8 @@ pub fn run(a: &FitArgs) -> Result<(), Failure> {
         a.method.title(),
         a.layers,
         a.width,
-        n_weights,
-        precision,
+        r.n_weights,
+        r.precision,
         if out.converged {
             "converged"
         } else {
@@ -297,13 +330,12 @@ pub fn run(a: &FitArgs) -> Result<(), Failure> {
     if let Some(f) = &out.failure {
         let _ = writeln!(s, "stopped early: {f}");
     }
-    let _ = writeln!(s, "train: {}", describe_quality(&train_q));
-    if let Some(q) = &test_q {
+    let _ = writeln!(s, "train: {}", describe_quality(&r.train));
+    if let Some(q) = &r.test {
         let _ = writeln!(s, "test:  {}", describe_quality(q));
     }
     if let Some(p) = &a.save {
         let _ = writeln!(s, "saved {}", p.display());
     }
-    print_out(&s);
-    Ok(())
+    s
 }

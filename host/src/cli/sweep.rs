@@ -236,88 +236,93 @@ pub fn run(a: &SweepArgs) -> Result<(), Failure> {
         return Ok(replot(&a.out)?);
     }
     let specs = grid(a)?;
-    let show = progress::enabled(a.json);
     let command = format!(
         "hinf {}",
         std::env::args().skip(1).collect::<Vec<_>>().join(" ")
     );
     let start = Instant::now();
-    let planned = specs.len();
-    let (rows, threads) = with_threads(a.threads, || -> Result<_, Failure> {
-        let mut rows = Vec::new();
-        let mut results = Vec::new();
-        for (i, trial) in specs.iter().enumerate() {
-            let spec = ExperimentSpec {
-                trial: *trial,
-                trials: a.trials,
-                seed: a.seed,
-            };
-            let pb = progress::bar(
-                a.trials as u64,
-                format!(
-                    "[{}/{}] {} L={} eps0={}",
-                    i + 1,
-                    planned,
-                    trial.method.name(),
-                    trial.layers,
-                    trial.eps0
-                ),
-                show,
-            );
-            let r = run_experiment(&spec, &|_| pb.inc(1)).map_err(run_err)?;
-            pb.finish_and_clear();
-            rows.push(SweepRow::new(i, &r));
-            results.push(r);
-            let meta = SweepSummary {
-                command: command.clone(),
-                threads: rayon::current_num_threads(),
-                seconds: start.elapsed().as_secs_f64(),
-                planned,
-                rows: rows.clone(),
-            };
-            write_all(&a.out, &rows, &results, &meta)?;
-        }
-        Ok((rows, rayon::current_num_threads()))
-    })
-    .map_err(Failure::Run)??;
-    let seconds = start.elapsed().as_secs_f64();
+    let (rows, threads) = with_threads(a.threads, || run_grid(a, &specs, &command, start))
+        .map_err(Failure::Run)??;
     let meta = SweepSummary {
         command,
         threads,
-        seconds,
-        planned,
+        seconds: start.elapsed().as_secs_f64(),
+        planned: specs.len(),
         rows,
     };
     if a.json {
-        print_json(&meta)?;
-    } else {
-        let mut t = String::new();
-        for r in &meta.rows {
-            let m = &r.summary;
-            let _ = writeln!(
-                t,
-                "[{}] {} L={} eps0={}: converged {}/{} mean {} std {}  {:.1} s",
-                r.config,
-                m.method.name(),
-                m.layers,
-                m.settings.eps0,
-                m.converged,
-                m.trials,
-                opt(m.mean_epochs, 2),
-                opt(m.std_epochs, 2),
-                m.seconds
-            );
-        }
-        let _ = writeln!(
-            t,
-            "total {:.1} s on {} thread(s); wrote {}",
-            seconds,
-            threads,
-            a.out.join("sweep.md").display()
-        );
-        print_out(&t);
+        return print_json(&meta);
     }
+    let mut t: String = meta.rows.iter().map(row_line).collect();
+    let _ = writeln!(
+        t,
+        "total {:.1} s on {} thread(s); wrote {}",
+        meta.seconds,
+        threads,
+        a.out.join("sweep.md").display()
+    );
+    print_out(&t);
     Ok(())
+}
+
+/// Runs every configuration in turn (its trials in parallel), rewriting
+/// the files after each so that an interrupted sweep keeps what it did.
+fn run_grid(
+    a: &SweepArgs,
+    specs: &[TrialSpec],
+    command: &str,
+    start: Instant,
+) -> Result<(Vec<SweepRow>, usize), Failure> {
+    let show = progress::enabled(a.json);
+    let planned = specs.len();
+    let mut rows = Vec::new();
+    let mut results = Vec::new();
+    for (i, trial) in specs.iter().enumerate() {
+        let spec = ExperimentSpec {
+            trial: *trial,
+            trials: a.trials,
+            seed: a.seed,
+        };
+        let label = format!(
+            "[{}/{}] {} L={} eps0={}",
+            i + 1,
+            planned,
+            trial.method.name(),
+            trial.layers,
+            trial.eps0
+        );
+        let pb = progress::bar(a.trials as u64, label, show);
+        let r = run_experiment(&spec, &|_| pb.inc(1)).map_err(run_err)?;
+        pb.finish_and_clear();
+        rows.push(SweepRow::new(i, &r));
+        results.push(r);
+        let meta = SweepSummary {
+            command: command.to_string(),
+            threads: rayon::current_num_threads(),
+            seconds: start.elapsed().as_secs_f64(),
+            planned,
+            rows: rows.clone(),
+        };
+        write_all(&a.out, &rows, &results, &meta)?;
+    }
+    Ok((rows, rayon::current_num_threads()))
+}
+
+/// The line a finished configuration prints.
+fn row_line(r: &SweepRow) -> String {
+    let m = &r.summary;
+    format!(
+        "[{}] {} L={} eps0={}: converged {}/{} mean {} std {}  {:.1} s\n",
+        r.config,
+        m.method.name(),
+        m.layers,
+        m.settings.eps0,
+        m.converged,
+        m.trials,
+        opt(m.mean_epochs, 2),
+        opt(m.std_epochs, 2),
+        m.seconds
+    )
 }
 
 #[cfg(test)]

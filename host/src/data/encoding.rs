@@ -150,113 +150,19 @@ impl Encoding {
         standardize: bool,
         fit_rows: &[usize],
     ) -> Result<Self, String> {
-        if targets.is_empty() {
-            return Err("--target: no column given".into());
-        }
-        let tcols = targets
-            .iter()
-            .map(|t| table.column(t))
-            .collect::<Result<Vec<_>, _>>()?;
-        let fnames: Vec<String> = match features {
-            Some(f) => f.to_vec(),
-            None => table
-                .header
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| !tcols.contains(j))
-                .map(|(_, h)| h.clone())
-                .collect(),
-        };
-        if fnames.is_empty() {
-            return Err(format!("{}: no feature columns left", table.source));
-        }
-        let fcols = fnames
-            .iter()
-            .map(|f| table.column(f))
-            .collect::<Result<Vec<_>, _>>()?;
-        if let Some(t) = fcols.iter().find(|j| tcols.contains(j)) {
-            return Err(format!(
-                "column '{}' is both a feature and a target",
-                table.header[*t]
-            ));
-        }
+        let (tcols, fnames, fcols) = columns(table, targets, features)?;
         let task = match task {
-            Task::Auto => {
-                let j = tcols[0];
-                let numeric = table.rows.iter().all(|(_, c)| c[j].parse::<f64>().is_ok());
-                if tcols.len() == 1 && !numeric {
-                    Task::Classification
-                } else {
-                    Task::Regression
-                }
-            }
+            Task::Auto => auto_task(table, &tcols),
             t => t,
         };
         if task == Task::Classification && tcols.len() != 1 {
             return Err("classification needs exactly one --target (the class column)".into());
         }
-        let mut mean = vec![0.0; fcols.len()];
-        let mut scale = vec![1.0; fcols.len()];
-        for (k, &j) in fcols.iter().enumerate() {
-            let col = table.numeric(j)?;
-            if standardize {
-                let xs: Vec<f64> = fit_rows.iter().map(|&r| col[r]).collect();
-                let m = xs.iter().sum::<f64>() / xs.len().max(1) as f64;
-                let v = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / xs.len().max(1) as f64;
-                mean[k] = m;
-                scale[k] = if v > 0.0 { v.sqrt() } else { 1.0 };
-            }
-        }
-        let mut classes = Vec::new();
-        let mut target_range = Vec::new();
-        match task {
-            Task::Classification => {
-                for (_, cells) in &table.rows {
-                    let c = &cells[tcols[0]];
-                    if !classes.contains(c) {
-                        classes.push(c.clone());
-                    }
-                }
-                classes.sort_by(|a, b| match (a.parse::<f64>(), b.parse::<f64>()) {
-                    (Ok(x), Ok(y)) => x.total_cmp(&y),
-                    _ => a.cmp(b),
-                });
-                if classes.len() < 2 {
-                    return Err(format!(
-                        "{}: column '{}' has a single class",
-                        table.source, targets[0]
-                    ));
-                }
-                if classes.len() > hinf::MAX_OUTPUTS {
-                    return Err(format!(
-                        "{}: column '{}' has {} classes; the g-EHF handles at most {} outputs",
-                        table.source,
-                        targets[0],
-                        classes.len(),
-                        hinf::MAX_OUTPUTS
-                    ));
-                }
-            }
-            _ => {
-                for &j in &tcols {
-                    let col = table.numeric(j)?;
-                    let (lo, hi) = fit_rows
-                        .iter()
-                        .map(|&r| col[r])
-                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-                            (lo.min(v), hi.max(v))
-                        });
-                    target_range.push((lo, if hi > lo { hi } else { lo + 1.0 }));
-                }
-                if tcols.len() > hinf::MAX_OUTPUTS {
-                    return Err(format!(
-                        "{} target columns; the g-EHF handles at most {}",
-                        tcols.len(),
-                        hinf::MAX_OUTPUTS
-                    ));
-                }
-            }
-        }
+        let (mean, scale) = standardization(table, &fcols, standardize, fit_rows)?;
+        let (classes, target_range) = match task {
+            Task::Classification => (classes(table, tcols[0], &targets[0])?, Vec::new()),
+            _ => (Vec::new(), target_ranges(table, &tcols, fit_rows)?),
+        };
         Ok(Self {
             features: fnames,
             mean,
@@ -350,6 +256,139 @@ impl Encoding {
             n_outputs: self.n_outputs(),
         })
     }
+}
+
+/// The target columns, the feature names and the feature columns.
+type Columns = (Vec<usize>, Vec<String>, Vec<usize>);
+
+/// The [`Columns`] of `table` for `targets` and `features`.
+fn columns(
+    table: &Table,
+    targets: &[String],
+    features: Option<&[String]>,
+) -> Result<Columns, String> {
+    if targets.is_empty() {
+        return Err("--target: no column given".into());
+    }
+    let tcols = targets
+        .iter()
+        .map(|t| table.column(t))
+        .collect::<Result<Vec<_>, _>>()?;
+    let fnames: Vec<String> = match features {
+        Some(f) => f.to_vec(),
+        None => table
+            .header
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| !tcols.contains(j))
+            .map(|(_, h)| h.clone())
+            .collect(),
+    };
+    if fnames.is_empty() {
+        return Err(format!("{}: no feature columns left", table.source));
+    }
+    let fcols = fnames
+        .iter()
+        .map(|f| table.column(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(t) = fcols.iter().find(|j| tcols.contains(j)) {
+        return Err(format!(
+            "column '{}' is both a feature and a target",
+            table.header[*t]
+        ));
+    }
+    Ok((tcols, fnames, fcols))
+}
+
+/// Classification if the single target column is not numeric.
+fn auto_task(table: &Table, tcols: &[usize]) -> Task {
+    let j = tcols[0];
+    let numeric = table.rows.iter().all(|(_, c)| c[j].parse::<f64>().is_ok());
+    if tcols.len() == 1 && !numeric {
+        Task::Classification
+    } else {
+        Task::Regression
+    }
+}
+
+/// Per feature: mean and standard deviation over `fit_rows` (0 and 1
+/// without standardization); every feature must be numeric.
+fn standardization(
+    table: &Table,
+    fcols: &[usize],
+    standardize: bool,
+    fit_rows: &[usize],
+) -> Result<(Vec<f64>, Vec<f64>), String> {
+    let mut mean = vec![0.0; fcols.len()];
+    let mut scale = vec![1.0; fcols.len()];
+    for (k, &j) in fcols.iter().enumerate() {
+        let col = table.numeric(j)?;
+        if standardize {
+            let xs: Vec<f64> = fit_rows.iter().map(|&r| col[r]).collect();
+            let m = xs.iter().sum::<f64>() / xs.len().max(1) as f64;
+            let v = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / xs.len().max(1) as f64;
+            mean[k] = m;
+            scale[k] = if v > 0.0 { v.sqrt() } else { 1.0 };
+        }
+    }
+    Ok((mean, scale))
+}
+
+/// The classes of column `j` (named `name`), numeric ones in numeric order.
+fn classes(table: &Table, j: usize, name: &str) -> Result<Vec<String>, String> {
+    let mut classes: Vec<String> = Vec::new();
+    for (_, cells) in &table.rows {
+        let c = &cells[j];
+        if !classes.contains(c) {
+            classes.push(c.clone());
+        }
+    }
+    classes.sort_by(|a, b| match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => x.total_cmp(&y),
+        _ => a.cmp(b),
+    });
+    if classes.len() < 2 {
+        return Err(format!(
+            "{}: column '{name}' has a single class",
+            table.source
+        ));
+    }
+    if classes.len() > hinf::MAX_OUTPUTS {
+        return Err(format!(
+            "{}: column '{name}' has {} classes; the g-EHF handles at most {} outputs",
+            table.source,
+            classes.len(),
+            hinf::MAX_OUTPUTS
+        ));
+    }
+    Ok(classes)
+}
+
+/// Per regression target: its range over `fit_rows` (mapped to [0.1, 0.9]).
+fn target_ranges(
+    table: &Table,
+    tcols: &[usize],
+    fit_rows: &[usize],
+) -> Result<Vec<(f64, f64)>, String> {
+    let mut ranges = Vec::new();
+    for &j in tcols {
+        let col = table.numeric(j)?;
+        let (lo, hi) = fit_rows
+            .iter()
+            .map(|&r| col[r])
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            });
+        ranges.push((lo, if hi > lo { hi } else { lo + 1.0 }));
+    }
+    if tcols.len() > hinf::MAX_OUTPUTS {
+        return Err(format!(
+            "{} target columns; the g-EHF handles at most {}",
+            tcols.len(),
+            hinf::MAX_OUTPUTS
+        ));
+    }
+    Ok(ranges)
 }
 
 /// Test-set quality of a trained network.

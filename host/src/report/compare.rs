@@ -40,41 +40,7 @@ pub fn compare_markdown(
     a: &CompareRun<'_>,
     seconds: f64,
 ) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "# H∞-learning, steepest descent and Adam on real and generated data\n"
-    );
-    let _ = writeln!(
-        s,
-        "`hinf compare --layers {}{} --seeds {} --max-epochs {} --seed {}` ({:.0} s). Hidden width N = {}, η0 = {}, \
-         weights uniform in [−0.05, 0.05], rows shuffled every epoch, f64. H∞: γ_f = {}, ε0 = {} (exact structured P). \
-         Steepest descent: P = ε0 I. Adam: the paper's α = 0.01, β1 = 0.79, β2 = 0.78, per sample. \
-         Classes are one-hot over N_L sigmoid outputs; regression targets are scaled to [0.1, 0.9].\n",
-        a.layers
-            .iter()
-            .map(|l| l.to_string())
-            .collect::<Vec<_>>()
-            .join(","),
-        a.sets
-            .map(|s| format!(" --sets {}", s.join(",")))
-            .unwrap_or_default(),
-        a.seeds,
-        a.max_epochs,
-        a.seed,
-        seconds,
-        hinf::PAPER_WIDTH,
-        hinf::PAPER_SLOPE,
-        hinf::PAPER_GAMMA,
-        hinf::DEFAULT_EPS0,
-    );
-    let _ = writeln!(
-        s,
-        "*Target*: training MSE (rows × outputs) below the set's tolerance. *Epochs*: mean ± std over the runs \
-         that reached it. *Fails*: runs that did not reach it within the cap (or whose update was refused). \
-         *Test*: accuracy (classes) or RMSE in target units (regression) on the held-out rows (the training rows \
-         where there is no split), mean over all runs. *Time*: mean wall time per run.\n"
-    );
+    let mut s = heading(a, seconds);
     let _ = writeln!(
         s,
         "| data | rows | tol | L | method | epochs to target | fails | test | time (s) |"
@@ -87,49 +53,9 @@ pub fn compare_markdown(
                     .iter()
                     .filter(|r| r.set == b.name && r.layers == layers && r.method == method)
                     .collect();
-                if rs.is_empty() {
-                    continue;
+                if !rs.is_empty() {
+                    s += &table_row(b, layers, method, &rs, a.data_dir);
                 }
-                let ok: Vec<f64> = rs
-                    .iter()
-                    .filter(|r| r.converged)
-                    .map(|r| r.epochs as f64)
-                    .collect();
-                let ep = if ok.is_empty() {
-                    "—".to_string()
-                } else {
-                    let (m, sd) = stats(&ok);
-                    format!("{m:.1} ± {sd:.1}")
-                };
-                let q: Vec<f64> = rs
-                    .iter()
-                    .map(|r| {
-                        r.quality
-                            .accuracy
-                            .map(|x| 100.0 * x)
-                            .or(r.quality.rmse)
-                            .unwrap_or(f64::NAN)
-                    })
-                    .collect();
-                let (qm, qs) = stats(&q);
-                let test = if rs[0].quality.accuracy.is_some() {
-                    format!("{qm:.1} ± {qs:.1} %")
-                } else {
-                    format!("RMSE {qm:.3} ± {qs:.3}")
-                };
-                let (tm, _) = stats(&rs.iter().map(|r| r.seconds).collect::<Vec<_>>());
-                let rows = Table::read(&a.data_dir.join(b.file))
-                    .map(|t| t.rows.len().to_string())
-                    .unwrap_or_else(|_| "?".into());
-                let _ = writeln!(
-                    s,
-                    "| {} | {rows} | {} | {layers} | {} | {ep} | {}/{} | {test} | {tm:.2} |",
-                    b.name,
-                    b.tol,
-                    method.name(),
-                    rs.len() - ok.len(),
-                    rs.len()
-                );
             }
         }
     }
@@ -137,15 +63,89 @@ pub fn compare_markdown(
     let _ = writeln!(s, "\n## Learning curves at L = {deepest}\n");
     for b in sets {
         for &method in a.methods {
-            let _ = writeln!(
-                s,
-                "![{} {}]({}-{}-L{deepest}.svg)",
-                b.name,
-                method.name(),
-                b.name,
-                method.name()
-            );
+            let (set, m) = (b.name, method.name());
+            let _ = writeln!(s, "![{set} {m}]({set}-{m}-L{deepest}.svg)");
         }
     }
     s
+}
+
+/// The command, the settings every run shares, and what the columns mean.
+fn heading(a: &CompareRun<'_>, seconds: f64) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# H∞-learning, steepest descent and Adam on real and generated data\n"
+    );
+    let layers: Vec<String> = a.layers.iter().map(|l| l.to_string()).collect();
+    let sets = a
+        .sets
+        .map(|s| format!(" --sets {}", s.join(",")))
+        .unwrap_or_default();
+    let _ = writeln!(
+        s,
+        "`hinf compare --layers {}{sets} --seeds {} --max-epochs {} --seed {}` ({seconds:.0} s). Hidden width N = {}, η0 = {}, \
+         weights uniform in [−0.05, 0.05], rows shuffled every epoch, f64. H∞: γ_f = {}, ε0 = {} (exact structured P). \
+         Steepest descent: P = ε0 I. Adam: the paper's α = 0.01, β1 = 0.79, β2 = 0.78, per sample. \
+         Classes are one-hot over N_L sigmoid outputs; regression targets are scaled to [0.1, 0.9].\n",
+        layers.join(","),
+        a.seeds,
+        a.max_epochs,
+        a.seed,
+        hinf::PAPER_WIDTH,
+        hinf::PAPER_SLOPE,
+        hinf::PAPER_GAMMA,
+        hinf::DEFAULT_EPS0,
+    );
+    let _ = writeln!(
+        s,
+        "*Target*: training MSE (rows × outputs) below the set's tolerance. *Epochs*: mean ± std over the runs \
+         that reached it. *Fails*: runs that did not reach it within the cap (or whose update was refused). \
+         *Test*: accuracy (classes) or RMSE in target units (regression) on the held-out rows (the training rows \
+         where there is no split), mean over all runs. *Time*: mean wall time per run.\n"
+    );
+    s
+}
+
+/// One (set, depth, method) row over its runs `rs`.
+fn table_row(b: &Benchmark, layers: usize, method: Method, rs: &[&Run], data_dir: &Path) -> String {
+    let ok: Vec<f64> = rs
+        .iter()
+        .filter(|r| r.converged)
+        .map(|r| r.epochs as f64)
+        .collect();
+    let ep = if ok.is_empty() {
+        "—".to_string()
+    } else {
+        let (m, sd) = stats(&ok);
+        format!("{m:.1} ± {sd:.1}")
+    };
+    let q: Vec<f64> = rs
+        .iter()
+        .map(|r| {
+            r.quality
+                .accuracy
+                .map(|x| 100.0 * x)
+                .or(r.quality.rmse)
+                .unwrap_or(f64::NAN)
+        })
+        .collect();
+    let (qm, qs) = stats(&q);
+    let test = if rs[0].quality.accuracy.is_some() {
+        format!("{qm:.1} ± {qs:.1} %")
+    } else {
+        format!("RMSE {qm:.3} ± {qs:.3}")
+    };
+    let (tm, _) = stats(&rs.iter().map(|r| r.seconds).collect::<Vec<_>>());
+    let rows = Table::read(&data_dir.join(b.file))
+        .map(|t| t.rows.len().to_string())
+        .unwrap_or_else(|_| "?".into());
+    format!(
+        "| {} | {rows} | {} | {layers} | {} | {ep} | {}/{} | {test} | {tm:.2} |\n",
+        b.name,
+        b.tol,
+        method.name(),
+        rs.len() - ok.len(),
+        rs.len()
+    )
 }

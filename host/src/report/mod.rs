@@ -3,7 +3,8 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`files`] | [`IoError`]; an experiment's JSON, trials CSV, curves and figure |
+//! | [`io`] | writing files; [`IoError`] names the path |
+//! | [`files`] | an experiment's JSON, trials CSV, curves and figure |
 //! | [`summary`] | the text summary of `hinf train` |
 //! | [`reproduce`] | `report.md` and the files of `hinf reproduce` |
 //! | [`sweep`] | `sweep.csv`, `sweep_trials.csv`, `sweep.md`, `sweep.svg` |
@@ -13,14 +14,13 @@
 
 pub mod compare;
 pub mod files;
+pub mod io;
 pub mod plot;
 pub mod progress;
 pub mod reproduce;
 pub mod summary;
 pub mod sweep;
 
-pub use files::{
-    ExperimentFiles, IoError, create_dir, csv_text, io_err, opt, opt_u, stem, trials_csv,
-    write_experiment, write_json, write_text,
-};
+pub use files::{ExperimentFiles, csv_text, opt, opt_u, stem, trials_csv, write_experiment};
+pub use io::{IoError, create_dir, io_err, write_json, write_text};
 pub use summary::describe;

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::files::{IoError, io_err};
+use super::io::{IoError, io_err};
 
 /// Most points drawn per curve.
 pub const MAX_POINTS: usize = 1200;

@@ -7,7 +7,8 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::files::{IoError, create_dir, csv_text, io_err, opt, opt_u, write_json, write_text};
+use super::files::{csv_text, opt, opt_u};
+use super::io::{IoError, create_dir, io_err, write_json, write_text};
 use crate::run::{ExperimentResult, SweepRow, SweepSummary};
 use crate::settings::{Choice, SETTINGS, TrialSpec, sweep_settings};
 
@@ -123,8 +124,9 @@ fn varying(specs: &[&TrialSpec]) -> Vec<&'static str> {
     keys
 }
 
-/// `sweep.md`.
-pub fn markdown(rows: &[SweepRow], command: &str, seconds: f64, planned: usize) -> String {
+/// The settings columns of `sweep.md`: method, layers, ε0 and those that
+/// vary, in table order.
+fn columns(rows: &[SweepRow]) -> Vec<&'static str> {
     let specs: Vec<&TrialSpec> = rows.iter().map(|r| &r.summary.settings).collect();
     let mut keys = varying(&specs);
     for k in ["method", "layers", "eps0"] {
@@ -138,6 +140,17 @@ pub fn markdown(rows: &[SweepRow], command: &str, seconds: f64, planned: usize) 
         .map(|s| s.name)
         .collect();
     keys.sort_by_key(|k| order.iter().position(|o| o == k));
+    keys
+}
+
+const CLASSES_NOTE: &str = "Failure classes (see `host/src/learn/classify.rs`): stuck = outputs constant (spread < 0.05) inside (0.05, 0.95); \
+    saturated = all outputs within 0.05 of 0 or 1 with a pattern wrong; diverged = rejected non-finite update; \
+    slow = none of these at the epoch cap. \"onset\" = mean epoch from which the stuck/saturated state held to the end \
+    (diverged: the epoch of the failure). Epoch statistics are over converged trials.\n\n";
+
+/// `sweep.md`.
+pub fn markdown(rows: &[SweepRow], command: &str, seconds: f64, planned: usize) -> String {
+    let keys = columns(rows);
     let mut s = String::from("# hinf sweep\n\n");
     let _ = writeln!(s, "Command: `{command}`\n");
     let _ = writeln!(
@@ -162,58 +175,58 @@ pub fn markdown(rows: &[SweepRow], command: &str, seconds: f64, planned: usize) 
             r.summary.seed
         );
     }
-    s += "Failure classes (see `host/src/learn/classify.rs`): stuck = outputs constant (spread < 0.05) inside (0.05, 0.95); \
-          saturated = all outputs within 0.05 of 0 or 1 with a pattern wrong; diverged = rejected non-finite update; \
-          slow = none of these at the epoch cap. \"onset\" = mean epoch from which the stuck/saturated state held to the end \
-          (diverged: the epoch of the failure). Epoch statistics are over converged trials.\n\n";
+    s += CLASSES_NOTE;
     s += "| # |";
     for k in &keys {
         let _ = write!(s, " {k} |");
     }
     s += " converged | stuck | saturated | diverged | slow | onset | mean | std | median | max | s |\n|---|";
-    for _ in &keys {
-        s += "---|";
-    }
+    s += &"---|".repeat(keys.len());
     s += "---|---|---|---|---|---|---|---|---|---|---|\n";
     for r in rows {
-        let m = &r.summary;
-        let all = sweep_settings(&m.settings);
-        let _ = write!(s, "| {} |", r.config);
-        for k in &keys {
-            let v = all
-                .iter()
-                .find(|(n, _)| n == k)
-                .map_or("", |(_, v)| v.as_str());
-            let _ = write!(s, " {v} |");
-        }
-        let f = |k: &str| r.failures.get(k).copied().unwrap_or(0);
-        let _ = writeln!(
-            s,
-            " {}/{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} |",
-            m.converged,
-            m.trials,
-            f("stuck"),
-            f("saturated"),
-            f("diverged"),
-            f("slow"),
-            opt(r.mean_failure_epoch, 1),
-            opt(m.mean_epochs, 2),
-            opt(m.std_epochs, 2),
-            opt(m.median_epochs, 1),
-            opt_u(m.max_epochs),
-            m.seconds
-        );
+        s += &table_row(r, &keys);
     }
     s += "\n![mean epochs and failure rate against ε0](sweep.svg)\n";
     s
 }
 
-/// `sweep.svg`: mean epochs (left) and failure rate (right) against ε0
-/// (log scale), one line per combination of the other settings.
-pub fn plot(path: &Path, rows: &[SweepRow]) -> Result<(), IoError> {
-    let err = |e: &dyn std::fmt::Display| io_err(path, e);
-    // Group by every setting but ε0.
-    let mut groups: Vec<(TrialSpec, Vec<&SweepRow>)> = Vec::new();
+/// One configuration's row of `sweep.md`.
+fn table_row(r: &SweepRow, keys: &[&str]) -> String {
+    let m = &r.summary;
+    let all = sweep_settings(&m.settings);
+    let mut s = format!("| {} |", r.config);
+    for k in keys {
+        let v = all
+            .iter()
+            .find(|(n, _)| n == k)
+            .map_or("", |(_, v)| v.as_str());
+        let _ = write!(s, " {v} |");
+    }
+    let f = |k: &str| r.failures.get(k).copied().unwrap_or(0);
+    let _ = writeln!(
+        s,
+        " {}/{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.1} |",
+        m.converged,
+        m.trials,
+        f("stuck"),
+        f("saturated"),
+        f("diverged"),
+        f("slow"),
+        opt(r.mean_failure_epoch, 1),
+        opt(m.mean_epochs, 2),
+        opt(m.std_epochs, 2),
+        opt(m.median_epochs, 1),
+        opt_u(m.max_epochs),
+        m.seconds
+    );
+    s
+}
+
+/// The rows grouped by every setting but ε0 (one line of `sweep.svg` each).
+type Groups<'a> = Vec<(TrialSpec, Vec<&'a SweepRow>)>;
+
+fn groups(rows: &[SweepRow]) -> Groups<'_> {
+    let mut groups: Groups<'_> = Vec::new();
     for r in rows {
         let key = TrialSpec {
             eps0: 0.0,
@@ -224,27 +237,45 @@ pub fn plot(path: &Path, rows: &[SweepRow]) -> Result<(), IoError> {
             None => groups.push((key, vec![r])),
         }
     }
+    groups
+}
+
+/// A line's legend: its depth and the other settings that vary.
+fn labels(groups: &Groups<'_>) -> Vec<String> {
     let keys: Vec<&TrialSpec> = groups.iter().map(|(k, _)| k).collect();
     let mut label_keys = varying(&keys);
     label_keys.retain(|k| *k != "eps0");
-    let label = |k: &TrialSpec| -> String {
-        let all = sweep_settings(k);
-        let mut parts = vec![format!("L={}", k.layers)];
-        for (n, v) in all {
-            if label_keys.contains(&n) && n != "layers" {
-                parts.push(format!("{n}={v}"));
+    keys.iter()
+        .map(|k| {
+            let mut parts = vec![format!("L={}", k.layers)];
+            for (n, v) in sweep_settings(k) {
+                if label_keys.contains(&n) && n != "layers" {
+                    parts.push(format!("{n}={v}"));
+                }
             }
-        }
-        parts.join(" ")
-    };
-    let xs: Vec<f64> = rows.iter().map(|r| r.summary.settings.eps0).collect();
-    let x_lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
-    let x_hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let (x_lo, x_hi) = if x_lo.is_finite() && x_hi.is_finite() && x_lo > 0.0 {
+            parts.join(" ")
+        })
+        .collect()
+}
+
+/// The ε0 axis: the values' range widened by 1.5 each way.
+fn eps0_range(rows: &[SweepRow]) -> (f64, f64) {
+    let xs = rows.iter().map(|r| r.summary.settings.eps0);
+    let x_lo = xs.clone().fold(f64::INFINITY, f64::min);
+    let x_hi = xs.fold(f64::NEG_INFINITY, f64::max);
+    if x_lo.is_finite() && x_hi.is_finite() && x_lo > 0.0 {
         (x_lo / 1.5, x_hi * 1.5)
     } else {
         (0.1, 10.0)
-    };
+    }
+}
+
+/// `sweep.svg`: mean epochs (left) and failure rate (right) against ε0
+/// (log scale), one line per combination of the other settings.
+pub fn plot(path: &Path, rows: &[SweepRow]) -> Result<(), IoError> {
+    let err = |e: &dyn std::fmt::Display| io_err(path, e);
+    let groups = groups(rows);
+    let labels = labels(&groups);
     let y_hi = rows
         .iter()
         .filter_map(|r| r.summary.mean_epochs)
@@ -253,82 +284,94 @@ pub fn plot(path: &Path, rows: &[SweepRow]) -> Result<(), IoError> {
     let root = SVGBackend::new(path, (1300, 560)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let (left, right) = root.split_horizontally(650);
-    let n = groups.len().max(1);
-    let color = |i: usize| HSLColor(i as f64 / n as f64 * 0.85, 0.75, 0.4);
-    for (panel, title, y_desc, rate) in [
-        (
-            &left,
-            "mean epochs to stop (converged trials)",
-            "epochs",
-            false,
-        ),
-        (
-            &right,
-            "failure rate (not converged by the cap)",
-            "fraction",
-            true,
-        ),
-    ] {
-        let y_max = if rate { 1.05 } else { y_hi };
-        let mut chart = ChartBuilder::on(panel)
-            .caption(title, ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(55)
-            .build_cartesian_2d((x_lo..x_hi).log_scale(), 0.0..y_max)
-            .map_err(|e| err(&e))?;
-        chart
-            .configure_mesh()
-            .x_desc("ε0")
-            .y_desc(y_desc)
-            .x_labels(6)
-            .x_label_formatter(&|v| {
-                if *v >= 1.0 {
-                    format!("{v:.0}")
-                } else {
-                    format!("{v:.2}")
-                }
-            })
-            .draw()
-            .map_err(|e| err(&e))?;
-        for (i, (k, rs)) in groups.iter().enumerate() {
-            let mut pts: Vec<(f64, f64)> = rs
-                .iter()
-                .filter_map(|r| {
-                    let y = if rate {
-                        Some(r.failed() as f64 / r.summary.trials.max(1) as f64)
-                    } else {
-                        r.summary.mean_epochs
-                    };
-                    y.map(|y| (r.summary.settings.eps0, y))
-                })
-                .collect();
-            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let c = color(i);
-            let series = chart
-                .draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))
-                .map_err(|e| err(&e))?;
-            if !rate {
-                let l = label(k);
-                series.label(l).legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2))
-                });
-            }
-            chart
-                .draw_series(pts.iter().map(|&p| Circle::new(p, 3, c.filled())))
-                .map_err(|e| err(&e))?;
-        }
-        if !rate {
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .label_font(("sans-serif", 12))
-                .draw()
-                .map_err(|e| err(&e))?;
-        }
-    }
+    let x = eps0_range(rows);
+    let epochs = Panel {
+        title: "mean epochs to stop (converged trials)",
+        y_desc: "epochs",
+        y_max: y_hi,
+        rate: false,
+    };
+    draw_panel(&left, &epochs, x, &groups, &labels).map_err(|e| err(&e))?;
+    let rate = Panel {
+        title: "failure rate (not converged by the cap)",
+        y_desc: "fraction",
+        y_max: 1.05,
+        rate: true,
+    };
+    draw_panel(&right, &rate, x, &groups, &labels).map_err(|e| err(&e))?;
     root.present().map_err(|e| err(&e))?;
+    Ok(())
+}
+
+/// One half of `sweep.svg`.
+struct Panel {
+    title: &'static str,
+    y_desc: &'static str,
+    y_max: f64,
+    /// The failure rate (else the mean epochs); only the epochs have a legend.
+    rate: bool,
+}
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
+type DrawError<'a> = DrawingAreaErrorKind<<SVGBackend<'a> as DrawingBackend>::ErrorType>;
+
+fn draw_panel<'a>(
+    area: &Area<'a>,
+    panel: &Panel,
+    (x_lo, x_hi): (f64, f64),
+    groups: &Groups<'_>,
+    labels: &[String],
+) -> Result<(), DrawError<'a>> {
+    let mut chart = ChartBuilder::on(area)
+        .caption(panel.title, ("sans-serif", 18))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(55)
+        .build_cartesian_2d((x_lo..x_hi).log_scale(), 0.0..panel.y_max)?;
+    chart
+        .configure_mesh()
+        .x_desc("ε0")
+        .y_desc(panel.y_desc)
+        .x_labels(6)
+        .x_label_formatter(&|v| {
+            if *v >= 1.0 {
+                format!("{v:.0}")
+            } else {
+                format!("{v:.2}")
+            }
+        })
+        .draw()?;
+    let n = groups.len().max(1);
+    for (i, (_, rs)) in groups.iter().enumerate() {
+        let mut pts: Vec<(f64, f64)> = rs
+            .iter()
+            .filter_map(|r| {
+                let y = if panel.rate {
+                    Some(r.failed() as f64 / r.summary.trials.max(1) as f64)
+                } else {
+                    r.summary.mean_epochs
+                };
+                y.map(|y| (r.summary.settings.eps0, y))
+            })
+            .collect();
+        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let c = HSLColor(i as f64 / n as f64 * 0.85, 0.75, 0.4);
+        let series = chart.draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))?;
+        if !panel.rate {
+            series.label(labels[i].clone()).legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2))
+            });
+        }
+        chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, c.filled())))?;
+    }
+    if !panel.rate {
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 12))
+            .draw()?;
+    }
     Ok(())
 }
 
