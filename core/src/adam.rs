@@ -3,10 +3,11 @@
 //! The loss is `½ Σ_o e_o²` with `e = y − h(w)`, so the gradient is
 //! `g = −Σ_o e_o ∂h_o/∂w`, from the same Jacobian (eqs. 22–24) the g-EHF uses.
 
+use crate::data::ErrorStats;
 use crate::error::{Error, Result, check_finite, check_len};
 use crate::network::ResNet;
+use crate::optimizer::{Optimizer, StepReport};
 use crate::real::Real;
-use crate::train::{ErrorStats, Optimizer, StepReport};
 
 /// Per-sample updates or one update per epoch from the summed gradient.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

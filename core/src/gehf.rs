@@ -23,10 +23,11 @@
 //! `docs/REPRODUCTION.md`, off by default.
 
 use crate::covariance::Covariance;
+use crate::data::ErrorStats;
 use crate::error::{Error, Result, check_finite, check_len};
 use crate::network::{ResNet, sigmoid_derivative};
+use crate::optimizer::{Optimizer, StepReport};
 use crate::real::{Real, all_finite_zip, dot, nan_unless_finite};
-use crate::train::{ErrorStats, Optimizer, StepReport};
 
 mod multi;
 pub use multi::MAX_OUTPUTS;

@@ -1,8 +1,10 @@
 //! The network: forward pass (eqs. 10–13) and the Jacobian `H = ∂h/∂w` by
 //! the backward recursion of eqs. (20)–(24).
 
+use crate::data::{ErrorStats, Samples};
 use crate::error::{Error, Result, check_finite, check_len};
 use crate::real::{Real, dot};
+pub use crate::spec::EVALUATION_LANES;
 use crate::spec::{PAPER_WIDTH, ResNetSpec};
 use rand_core::Rng;
 
@@ -201,13 +203,13 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
     }
 
     /// The mean squared output error of the current weights over a set of
-    /// samples, and other error measures: see [`crate::ErrorStats`].
+    /// samples, and other error measures: see [`ErrorStats`].
     ///
     /// If the buffer has room for [`ResNetSpec::lanes_buffer_len`], it
     /// runs [`EVALUATION_LANES`] samples at a time in lock-step, which is
     /// faster and gives the same numbers. Either way the activations left
     /// behind are those of the last sample.
-    pub fn evaluate(&mut self, data: &crate::Samples<'_, T>) -> Result<crate::ErrorStats> {
+    pub fn evaluate(&mut self, data: &Samples<'_, T>) -> Result<ErrorStats> {
         self.evaluate_each(data, |_, _| {})
     }
 
@@ -215,12 +217,12 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
     /// `each(k, outputs)`, in sample order.
     pub fn evaluate_each(
         &mut self,
-        data: &crate::Samples<'_, T>,
+        data: &Samples<'_, T>,
         mut each: impl FnMut(usize, &[T]),
-    ) -> Result<crate::ErrorStats> {
+    ) -> Result<ErrorStats> {
         check_len("input width", self.spec.inputs(), data.n_inputs())?;
         check_len("target width", self.spec.outputs(), data.n_outputs())?;
-        let mut stats = crate::ErrorStats::default();
+        let mut stats = ErrorStats::default();
         let mut k = 0;
         if self.buf.as_ref().len() >= self.spec.lanes_buffer_len() {
             while k + EVALUATION_LANES <= data.len() {
@@ -243,9 +245,9 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
     /// working memory; their errors are added to `stats` in sample order.
     fn forward_group(
         &mut self,
-        data: &crate::Samples<'_, T>,
+        data: &Samples<'_, T>,
         k: usize,
-        stats: &mut crate::ErrorStats,
+        stats: &mut ErrorStats,
         each: &mut impl FnMut(usize, &[T]),
     ) -> Result<()> {
         // (The caller passes k + EVALUATION_LANES ≤ len: no sample is missing,
@@ -275,10 +277,6 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
         Ok(())
     }
 }
-
-/// Samples that [`ResNet::evaluate`] runs in lock-step when the network's
-/// buffer has room ([`ResNetSpec::lanes_buffer_len`]).
-pub const EVALUATION_LANES: usize = 4;
 
 /// The hidden width N, either known at compile time (the paper's N = 5, so
 /// the N-long inner loops unroll) or at run time: one kernel source,

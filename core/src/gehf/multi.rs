@@ -57,10 +57,11 @@
 
 use super::{Extension, GEhf, GainOrder};
 use crate::covariance::Covariance;
+use crate::data::ErrorStats;
 use crate::error::{Error, Result, check_finite, check_len};
 use crate::network::ResNet;
+use crate::optimizer::StepReport;
 use crate::real::{Real, dot};
-use crate::train::{ErrorStats, StepReport};
 
 /// The largest number of outputs N_L the g-EHF handles (its m × m work
 /// arrays live on the stack: 3·64 elements).
