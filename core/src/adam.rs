@@ -4,7 +4,7 @@
 //! `g = −Σ_o e_o ∂h_o/∂w`, from the same Jacobian (eqs. 22–24) the g-EHF uses.
 
 use crate::data::ErrorStats;
-use crate::error::{Error, Result, check_finite, check_len};
+use crate::error::{Error, Param, Result, check_finite, check_len};
 use crate::network::ResNet;
 use crate::optimizer::{Optimizer, StepReport};
 use crate::real::Real;
@@ -54,16 +54,24 @@ impl AdamConfig {
     pub fn validate(&self) -> Result<()> {
         let ok = |v: f64| v.is_finite();
         if !(ok(self.lr) && self.lr > 0.0) {
-            return Err(Error::InvalidParameter { name: "adam lr" });
+            return Err(Error::InvalidParameter {
+                name: Param::AdamLr,
+            });
         }
         if !(ok(self.beta1) && (0.0..1.0).contains(&self.beta1)) {
-            return Err(Error::InvalidParameter { name: "adam beta1" });
+            return Err(Error::InvalidParameter {
+                name: Param::AdamBeta1,
+            });
         }
         if !(ok(self.beta2) && (0.0..1.0).contains(&self.beta2)) {
-            return Err(Error::InvalidParameter { name: "adam beta2" });
+            return Err(Error::InvalidParameter {
+                name: Param::AdamBeta2,
+            });
         }
         if !(ok(self.eps) && self.eps > 0.0) {
-            return Err(Error::InvalidParameter { name: "adam eps" });
+            return Err(Error::InvalidParameter {
+                name: Param::AdamEps,
+            });
         }
         Ok(())
     }
@@ -169,13 +177,13 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Adam<T, S> {
         check_finite("adam state", buf)?;
         if buf[self.dim..2 * self.dim].iter().any(|v| *v < T::ZERO) {
             return Err(Error::InvalidParameter {
-                name: "adam second moment",
+                name: Param::AdamSecondMoment,
             });
         }
         for b in [b1t, b2t] {
             if !(b.is_finite() && (0.0..=1.0).contains(&b)) {
                 return Err(Error::InvalidParameter {
-                    name: "adam bias product",
+                    name: Param::AdamBiasProduct,
                 });
             }
         }

@@ -74,7 +74,7 @@ pub mod train;
 pub use adam::{Adam, AdamConfig, AdamMode};
 pub use covariance::{Covariance, DenseCovariance, IsotropicCovariance, PackedCovariance};
 pub use data::{ErrorStats, InputCoding, Samples, StopCriterion, Xor};
-pub use error::{Error, ModelError, Result};
+pub use error::{Error, ModelError, Param, Result};
 pub use gehf::{
     DEFAULT_EPS0, EXTENSION_EPS0, Extension, GEhf, GEhfConfig, GainOrder, Health, MAX_OUTPUTS,
     PAPER_GAMMA, Regularization, TrustRegion,

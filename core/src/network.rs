@@ -2,7 +2,7 @@
 //! the backward recursion of eqs. (20)–(24).
 
 use crate::data::{ErrorStats, Samples};
-use crate::error::{Error, Result, check_finite, check_len};
+use crate::error::{Error, Param, Result, check_finite, check_len};
 use crate::real::{Real, dot};
 pub use crate::spec::EVALUATION_LANES;
 use crate::spec::{PAPER_WIDTH, ResNetSpec};
@@ -112,7 +112,9 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
     /// a = 0.05). Fails, changing nothing, unless a is finite and ≥ 0.
     pub fn init_uniform<R: Rng + ?Sized>(&mut self, rng: &mut R, a: f64) -> Result<()> {
         if !(a.is_finite() && a >= 0.0) {
-            return Err(Error::InvalidParameter { name: "init range" });
+            return Err(Error::InvalidParameter {
+                name: Param::InitRange,
+            });
         }
         for w in self.weights_mut() {
             *w = T::from_f64(a * (2.0 * uniform01(rng) - 1.0));

@@ -5,7 +5,7 @@
 //! definition is a parameter ([`StopCriterion`], [`ErrorTiming`]), as are
 //! the sample order and the XOR input coding ([`InputCoding`]).
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Param, Result};
 use crate::network::ResNet;
 use crate::real::Real;
 use rand_core::Rng;
@@ -69,7 +69,9 @@ impl TrainConfig {
     /// Checks the tolerance (finite, > 0).
     pub fn validate(&self) -> Result<()> {
         if !(self.tol.is_finite() && self.tol > 0.0) {
-            return Err(Error::InvalidParameter { name: "tolerance" });
+            return Err(Error::InvalidParameter {
+                name: Param::Tolerance,
+            });
         }
         Ok(())
     }

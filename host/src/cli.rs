@@ -213,21 +213,27 @@ impl std::fmt::Display for UsageError {
 
 /// The flag a core validation error is about.
 fn flag_of(e: &Error) -> &'static str {
+    use hinf::Param;
     match e {
         Error::InvalidDepth { .. } => "--layers",
         Error::InvalidGamma => "--gamma",
         Error::InvalidEps0 => "--eps0",
         Error::InvalidParameter { name } => match *name {
-            "adam lr" => "--adam-lr",
-            "adam beta1" => "--adam-beta1",
-            "adam beta2" => "--adam-beta2",
-            "adam eps" => "--adam-eps",
-            "tolerance" => "--tol",
-            "init range" => "--init-range",
-            "trust-region delta" => "--tr-delta",
-            "trust-region tolerance" => "--tr-tolerance",
-            "process noise" => "--process-noise",
-            "forgetting factor" => "--forgetting",
+            Param::AdamLr => "--adam-lr",
+            Param::AdamBeta1 => "--adam-beta1",
+            Param::AdamBeta2 => "--adam-beta2",
+            Param::AdamEps => "--adam-eps",
+            Param::Tolerance => "--tol",
+            Param::InitRange => "--init-range",
+            Param::TrustRegionDelta => "--tr-delta",
+            Param::TrustRegionTolerance => "--tr-tolerance",
+            Param::ProcessNoise => "--process-noise",
+            Param::ForgettingFactor => "--forgetting",
+            Param::AdamSecondMoment
+            | Param::AdamBiasProduct
+            | Param::DiagonalFloor
+            | Param::CovarianceScale => "a parameter",
+            // `Param` is `#[non_exhaustive]`: a variant added later.
             _ => "a parameter",
         },
         _ => "a parameter",

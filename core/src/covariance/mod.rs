@@ -11,7 +11,7 @@
 //! and `isotropic.rs` ([`IsotropicCovariance`], steepest descent). This
 //! file holds the trait and the checks and helpers they share.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Param, Result};
 use crate::real::Real;
 use core::cmp::Ordering;
 
@@ -259,7 +259,7 @@ pub(super) fn check_q<T: Real>(q: T) -> Result<()> {
         Ok(())
     } else {
         Err(Error::InvalidParameter {
-            name: "process noise",
+            name: Param::ProcessNoise,
         })
     }
 }
@@ -268,7 +268,9 @@ pub(super) fn check_alpha<T: Real>(alpha: T) -> Result<()> {
     if alpha.is_finite() && alpha > T::ZERO {
         Ok(())
     } else {
-        Err(Error::InvalidParameter { name: "P scale" })
+        Err(Error::InvalidParameter {
+            name: Param::CovarianceScale,
+        })
     }
 }
 
@@ -277,7 +279,7 @@ pub(super) fn check_floor<T: Real>(floor: T) -> Result<()> {
         Ok(())
     } else {
         Err(Error::InvalidParameter {
-            name: "diagonal floor",
+            name: Param::DiagonalFloor,
         })
     }
 }

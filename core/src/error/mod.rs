@@ -12,7 +12,9 @@ use crate::real::{Real, all_finite};
 use core::fmt;
 
 pub(crate) mod model;
+mod param;
 pub use model::ModelError;
+pub use param::Param;
 
 /// What went wrong. Each variant says what was expected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +36,7 @@ pub enum Error {
     /// An optimizer hyper-parameter is out of its range (e.g. Adam's β ∉ [0, 1)).
     InvalidParameter {
         /// Which parameter.
-        name: &'static str,
+        name: Param,
     },
     /// A slice has the wrong length.
     LengthMismatch {

@@ -1,7 +1,7 @@
 //! The g-EHF's parameters, and its off-by-default extension and
 //! regularization.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Param, Result};
 
 /// The paper's γ_f (Table 1).
 pub const PAPER_GAMMA: f64 = 1.7;
@@ -141,12 +141,12 @@ impl TrustRegion {
     pub fn validate(&self) -> Result<()> {
         if !(self.delta.is_finite() && self.delta > 0.0) {
             return Err(Error::InvalidParameter {
-                name: "trust-region delta",
+                name: Param::TrustRegionDelta,
             });
         }
         if !(self.tolerance.is_finite() && self.tolerance >= 0.0) {
             return Err(Error::InvalidParameter {
-                name: "trust-region tolerance",
+                name: Param::TrustRegionTolerance,
             });
         }
         Ok(())
@@ -218,17 +218,17 @@ impl Regularization {
     pub fn validate(&self) -> Result<()> {
         if !(self.process_noise.is_finite() && self.process_noise >= 0.0) {
             return Err(Error::InvalidParameter {
-                name: "process noise",
+                name: Param::ProcessNoise,
             });
         }
         if !(self.forgetting.is_finite() && self.forgetting > 0.0 && self.forgetting <= 1.0) {
             return Err(Error::InvalidParameter {
-                name: "forgetting factor",
+                name: Param::ForgettingFactor,
             });
         }
         if !(self.diagonal_floor.is_finite() && self.diagonal_floor >= 0.0) {
             return Err(Error::InvalidParameter {
-                name: "diagonal floor",
+                name: Param::DiagonalFloor,
             });
         }
         Ok(())
