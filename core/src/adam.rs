@@ -436,21 +436,27 @@ impl<T: Real> Step<T> {
             let g = Self::grad::<FUSED>(src[i], e);
             (m[i], v[i], w[i]) = self.element(w[i], m[i], v[i], g);
         }
-        // max |m'| and max v' for the next step's test, in lanes.
-        let mut mmax = [zero; LANES];
-        let mut vmax = [zero; LANES];
-        for (mc, vc) in m.chunks_exact(LANES).zip(v.chunks_exact(LANES)) {
-            for j in 0..LANES {
-                raise(&mut mmax[j], mc[j].abs());
-                raise(&mut vmax[j], vc[j]);
-            }
-        }
-        for (mi, vi) in m[full..].iter().zip(&v[full..]) {
-            raise(&mut mmax[0], mi.abs());
-            raise(&mut vmax[0], *vi);
-        }
-        Ok((fold_max(mmax), fold_max(vmax)))
+        Ok(moment_maxima(m, v))
     }
+}
+
+/// `max |m_i|` and `max v_i`, in lanes, for the next step's cheap test.
+#[inline(always)]
+fn moment_maxima<T: Real>(m: &[T], v: &[T]) -> (T, T) {
+    let full = m.len() - m.len() % LANES;
+    let mut mmax = [T::ZERO; LANES];
+    let mut vmax = [T::ZERO; LANES];
+    for (mc, vc) in m.chunks_exact(LANES).zip(v.chunks_exact(LANES)) {
+        for j in 0..LANES {
+            raise(&mut mmax[j], mc[j].abs());
+            raise(&mut vmax[j], vc[j]);
+        }
+    }
+    for (mi, vi) in m[full..].iter().zip(&v[full..]) {
+        raise(&mut mmax[0], mi.abs());
+        raise(&mut vmax[0], *vi);
+    }
+    (fold_max(mmax), fold_max(vmax))
 }
 
 /// The largest of the lanes (NaN if one is NaN).

@@ -442,6 +442,28 @@ fn times_sigmoid_derivative<T: Real>(slope: T, out: &mut [T], z: &[T]) {
     }
 }
 
+/// The gradient of the output block `W^{L−1}` for output o (eqs. 20–21):
+/// row o gets `φᴸ_o` and `φᴸ_o z^{L−1}_i`, the other rows 0.
+#[inline(always)]
+fn output_block_gradient<T: Real>(
+    block: &mut [T],
+    row_len: usize,
+    o: usize,
+    phi_out: T,
+    zin: &[T],
+) {
+    for (j, row) in block.chunks_exact_mut(row_len).enumerate() {
+        if j == o {
+            row[0] = phi_out;
+            for (hi, zi) in row[1..].iter_mut().zip(zin) {
+                *hi = phi_out * *zi;
+            }
+        } else {
+            row.iter_mut().for_each(|x| *x = T::ZERO);
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn backward_kernel<T: Real, W: HiddenWidth>(
@@ -466,20 +488,10 @@ fn backward_kernel<T: Real, W: HiddenWidth>(
     // Output block W^{L−1}: φᴸ = f'(sᴸ) for output o only (eq. 24);
     // ∂h_o/∂bᴸ_o = φᴸ_o, ∂h_o/∂W^{L−1}_{o,i} = φᴸ_o z^{L−1}_i (eqs. 20–21).
     let last = 2 * blocks + 2; // L − 1
-    let zin = hidden(last);
     let phi_out = sigmoid_derivative(slope, z[n1 + (last - 1) * n + o]);
     let out_off = block_offset(n1, n, blocks);
     let block = &mut h[out_off..out_off + nl * (n + 1)];
-    for (j, row) in block.chunks_exact_mut(n + 1).enumerate() {
-        if j == o {
-            row[0] = phi_out;
-            for (hi, zi) in row[1..].iter_mut().zip(zin) {
-                *hi = phi_out * *zi;
-            }
-        } else {
-            row.iter_mut().for_each(|x| *x = T::ZERO);
-        }
-    }
+    output_block_gradient(block, n + 1, o, phi_out, hidden(last));
 
     let (a, rest) = phi.split_at_mut(n);
     let (b, c) = rest.split_at_mut(n);

@@ -8,6 +8,7 @@
 use crate::error::{Error, Param, Result};
 use crate::network::ResNet;
 use crate::real::Real;
+use crate::spec::ResNetSpec;
 use rand_core::Rng;
 
 // Re-exported where they were defined before `data` and `optimizer` existed.
@@ -126,29 +127,8 @@ where
     O: Optimizer<T>,
     R: Rng + ?Sized,
 {
-    config.validate()?;
+    check_run(net.spec(), data, config, order)?;
     let n = data.len();
-    if data.n_inputs() != net.spec().inputs() {
-        return Err(Error::LengthMismatch {
-            what: "input width",
-            expected: net.spec().inputs(),
-            found: data.n_inputs(),
-        });
-    }
-    if data.n_outputs() != net.spec().outputs() {
-        return Err(Error::LengthMismatch {
-            what: "target width",
-            expected: net.spec().outputs(),
-            found: data.n_outputs(),
-        });
-    }
-    if config.order == SampleOrder::Shuffled && order.len() < n {
-        return Err(Error::CapacityExceeded {
-            what: "sample order buffer",
-            needed: n,
-            capacity: order.len(),
-        });
-    }
     for (k, slot) in order.iter_mut().take(n).enumerate() {
         *slot = k;
     }
@@ -166,25 +146,7 @@ where
         if config.order == SampleOrder::Shuffled {
             shuffle(&mut order[..n], rng);
         }
-        let mut apriori = ErrorStats::default();
-        for k in 0..n {
-            // (`order` may be empty for the fixed order.)
-            let idx = match config.order {
-                SampleOrder::Shuffled => order.get(k).copied().unwrap_or(k),
-                SampleOrder::Fixed => k,
-            };
-            let Some((x, y)) = data.get(idx) else {
-                // `order` holds a permutation of 0..n: never out of range.
-                return Err(Error::LengthMismatch {
-                    what: "sample order (index past the data)",
-                    expected: n,
-                    found: idx,
-                });
-            };
-            let step = opt.observe(net, x, y)?;
-            apriori.merge(&step.residuals);
-        }
-        opt.end_epoch(net)?;
+        let apriori = run_epoch(net, opt, data, config.order, order)?;
         epoch += 1;
         stats = match config.timing {
             ErrorTiming::AfterEpoch => net.evaluate_each(data, |k, o| opt.watch_outputs(k, o))?,
@@ -206,6 +168,76 @@ where
         epochs: epoch,
         final_error: error,
     })
+}
+
+/// [`train`]'s checks: the configuration, the data's widths against the
+/// network's and the order buffer's length.
+fn check_run(
+    spec: &ResNetSpec,
+    data: &Samples<'_, impl Real>,
+    config: &TrainConfig,
+    order: &[usize],
+) -> Result<()> {
+    config.validate()?;
+    if data.n_inputs() != spec.inputs() {
+        return Err(Error::LengthMismatch {
+            what: "input width",
+            expected: spec.inputs(),
+            found: data.n_inputs(),
+        });
+    }
+    if data.n_outputs() != spec.outputs() {
+        return Err(Error::LengthMismatch {
+            what: "target width",
+            expected: spec.outputs(),
+            found: data.n_outputs(),
+        });
+    }
+    if config.order == SampleOrder::Shuffled && order.len() < data.len() {
+        return Err(Error::CapacityExceeded {
+            what: "sample order buffer",
+            needed: data.len(),
+            capacity: order.len(),
+        });
+    }
+    Ok(())
+}
+
+/// One epoch: every sample once, in `order` if shuffled, then the
+/// optimizer's end of epoch. Returns the a-priori errors met.
+fn run_epoch<T, S, O>(
+    net: &mut ResNet<T, S>,
+    opt: &mut O,
+    data: &Samples<'_, T>,
+    sample_order: SampleOrder,
+    order: &[usize],
+) -> Result<ErrorStats>
+where
+    T: Real,
+    S: AsRef<[T]> + AsMut<[T]>,
+    O: Optimizer<T>,
+{
+    let n = data.len();
+    let mut apriori = ErrorStats::default();
+    for k in 0..n {
+        // (`order` may be empty for the fixed order.)
+        let idx = match sample_order {
+            SampleOrder::Shuffled => order.get(k).copied().unwrap_or(k),
+            SampleOrder::Fixed => k,
+        };
+        let Some((x, y)) = data.get(idx) else {
+            // `order` holds a permutation of 0..n: never out of range.
+            return Err(Error::LengthMismatch {
+                what: "sample order (index past the data)",
+                expected: n,
+                found: idx,
+            });
+        };
+        let step = opt.observe(net, x, y)?;
+        apriori.merge(&step.residuals);
+    }
+    opt.end_epoch(net)?;
+    Ok(apriori)
 }
 
 /// Fisher–Yates shuffle driven by `rng`.

@@ -68,6 +68,32 @@ pub struct Health {
     pub regularization_skipped: u64,
 }
 
+impl Health {
+    /// Counts a rejected step and returns its [`Error::Diverged`].
+    fn reject(&mut self, what: &'static str) -> Error {
+        self.rejected += 1;
+        Error::Diverged { what }
+    }
+}
+
+/// The denominator of the gain `K = u / (1 + s)` (eq. 3), `s = h P hᵀ`;
+/// `1 + (2 − γ⁻²) s` for the covariance-first order, `a = 1 − γ⁻²`.
+fn gain_denominator<T: Real>(a: T, fixed: bool, order: GainOrder, s: T) -> T {
+    let one = T::ONE;
+    match (fixed, order) {
+        (false, GainOrder::CovarianceFirst) => one + (one + a) * s,
+        _ => one + s,
+    }
+}
+
+/// `true` if `P`'s diagonal after a downdate, in `[lo, hi]`, stays finite
+/// after the regularization (`hi / λ + q`) and positive, or is raised by a
+/// diagonal floor.
+fn diagonal_admissible<T: Real>(reg: &Regularization, lo: T, hi: T) -> bool {
+    let hi = hi * T::from_f64(1.0 / reg.forgetting) + T::from_f64(reg.process_noise);
+    lo.is_finite() && hi.is_finite() && !(lo <= T::ZERO && reg.diagonal_floor <= 0.0)
+}
+
 /// The g-EHF learner state: parameters, the covariance `P` (any
 /// [`Covariance`]) and an N_w scratch vector `S` for `u = P h` (N_L·N_w
 /// for a network with N_L ≥ 2 outputs, one column `P h_o` per output).
