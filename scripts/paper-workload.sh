@@ -25,7 +25,7 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 
 # method layers cap: the paper's mean epochs, rounded up (the means are
-# PAPER.md's Tables 1 and 2 and SD_L801, as in host/src/reproduce.rs).
+# PAPER.md's Tables 1 and 2 and SD_L801, as in host/src/run/reproduce.rs).
 EXPERIMENTS="hinf 5 26
 hinf 101 24
 hinf 201 23

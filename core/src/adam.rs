@@ -3,10 +3,11 @@
 //! The loss is `½ Σ_o e_o²` with `e = y − h(w)`, so the gradient is
 //! `g = −Σ_o e_o ∂h_o/∂w`, from the same Jacobian (eqs. 22–24) the g-EHF uses.
 
-use crate::error::{Error, Result, check_finite, check_len};
+use crate::data::ErrorStats;
+use crate::error::{Error, Param, Result, check_finite, check_len};
 use crate::network::ResNet;
+use crate::optimizer::{Optimizer, StepReport};
 use crate::real::Real;
-use crate::train::{ErrorStats, Optimizer, StepReport};
 
 /// Per-sample updates or one update per epoch from the summed gradient.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -53,16 +54,24 @@ impl AdamConfig {
     pub fn validate(&self) -> Result<()> {
         let ok = |v: f64| v.is_finite();
         if !(ok(self.lr) && self.lr > 0.0) {
-            return Err(Error::InvalidParameter { name: "adam lr" });
+            return Err(Error::InvalidParameter {
+                name: Param::AdamLr,
+            });
         }
         if !(ok(self.beta1) && (0.0..1.0).contains(&self.beta1)) {
-            return Err(Error::InvalidParameter { name: "adam beta1" });
+            return Err(Error::InvalidParameter {
+                name: Param::AdamBeta1,
+            });
         }
         if !(ok(self.beta2) && (0.0..1.0).contains(&self.beta2)) {
-            return Err(Error::InvalidParameter { name: "adam beta2" });
+            return Err(Error::InvalidParameter {
+                name: Param::AdamBeta2,
+            });
         }
         if !(ok(self.eps) && self.eps > 0.0) {
-            return Err(Error::InvalidParameter { name: "adam eps" });
+            return Err(Error::InvalidParameter {
+                name: Param::AdamEps,
+            });
         }
         Ok(())
     }
@@ -168,13 +177,13 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Adam<T, S> {
         check_finite("adam state", buf)?;
         if buf[self.dim..2 * self.dim].iter().any(|v| *v < T::ZERO) {
             return Err(Error::InvalidParameter {
-                name: "adam second moment",
+                name: Param::AdamSecondMoment,
             });
         }
         for b in [b1t, b2t] {
             if !(b.is_finite() && (0.0..=1.0).contains(&b)) {
                 return Err(Error::InvalidParameter {
-                    name: "adam bias product",
+                    name: Param::AdamBiasProduct,
                 });
             }
         }
@@ -427,21 +436,27 @@ impl<T: Real> Step<T> {
             let g = Self::grad::<FUSED>(src[i], e);
             (m[i], v[i], w[i]) = self.element(w[i], m[i], v[i], g);
         }
-        // max |m'| and max v' for the next step's test, in lanes.
-        let mut mmax = [zero; LANES];
-        let mut vmax = [zero; LANES];
-        for (mc, vc) in m.chunks_exact(LANES).zip(v.chunks_exact(LANES)) {
-            for j in 0..LANES {
-                raise(&mut mmax[j], mc[j].abs());
-                raise(&mut vmax[j], vc[j]);
-            }
-        }
-        for (mi, vi) in m[full..].iter().zip(&v[full..]) {
-            raise(&mut mmax[0], mi.abs());
-            raise(&mut vmax[0], *vi);
-        }
-        Ok((fold_max(mmax), fold_max(vmax)))
+        Ok(moment_maxima(m, v))
     }
+}
+
+/// `max |m_i|` and `max v_i`, in lanes, for the next step's cheap test.
+#[inline(always)]
+fn moment_maxima<T: Real>(m: &[T], v: &[T]) -> (T, T) {
+    let full = m.len() - m.len() % LANES;
+    let mut mmax = [T::ZERO; LANES];
+    let mut vmax = [T::ZERO; LANES];
+    for (mc, vc) in m.chunks_exact(LANES).zip(v.chunks_exact(LANES)) {
+        for j in 0..LANES {
+            raise(&mut mmax[j], mc[j].abs());
+            raise(&mut vmax[j], vc[j]);
+        }
+    }
+    for (mi, vi) in m[full..].iter().zip(&v[full..]) {
+        raise(&mut mmax[0], mi.abs());
+        raise(&mut vmax[0], *vi);
+    }
+    (fold_max(mmax), fold_max(vmax))
 }
 
 /// The largest of the lanes (NaN if one is NaN).

@@ -5,11 +5,17 @@
 //! weights are estimated by an extended H∞ filter (g-EHF), with the
 //! steepest-descent variant and Adam as baselines.
 //!
+//! The modules, leaf first (each uses only those above it):
+//!
 //! | module            | paper                                  |
 //! |-------------------|----------------------------------------|
+//! | [`real`]          | the scalar, `f32` or `f64`              |
+//! | [`error`]         | the error types                         |
 //! | [`spec`]          | section 2, eqs. 10–13, layout of eq. 16 |
+//! | [`data`]          | samples, XOR (section 5), error measures |
 //! | [`network`]       | forward pass; Jacobian, eqs. 20–24      |
 //! | [`covariance`]    | `P` of eqs. 4–7 as a trait              |
+//! | [`optimizer`]     | the interface of a learning rule        |
 //! | [`gehf`]          | g-EHF, eqs. 3–6; steepest descent       |
 //! | [`adam`]          | Adam, Table 2                           |
 //! | [`mod@train`]     | the experiments of section 5            |
@@ -52,31 +58,33 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+// Alphabetical (rustfmt); the table above lists them leaf first.
 pub mod adam;
 pub mod covariance;
+pub mod data;
 pub mod error;
 pub mod gehf;
 pub mod model;
 pub mod network;
+pub mod optimizer;
 pub mod real;
 pub mod spec;
 pub mod train;
 
 pub use adam::{Adam, AdamConfig, AdamMode};
 pub use covariance::{Covariance, DenseCovariance, IsotropicCovariance, PackedCovariance};
-pub use error::{Error, Result};
+pub use data::{ErrorStats, InputCoding, Samples, StopCriterion, Xor};
+pub use error::{Error, ModelError, Param, Result};
 pub use gehf::{
     DEFAULT_EPS0, EXTENSION_EPS0, Extension, GEhf, GEhfConfig, GainOrder, Health, MAX_OUTPUTS,
     PAPER_GAMMA, Regularization, TrustRegion,
 };
-pub use model::{Model, ModelError};
-pub use network::{EVALUATION_LANES, ResNet, sigmoid, sigmoid_derivative};
+pub use model::Model;
+pub use network::{ResNet, sigmoid, sigmoid_derivative};
+pub use optimizer::{Optimizer, StepReport};
 pub use real::Real;
-pub use spec::{PAPER_SLOPE, PAPER_WIDTH, ResNetSpec, Transition, packed_len};
-pub use train::{
-    EpochReport, ErrorStats, ErrorTiming, InputCoding, Optimizer, SampleOrder, Samples, StepReport,
-    StopCriterion, TrainConfig, TrainOutcome, Xor, shuffle, train,
-};
+pub use spec::{EVALUATION_LANES, PAPER_SLOPE, PAPER_WIDTH, ResNetSpec, Transition, packed_len};
+pub use train::{EpochReport, ErrorTiming, SampleOrder, TrainConfig, TrainOutcome, shuffle, train};
 
 /// The paper's weight-initialisation range: uniform in [−0.05, 0.05] (section 5).
 pub const PAPER_INIT_RANGE: f64 = 0.05;

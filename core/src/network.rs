@@ -1,8 +1,10 @@
 //! The network: forward pass (eqs. 10–13) and the Jacobian `H = ∂h/∂w` by
 //! the backward recursion of eqs. (20)–(24).
 
-use crate::error::{Error, Result, check_finite, check_len};
+use crate::data::{ErrorStats, Samples};
+use crate::error::{Error, Param, Result, check_finite, check_len};
 use crate::real::{Real, dot};
+pub use crate::spec::EVALUATION_LANES;
 use crate::spec::{PAPER_WIDTH, ResNetSpec};
 use rand_core::Rng;
 
@@ -110,7 +112,9 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
     /// a = 0.05). Fails, changing nothing, unless a is finite and ≥ 0.
     pub fn init_uniform<R: Rng + ?Sized>(&mut self, rng: &mut R, a: f64) -> Result<()> {
         if !(a.is_finite() && a >= 0.0) {
-            return Err(Error::InvalidParameter { name: "init range" });
+            return Err(Error::InvalidParameter {
+                name: Param::InitRange,
+            });
         }
         for w in self.weights_mut() {
             *w = T::from_f64(a * (2.0 * uniform01(rng) - 1.0));
@@ -201,13 +205,13 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
     }
 
     /// The mean squared output error of the current weights over a set of
-    /// samples, and other error measures: see [`crate::ErrorStats`].
+    /// samples, and other error measures: see [`ErrorStats`].
     ///
     /// If the buffer has room for [`ResNetSpec::lanes_buffer_len`], it
     /// runs [`EVALUATION_LANES`] samples at a time in lock-step, which is
     /// faster and gives the same numbers. Either way the activations left
     /// behind are those of the last sample.
-    pub fn evaluate(&mut self, data: &crate::Samples<'_, T>) -> Result<crate::ErrorStats> {
+    pub fn evaluate(&mut self, data: &Samples<'_, T>) -> Result<ErrorStats> {
         self.evaluate_each(data, |_, _| {})
     }
 
@@ -215,12 +219,12 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
     /// `each(k, outputs)`, in sample order.
     pub fn evaluate_each(
         &mut self,
-        data: &crate::Samples<'_, T>,
+        data: &Samples<'_, T>,
         mut each: impl FnMut(usize, &[T]),
-    ) -> Result<crate::ErrorStats> {
+    ) -> Result<ErrorStats> {
         check_len("input width", self.spec.inputs(), data.n_inputs())?;
         check_len("target width", self.spec.outputs(), data.n_outputs())?;
-        let mut stats = crate::ErrorStats::default();
+        let mut stats = ErrorStats::default();
         let mut k = 0;
         if self.buf.as_ref().len() >= self.spec.lanes_buffer_len() {
             while k + EVALUATION_LANES <= data.len() {
@@ -243,9 +247,9 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
     /// working memory; their errors are added to `stats` in sample order.
     fn forward_group(
         &mut self,
-        data: &crate::Samples<'_, T>,
+        data: &Samples<'_, T>,
         k: usize,
-        stats: &mut crate::ErrorStats,
+        stats: &mut ErrorStats,
         each: &mut impl FnMut(usize, &[T]),
     ) -> Result<()> {
         // (The caller passes k + EVALUATION_LANES ≤ len: no sample is missing,
@@ -275,10 +279,6 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
         Ok(())
     }
 }
-
-/// Samples that [`ResNet::evaluate`] runs in lock-step when the network's
-/// buffer has room ([`ResNetSpec::lanes_buffer_len`]).
-pub const EVALUATION_LANES: usize = 4;
 
 /// The hidden width N, either known at compile time (the paper's N = 5, so
 /// the N-long inner loops unroll) or at run time: one kernel source,
@@ -442,6 +442,28 @@ fn times_sigmoid_derivative<T: Real>(slope: T, out: &mut [T], z: &[T]) {
     }
 }
 
+/// The gradient of the output block `W^{L−1}` for output o (eqs. 20–21):
+/// row o gets `φᴸ_o` and `φᴸ_o z^{L−1}_i`, the other rows 0.
+#[inline(always)]
+fn output_block_gradient<T: Real>(
+    block: &mut [T],
+    row_len: usize,
+    o: usize,
+    phi_out: T,
+    zin: &[T],
+) {
+    for (j, row) in block.chunks_exact_mut(row_len).enumerate() {
+        if j == o {
+            row[0] = phi_out;
+            for (hi, zi) in row[1..].iter_mut().zip(zin) {
+                *hi = phi_out * *zi;
+            }
+        } else {
+            row.iter_mut().for_each(|x| *x = T::ZERO);
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn backward_kernel<T: Real, W: HiddenWidth>(
@@ -466,20 +488,10 @@ fn backward_kernel<T: Real, W: HiddenWidth>(
     // Output block W^{L−1}: φᴸ = f'(sᴸ) for output o only (eq. 24);
     // ∂h_o/∂bᴸ_o = φᴸ_o, ∂h_o/∂W^{L−1}_{o,i} = φᴸ_o z^{L−1}_i (eqs. 20–21).
     let last = 2 * blocks + 2; // L − 1
-    let zin = hidden(last);
     let phi_out = sigmoid_derivative(slope, z[n1 + (last - 1) * n + o]);
     let out_off = block_offset(n1, n, blocks);
     let block = &mut h[out_off..out_off + nl * (n + 1)];
-    for (j, row) in block.chunks_exact_mut(n + 1).enumerate() {
-        if j == o {
-            row[0] = phi_out;
-            for (hi, zi) in row[1..].iter_mut().zip(zin) {
-                *hi = phi_out * *zi;
-            }
-        } else {
-            row.iter_mut().for_each(|x| *x = T::ZERO);
-        }
-    }
+    output_block_gradient(block, n + 1, o, phi_out, hidden(last));
 
     let (a, rest) = phi.split_at_mut(n);
     let (b, c) = rest.split_at_mut(n);

@@ -35,6 +35,9 @@ pub trait Real:
     const MAX: Self;
     /// Name of the type, for reports ("f32" or "f64").
     const NAME: &'static str;
+    /// Bytes of the IEEE-754 binary format: 4 (binary32) or 8 (binary64).
+    /// The precision tag of model files ([`crate::model`]).
+    const BYTES: u8;
     /// Converts from `f64` (rounding to nearest for `f32`).
     fn from_f64(x: f64) -> Self;
     /// Converts to `f64` (exact).
@@ -59,6 +62,7 @@ impl Real for f64 {
     const ONE: Self = 1.0;
     const MAX: Self = f64::MAX;
     const NAME: &'static str = "f64";
+    const BYTES: u8 = 8;
     #[inline]
     fn from_f64(x: f64) -> Self {
         x
@@ -104,6 +108,7 @@ impl Real for f32 {
     const ONE: Self = 1.0;
     const MAX: Self = f32::MAX;
     const NAME: &'static str = "f32";
+    const BYTES: u8 = 4;
     #[inline]
     fn from_f64(x: f64) -> Self {
         x as f32

@@ -61,6 +61,10 @@ pub const PAPER_SLOPE: f64 = 2.5;
 /// The paper's hidden width N (section 5).
 pub const PAPER_WIDTH: usize = 5;
 
+/// Samples that [`crate::ResNet::evaluate`] runs in lock-step when the
+/// network's buffer has room ([`ResNetSpec::lanes_buffer_len`]).
+pub const EVALUATION_LANES: usize = 4;
+
 /// One weight matrix `Wᵗ` (layer t → t + 1) and where it lives in `w`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -311,12 +315,12 @@ impl ResNetSpec {
     }
 
     /// A buffer length that also gives [`crate::ResNet::evaluate`] room
-    /// to run [`crate::EVALUATION_LANES`] samples in lock-step (faster,
+    /// to run [`EVALUATION_LANES`] samples in lock-step (faster,
     /// same numbers): [`ResNetSpec::buffer_len`] plus
     /// `EVALUATION_LANES − 1` more activation vectors.
     #[inline]
     pub const fn lanes_buffer_len(&self) -> usize {
-        self.buffer_len() + (crate::EVALUATION_LANES - 1) * self.n_activations()
+        self.buffer_len() + (EVALUATION_LANES - 1) * self.n_activations()
     }
 }
 

@@ -267,28 +267,28 @@ fn bad_adam_input_leaves_moments_unchanged() {
     }
     for (name, cfg) in [
         (
-            "adam lr",
+            Param::AdamLr,
             AdamConfig {
                 lr: 0.0,
                 ..AdamConfig::default()
             },
         ),
         (
-            "adam beta1",
+            Param::AdamBeta1,
             AdamConfig {
                 beta1: 1.0,
                 ..AdamConfig::default()
             },
         ),
         (
-            "adam beta2",
+            Param::AdamBeta2,
             AdamConfig {
                 beta2: -0.1,
                 ..AdamConfig::default()
             },
         ),
         (
-            "adam eps",
+            Param::AdamEps,
             AdamConfig {
                 eps: f64::NAN,
                 ..AdamConfig::default()
@@ -342,7 +342,12 @@ fn bad_data_and_training_config_are_rejected() {
             &mut [0; 4],
             |_| true,
         );
-        assert_eq!(r.err(), Some(Error::InvalidParameter { name: "tolerance" }));
+        assert_eq!(
+            r.err(),
+            Some(Error::InvalidParameter {
+                name: Param::Tolerance
+            })
+        );
     }
     let cfg = TrainConfig {
         order: SampleOrder::Shuffled,
@@ -413,24 +418,24 @@ fn set_config_and_regularization_validate_and_change_nothing_on_error() {
         assert_eq!(f.config(), &cfg);
     }
     for (name, reg) in [
-        ("process noise", Regularization::process_noise(-1.0)),
-        ("process noise", Regularization::process_noise(f64::NAN)),
+        (Param::ProcessNoise, Regularization::process_noise(-1.0)),
+        (Param::ProcessNoise, Regularization::process_noise(f64::NAN)),
         (
-            "forgetting factor",
+            Param::ForgettingFactor,
             Regularization {
                 forgetting: 0.0,
                 ..Regularization::NONE
             },
         ),
         (
-            "forgetting factor",
+            Param::ForgettingFactor,
             Regularization {
                 forgetting: 1.5,
                 ..Regularization::NONE
             },
         ),
         (
-            "diagonal floor",
+            Param::DiagonalFloor,
             Regularization {
                 diagonal_floor: f64::INFINITY,
                 ..Regularization::NONE

@@ -55,12 +55,13 @@
 //!   [`super::GainOrder::CovarianceFirst`] (with a non-fixed `P`) are
 //!   single-output only: [`crate::Error::Unsupported`] for m ≥ 2.
 
-use super::{Extension, GEhf, GainOrder};
+use super::{Extension, GEhf, GainOrder, diagonal_admissible, gain_denominator};
 use crate::covariance::Covariance;
+use crate::data::ErrorStats;
 use crate::error::{Error, Result, check_finite, check_len};
 use crate::network::ResNet;
+use crate::optimizer::StepReport;
 use crate::real::{Real, dot};
-use crate::train::{ErrorStats, StepReport};
 
 /// The largest number of outputs N_L the g-EHF handles (its m × m work
 /// arrays live on the stack: 3·64 elements).
@@ -200,138 +201,43 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
     /// Gain, checks, weight step and downdates, from `U` (in the scratch),
     /// `G` and `e`. Returns `G_00`.
     fn apply(&mut self, w: &mut [T], g: &[T; SQ], e: &[T], m: usize, nw: usize) -> Result<T> {
-        let one = T::ONE;
-        let a = self.a;
         let fixed = self.cov.is_fixed();
-
         // α = (I + G)⁻¹ e  (eq. 3).
-        let mut alpha = [T::ZERO; MAX_OUTPUTS];
-        if m == 1 {
-            // As the single-output filter: e / (1 + s), or e / (1 + (2 − γ⁻²) s)
-            // for the covariance-first order.
-            let denom = match (fixed, self.config.gain_order) {
-                (false, GainOrder::CovarianceFirst) => one + (one + a) * g[0],
-                _ => one + g[0],
-            };
-            if !(e[0].is_finite() && denom > T::ZERO) {
-                self.health.rejected += 1;
-                return Err(Error::Diverged { what: "covariance" });
-            }
-            alpha[0] = e[0] / denom;
-        } else if !solve_identity_plus(g, &e[..m], m, &mut alpha) {
-            self.health.rejected += 1;
-            return Err(Error::Diverged { what: "covariance" });
-        }
-
+        let Some(alpha) = self.gain_coefficients(g, e, m) else {
+            return Err(self.health.reject("covariance"));
+        };
         // Sequential downdates: c_i and M_ji = h_iᵀ v_j (j ≤ i).
-        let mut c = [T::ZERO; MAX_OUTPUTS];
-        let mut mm = [T::ZERO; SQ];
-        for i in 0..m {
-            for j in 0..=i {
-                let mut x = g[i * m + j];
-                for k in 0..j {
-                    x -= c[k] * mm[k * m + j] * mm[k * m + i];
-                }
-                mm[j * m + i] = x;
-            }
-            let s = mm[i * m + i];
-            let c_den = one + a * s;
-            if !(s.is_finite() && c_den > T::ZERO) {
-                self.health.rejected += 1;
-                return Err(Error::Diverged { what: "covariance" });
-            }
-            c[i] = a / c_den;
-        }
-
+        let Some((c, mm)) = downdate_factors(self.a, g, m) else {
+            return Err(self.health.reject("covariance"));
+        };
         // U → V in place and β (the weight step on the v_j). A fixed P
         // (steepest descent) is never downdated: V = U, β = α.
-        let mut beta = alpha;
         let u = &mut self.u.as_mut()[..m * nw];
-        if !fixed {
-            for i in 1..m {
-                let (done, rest) = u.split_at_mut(i * nw);
-                let vi = &mut rest[..nw];
-                for j in 0..i {
-                    let f = c[j] * mm[j * m + i];
-                    for (x, vj) in vi.iter_mut().zip(&done[j * nw..(j + 1) * nw]) {
-                        *x -= f * *vj;
-                    }
-                }
-            }
-            for j in 0..m {
-                let mut acc = T::ZERO;
-                for i in j + 1..m {
-                    acc += mm[j * m + i] * alpha[i];
-                }
-                beta[j] = alpha[j] + c[j] * acc;
-            }
-        }
-        let v = &*u;
-        let step_at = |k: usize| {
-            let mut d = T::ZERO;
-            for j in 0..m {
-                d += beta[j] * v[j * nw + k];
-            }
-            d
+        let beta = if fixed {
+            alpha
+        } else {
+            to_downdate_basis(u, &c, &mm, &alpha, m, nw)
         };
+        let v = &*u;
+        let step = WeightStep { v, beta, m, nw };
 
         // Check the whole update before applying any of it.
-        let finite_weights = w
-            .iter()
-            .enumerate()
-            .all(|(k, wk)| (*wk + step_at(k)).is_finite());
-        let finite_downdate = (0..m).all(|j| {
-            v[j * nw..(j + 1) * nw]
-                .iter()
-                .all(|x| (c[j] * *x * *x).is_finite())
-        });
-        if !(finite_weights && finite_downdate && beta[..m].iter().all(|b| b.is_finite())) {
-            self.health.rejected += 1;
-            return Err(Error::Diverged { what: "weights" });
+        if !step.is_finite(w, &c) {
+            return Err(self.health.reject("weights"));
         }
         // Numerical health of P: the m downdates (and the regularization
         // after them) must leave a finite, positive diagonal. Checked where
         // the representation reads its diagonal cheaply.
-        let reg = self.regularization;
         if !fixed && nw > 0 && self.cov.downdate_diagonal_bounds(c[0], &v[..nw]).is_some() {
-            let mut lo = T::ZERO;
-            let mut hi = T::ZERO;
-            let mut ok = true;
-            for k in 0..nw {
-                let mut d = self.cov.get(k, k);
-                for j in 0..m {
-                    let x = v[j * nw + k];
-                    d -= c[j] * x * x;
-                }
-                if !d.is_finite() {
-                    ok = false;
-                    break;
-                }
-                if k == 0 || d < lo {
-                    lo = d;
-                }
-                if k == 0 || d > hi {
-                    hi = d;
-                }
-            }
-            let hi = hi * T::from_f64(1.0 / reg.forgetting) + T::from_f64(reg.process_noise);
-            if !ok || !hi.is_finite() || (lo <= T::ZERO && reg.diagonal_floor <= 0.0) {
-                self.health.rejected += 1;
-                return Err(Error::Diverged { what: "covariance" });
+            let admissible = downdated_diagonal_bounds(&self.cov, &step, &c)
+                .is_some_and(|(lo, hi)| diagonal_admissible(&self.regularization, lo, hi));
+            if !admissible {
+                return Err(self.health.reject("covariance"));
             }
         }
 
         // ŵ ← ŵ + K e  (eq. 3)
-        if m == 1 {
-            // The single-output filter's roundings: w += step · u.
-            for (wk, vk) in w.iter_mut().zip(v) {
-                *wk += beta[0] * *vk;
-            }
-        } else {
-            for (k, wk) in w.iter_mut().enumerate() {
-                *wk += step_at(k);
-            }
-        }
+        step.apply(w);
         // P ← P − Σ c_i v_i v_iᵀ, in order (eq. 4 as m rank-one downdates).
         if nw > 0 {
             for (j, vj) in v.chunks_exact(nw).enumerate() {
@@ -339,11 +245,163 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
             }
         }
         self.health.steps += 1;
-        if !fixed && !reg.is_none() {
+        if !fixed && !self.regularization.is_none() {
             self.regularize();
         }
         Ok(g[0])
     }
+
+    /// `α = (I + G)⁻¹ e` (eq. 3); for m = 1 with the single-output
+    /// filter's roundings, `e / (1 + s)` or `e / (1 + (2 − γ⁻²) s)` for the
+    /// covariance-first order. `None` at a non-positive pivot or a
+    /// non-finite value.
+    fn gain_coefficients(&self, g: &[T; SQ], e: &[T], m: usize) -> Option<[T; MAX_OUTPUTS]> {
+        let mut alpha = [T::ZERO; MAX_OUTPUTS];
+        if m == 1 {
+            let denom = gain_denominator(self.a, self.cov.is_fixed(), self.config.gain_order, g[0]);
+            if !(e[0].is_finite() && denom > T::ZERO) {
+                return None;
+            }
+            alpha[0] = e[0] / denom;
+        } else if !solve_identity_plus(g, &e[..m], m, &mut alpha) {
+            return None;
+        }
+        Some(alpha)
+    }
+}
+
+/// The factors `c_i = a / (1 + a s_i)` of the m sequential downdates and
+/// `M_ji = G_ij − Σ_{k<j} c_k M_kj M_ki` (row-major, j ≤ i), `s_i = M_ii`;
+/// `None` if some `s_i` is not finite or `1 + a s_i ≤ 0`.
+fn downdate_factors<T: Real>(a: T, g: &[T; SQ], m: usize) -> Option<([T; MAX_OUTPUTS], [T; SQ])> {
+    let mut c = [T::ZERO; MAX_OUTPUTS];
+    let mut mm = [T::ZERO; SQ];
+    for i in 0..m {
+        for j in 0..=i {
+            let mut x = g[i * m + j];
+            for k in 0..j {
+                x -= c[k] * mm[k * m + j] * mm[k * m + i];
+            }
+            mm[j * m + i] = x;
+        }
+        let s = mm[i * m + i];
+        let c_den = T::ONE + a * s;
+        if !(s.is_finite() && c_den > T::ZERO) {
+            return None;
+        }
+        c[i] = a / c_den;
+    }
+    Some((c, mm))
+}
+
+/// Turns the columns `U_i` of `u` into `v_i = U_i − Σ_{j<i} c_j M_ji v_j`
+/// in place and returns `β_j = α_j + c_j Σ_{i>j} M_ji α_i`, so that the
+/// weight step `U α` is `Σ_j β_j v_j`.
+fn to_downdate_basis<T: Real>(
+    u: &mut [T],
+    c: &[T; MAX_OUTPUTS],
+    mm: &[T; SQ],
+    alpha: &[T; MAX_OUTPUTS],
+    m: usize,
+    nw: usize,
+) -> [T; MAX_OUTPUTS] {
+    for i in 1..m {
+        let (done, rest) = u.split_at_mut(i * nw);
+        let vi = &mut rest[..nw];
+        for j in 0..i {
+            let f = c[j] * mm[j * m + i];
+            for (x, vj) in vi.iter_mut().zip(&done[j * nw..(j + 1) * nw]) {
+                *x -= f * *vj;
+            }
+        }
+    }
+    let mut beta = *alpha;
+    for j in 0..m {
+        let mut acc = T::ZERO;
+        for i in j + 1..m {
+            acc += mm[j * m + i] * alpha[i];
+        }
+        beta[j] = alpha[j] + c[j] * acc;
+    }
+    beta
+}
+
+/// The weight step `Σ_j β_j v_j` on the columns `v` (m of N_w).
+struct WeightStep<'a, T> {
+    v: &'a [T],
+    beta: [T; MAX_OUTPUTS],
+    m: usize,
+    nw: usize,
+}
+
+impl<T: Real> WeightStep<'_, T> {
+    /// Element k of the step.
+    fn at(&self, k: usize) -> T {
+        let mut d = T::ZERO;
+        for j in 0..self.m {
+            d += self.beta[j] * self.v[j * self.nw + k];
+        }
+        d
+    }
+
+    /// `true` if every new weight, every downdate entry `c_j v_jk²` and
+    /// every β_j is finite.
+    fn is_finite(&self, w: &[T], c: &[T; MAX_OUTPUTS]) -> bool {
+        let (m, nw) = (self.m, self.nw);
+        let finite_weights = w
+            .iter()
+            .enumerate()
+            .all(|(k, wk)| (*wk + self.at(k)).is_finite());
+        let finite_downdate = (0..m).all(|j| {
+            self.v[j * nw..(j + 1) * nw]
+                .iter()
+                .all(|x| (c[j] * *x * *x).is_finite())
+        });
+        finite_weights && finite_downdate && self.beta[..m].iter().all(|b| b.is_finite())
+    }
+
+    /// `w ← w + Σ_j β_j v_j`; for m = 1 with the single-output filter's
+    /// roundings, `w += step · u`.
+    fn apply(&self, w: &mut [T]) {
+        if self.m == 1 {
+            for (wk, vk) in w.iter_mut().zip(self.v) {
+                *wk += self.beta[0] * *vk;
+            }
+        } else {
+            for (k, wk) in w.iter_mut().enumerate() {
+                *wk += self.at(k);
+            }
+        }
+    }
+}
+
+/// The smallest and largest diagonal entry of `P − Σ_j c_j v_j v_jᵀ`, by
+/// [`Covariance::get`]; `None` if one is not finite.
+fn downdated_diagonal_bounds<T: Real, C: Covariance<T>>(
+    cov: &C,
+    step: &WeightStep<'_, T>,
+    c: &[T; MAX_OUTPUTS],
+) -> Option<(T, T)> {
+    let (m, nw, v) = (step.m, step.nw, step.v);
+    let mut lo = T::ZERO;
+    let mut hi = T::ZERO;
+    for k in 0..nw {
+        let mut d = cov.get(k, k);
+        for j in 0..m {
+            let x = v[j * nw + k];
+            d -= c[j] * x * x;
+        }
+        if !d.is_finite() {
+            return None;
+        }
+        if k == 0 || d < lo {
+            lo = d;
+        }
+        if k == 0 || d > hi {
+            hi = d;
+        }
+    }
+    Some((lo, hi))
 }
 
 /// Solves `(I + G) α = e` for the symmetric positive semi-definite m × m

@@ -1,6 +1,6 @@
 //! Usage errors: one line, exit status 2, naming the flag at fault.
 
-use hinf::Error;
+use hinf::{Error, Param};
 
 use crate::run::memory;
 use crate::settings::{CovarianceKind, Method, TrialSpec, setting};
@@ -52,16 +52,22 @@ fn setting_of(e: &Error) -> Option<&'static str> {
         Error::InvalidGamma => Some("gamma"),
         Error::InvalidEps0 => Some("eps0"),
         Error::InvalidParameter { name } => match *name {
-            "adam lr" => Some("adam-lr"),
-            "adam beta1" => Some("adam-beta1"),
-            "adam beta2" => Some("adam-beta2"),
-            "adam eps" => Some("adam-eps"),
-            "tolerance" => Some("tol"),
-            "init range" => Some("init-range"),
-            "trust-region delta" => Some("tr-delta"),
-            "trust-region tolerance" => Some("tr-tolerance"),
-            "process noise" => Some("process-noise"),
-            "forgetting factor" => Some("forgetting"),
+            Param::AdamLr => Some("adam-lr"),
+            Param::AdamBeta1 => Some("adam-beta1"),
+            Param::AdamBeta2 => Some("adam-beta2"),
+            Param::AdamEps => Some("adam-eps"),
+            Param::Tolerance => Some("tol"),
+            Param::InitRange => Some("init-range"),
+            Param::TrustRegionDelta => Some("tr-delta"),
+            Param::TrustRegionTolerance => Some("tr-tolerance"),
+            Param::ProcessNoise => Some("process-noise"),
+            Param::ForgettingFactor => Some("forgetting"),
+            // State read from a model file, not a flag.
+            Param::AdamSecondMoment
+            | Param::AdamBiasProduct
+            | Param::DiagonalFloor
+            | Param::CovarianceScale => None,
+            // `Param` is `#[non_exhaustive]`: a variant added later.
             _ => None,
         },
         _ => None,

@@ -350,7 +350,7 @@ impl<T: Real> Covariance<T> for StructuredCovariance<T> {
     fn add_diagonal(&mut self, q: T) -> hinf::Result<()> {
         if !(q.is_finite() && q >= T::ZERO) {
             return Err(hinf::Error::InvalidParameter {
-                name: "process noise",
+                name: hinf::Param::ProcessNoise,
             });
         }
         match &mut self.repr {
@@ -370,7 +370,7 @@ impl<T: Real> Covariance<T> for StructuredCovariance<T> {
     fn scale(&mut self, alpha: T) -> hinf::Result<()> {
         if !(alpha.is_finite() && alpha > T::ZERO) {
             return Err(hinf::Error::InvalidParameter {
-                name: "forgetting factor",
+                name: hinf::Param::ForgettingFactor,
             });
         }
         match &mut self.repr {
@@ -407,7 +407,7 @@ impl<T: Real> Covariance<T> for StructuredCovariance<T> {
             } => {
                 if !(floor.is_finite() && floor >= T::ZERO) {
                     return Err(hinf::Error::InvalidParameter {
-                        name: "diagonal floor",
+                        name: hinf::Param::DiagonalFloor,
                     });
                 }
                 // As the packed floor: raise every entry below f (or NaN)

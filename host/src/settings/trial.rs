@@ -149,7 +149,9 @@ impl TrialSpec {
             .validate()?;
         }
         if !(self.init_range.is_finite() && self.init_range >= 0.0) {
-            return Err(hinf::Error::InvalidParameter { name: "init range" });
+            return Err(hinf::Error::InvalidParameter {
+                name: hinf::Param::InitRange,
+            });
         }
         Ok(())
     }

@@ -3,8 +3,18 @@
 //! Every fallible entry point validates its input first and returns an
 //! [`Error`] *before* touching any state: on error, weights, covariance and
 //! optimizer state are unchanged, bit for bit.
+//!
+//! A leaf: it depends on [`crate::real`] only. The model-file reasons
+//! ([`ModelError`]) are defined here too, in `error/model.rs`, so that
+//! this module need not know the file format's reader.
 
+use crate::real::{Real, all_finite};
 use core::fmt;
+
+pub(crate) mod model;
+mod param;
+pub use model::ModelError;
+pub use param::Param;
 
 /// What went wrong. Each variant says what was expected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,7 +36,7 @@ pub enum Error {
     /// An optimizer hyper-parameter is out of its range (e.g. Adam's β ∉ [0, 1)).
     InvalidParameter {
         /// Which parameter.
-        name: &'static str,
+        name: Param,
     },
     /// A slice has the wrong length.
     LengthMismatch {
@@ -66,7 +76,7 @@ pub enum Error {
     /// A data set with no samples.
     EmptyData,
     /// A model file was refused (see [`crate::model`]); nothing was loaded.
-    Model(crate::model::ModelError),
+    Model(ModelError),
 }
 
 impl fmt::Display for Error {
@@ -126,8 +136,8 @@ pub(crate) fn check_len(what: &'static str, expected: usize, found: usize) -> Re
 
 /// Checks that a slice is all finite.
 #[inline]
-pub(crate) fn check_finite<T: crate::Real>(what: &'static str, xs: &[T]) -> Result<()> {
-    if crate::real::all_finite(xs) {
+pub(crate) fn check_finite<T: Real>(what: &'static str, xs: &[T]) -> Result<()> {
+    if all_finite(xs) {
         Ok(())
     } else {
         Err(Error::NonFinite { what })

@@ -1,0 +1,285 @@
+//! The covariance `P` of the g-EHF (eqs. 4–7) as a trait, so that storage
+//! is the caller's choice.
+//!
+//! The filter needs exactly two things of `P`: the product `u = P h` and the
+//! rank-one downdate `P ← P − c u uᵀ` (the one-output form of eq. 4). Any
+//! representation that provides them — packed, dense, isotropic, or a
+//! structured `ε0 I − Σ cᵢ uᵢ uᵢᵀ` on a host — plugs into [`crate::GEhf`].
+//!
+//! One file per representation: `packed.rs` ([`PackedCovariance`], the
+//! layout of model files), `dense.rs` ([`DenseCovariance`], the reference)
+//! and `isotropic.rs` ([`IsotropicCovariance`], steepest descent). This
+//! file holds the trait and the checks and helpers they share.
+
+use crate::error::{Error, Param, Result};
+use crate::real::Real;
+use core::cmp::Ordering;
+
+mod dense;
+mod isotropic;
+mod packed;
+pub use dense::DenseCovariance;
+pub use isotropic::IsotropicCovariance;
+pub use packed::PackedCovariance;
+
+/// A symmetric positive-definite N × N matrix `P` that the g-EHF multiplies
+/// and downdates.
+///
+/// Callers pass slices of length [`Covariance::dim`]; implementations must
+/// not panic on other lengths (they may compute garbage).
+pub trait Covariance<T: Real> {
+    /// N, the dimension (N_w for the network's weights).
+    fn dim(&self) -> usize;
+    /// `out ← P v`.
+    fn mul_vec(&self, v: &[T], out: &mut [T]);
+    /// `P ← P − c u uᵀ`, where `u = P h` was computed by [`Covariance::mul_vec`]
+    /// on this same `P` (eq. 4 for one output; with N_L outputs the filter
+    /// applies N_L of these in turn, each `u` being `P h_i` for the `P` left
+    /// by the previous one — see [`crate::GEhf::measurement_update`]).
+    fn downdate(&mut self, c: T, u: &[T]);
+    /// `P ← ε0 I` (eq. 5).
+    fn reset(&mut self, eps0: T);
+    /// Element `P[i][j]` (0 outside the matrix). For tests and diagnostics;
+    /// may be slow.
+    fn get(&self, i: usize, j: usize) -> T;
+    /// `true` if [`Covariance::downdate`] leaves `P` unchanged (steepest descent).
+    fn is_fixed(&self) -> bool {
+        false
+    }
+
+    // ---- numerical health: optional P-side operations --------------------
+    //
+    // The methods below have default implementations, so an implementation
+    // outside this crate keeps compiling. Those that must change storage the
+    // trait cannot reach return `Error::Unsupported` by default; every
+    // implementation in this crate overrides them.
+
+    /// `true` if [`Covariance::add_diagonal`], [`Covariance::scale`] and
+    /// [`Covariance::floor_diagonal`] are implemented. [`crate::GEhf`]
+    /// refuses a process-noise, forgetting or floor option on a covariance
+    /// without them *before* it changes anything.
+    fn supports_regularization(&self) -> bool {
+        false
+    }
+
+    /// `P ← P + q I`: process noise `Q = q I` of the random-walk model
+    /// `w_{k+1} = w_k + noise`. Fails, changing nothing, if `q` is not
+    /// finite and ≥ 0 or the result would not be finite.
+    /// Default: [`Error::Unsupported`].
+    fn add_diagonal(&mut self, _q: T) -> Result<()> {
+        Err(Error::Unsupported {
+            what: "P + qI on this covariance",
+        })
+    }
+
+    /// `P ← α P` (a forgetting factor λ is `α = 1/λ`). Fails, changing
+    /// nothing, if `α` is not finite and > 0 or the result would not be
+    /// finite. Default: [`Error::Unsupported`].
+    fn scale(&mut self, _alpha: T) -> Result<()> {
+        Err(Error::Unsupported {
+            what: "scaling P on this covariance",
+        })
+    }
+
+    /// Raises every diagonal entry below `floor` to `floor` and returns how
+    /// many it raised (the guard's interventions). Fails, changing nothing,
+    /// unless `floor` is finite and ≥ 0. Default: [`Error::Unsupported`].
+    fn floor_diagonal(&mut self, _floor: T) -> Result<usize> {
+        Err(Error::Unsupported {
+            what: "a diagonal floor on this covariance",
+        })
+    }
+
+    /// Makes `P` exactly symmetric (`P ← (P + Pᵀ)/2`) and returns the
+    /// largest `|P_ij − P_ji|` it removed. Storage that keeps one triangle
+    /// is symmetric by construction and returns 0.
+    /// Default: [`Error::Unsupported`].
+    fn symmetrize(&mut self) -> Result<T> {
+        Err(Error::Unsupported {
+            what: "symmetrizing this covariance",
+        })
+    }
+
+    /// Replaces `P` by the symmetric matrix whose lower triangle, row by
+    /// row, is `packed` (N(N+1)/2 values: the layout of
+    /// [`PackedCovariance::packed`] and of model files). Fails, changing
+    /// nothing, on a wrong length, a non-finite value, or a matrix this
+    /// representation cannot hold. Default: [`Error::Unsupported`].
+    fn load_packed(&mut self, _packed: &[T]) -> Result<()> {
+        Err(Error::Unsupported {
+            what: "loading P into this covariance",
+        })
+    }
+
+    /// The smallest and largest diagonal entry the downdate
+    /// `P − c u uᵀ` would produce, computed with the same roundings as
+    /// [`Covariance::downdate`], without changing `P`; `None` if the
+    /// representation cannot tell cheaply (the default). A non-finite
+    /// entry makes both bounds non-finite. [`crate::GEhf::step`] uses it to
+    /// reject a downdate that would leave `P` indefinite or non-finite.
+    fn downdate_diagonal_bounds(&self, _c: T, _u: &[T]) -> Option<(T, T)> {
+        None
+    }
+
+    /// The smallest and largest diagonal entry of `P` (by [`Covariance::get`];
+    /// `(0, 0)` for N = 0). A NaN makes both bounds NaN.
+    fn diagonal_bounds(&self) -> (T, T) {
+        let mut it = (0..self.dim()).map(|i| self.get(i, i));
+        let Some(first) = it.next() else {
+            return (T::ZERO, T::ZERO);
+        };
+        it.fold((first, first), |acc, d| fold_bounds(acc, d))
+    }
+
+    /// The largest `|P_ij − P_ji|` (by [`Covariance::get`], O(N²); NaN if
+    /// any entry is NaN). 0 for storage that keeps one triangle.
+    fn asymmetry(&self) -> T {
+        let n = self.dim();
+        let mut worst = T::ZERO;
+        for i in 0..n {
+            for j in 0..i {
+                let d = (self.get(i, j) - self.get(j, i)).abs();
+                if !matches!(
+                    d.partial_cmp(&worst),
+                    Some(Ordering::Less | Ordering::Equal)
+                ) {
+                    worst = d;
+                }
+            }
+        }
+        worst
+    }
+
+    /// Attempts a Cholesky factorisation `P = L Lᵀ` of the lower triangle
+    /// in `scratch` (at least N(N+1)/2 elements, overwritten): `Ok(true)` if
+    /// every pivot is positive and finite, i.e. `P` is numerically
+    /// positive definite. Fails with [`Error::CapacityExceeded`] on a short
+    /// scratch. O(N³/6).
+    fn is_positive_definite(&self, scratch: &mut [T]) -> Result<bool> {
+        let n = self.dim();
+        let needed = checked_packed_len(n).ok_or(Error::CapacityExceeded {
+            what: "cholesky scratch",
+            needed: usize::MAX,
+            capacity: scratch.len(),
+        })?;
+        let Some(l) = scratch.get_mut(..needed) else {
+            return Err(Error::CapacityExceeded {
+                what: "cholesky scratch",
+                needed,
+                capacity: scratch.len(),
+            });
+        };
+        let mut k = 0;
+        for i in 0..n {
+            for j in 0..=i {
+                if let Some(x) = l.get_mut(k) {
+                    *x = self.get(i, j);
+                }
+                k += 1;
+            }
+        }
+        Ok(cholesky_packed(l, n))
+    }
+}
+
+/// Folds one value into `(min, max)`: a non-finite value makes both
+/// bounds that value, and non-finite bounds stay. The rule of
+/// [`Covariance::diagonal_bounds`] and
+/// [`Covariance::downdate_diagonal_bounds`], for implementations outside
+/// this crate.
+///
+/// ```
+/// use hinf::covariance::fold_bounds;
+/// assert_eq!(fold_bounds((1.0, 2.0), 0.5), (0.5, 2.0));
+/// assert!(fold_bounds((1.0, 2.0), f64::NAN).0.is_nan());
+/// assert!(fold_bounds(fold_bounds((1.0, 2.0), f64::NAN), 3.0).1.is_nan());
+/// ```
+#[inline]
+pub fn fold_bounds<T: Real>((lo, hi): (T, T), d: T) -> (T, T) {
+    if d.is_finite() && lo.is_finite() && hi.is_finite() {
+        (if d < lo { d } else { lo }, if d > hi { d } else { hi })
+    } else if d.is_finite() {
+        (lo, hi)
+    } else {
+        (d, d)
+    }
+}
+
+/// `packed_len` without overflow.
+#[inline]
+pub(crate) fn checked_packed_len(n: usize) -> Option<usize> {
+    let m = n.checked_add(1)?;
+    // n(n+1)/2 without overflowing the product when it fits.
+    if n.is_multiple_of(2) {
+        (n / 2).checked_mul(m)
+    } else {
+        n.checked_mul(m / 2)
+    }
+}
+
+/// In-place Cholesky of a packed lower triangle (row i = `l[i(i+1)/2 ..]`).
+/// `false` at the first non-positive or non-finite pivot.
+fn cholesky_packed<T: Real>(l: &mut [T], n: usize) -> bool {
+    let mut row_i = 0;
+    for i in 0..n {
+        let (done, rest) = l.split_at_mut(row_i.min(l.len()));
+        let Some(ri) = rest.get_mut(..=i) else {
+            return false;
+        };
+        let mut row_j = 0;
+        for j in 0..=i {
+            let mut acc = ri[j];
+            if j < i {
+                let Some(rj) = done.get(row_j..row_j + j + 1) else {
+                    return false;
+                };
+                for (a, b) in ri[..j].iter().zip(&rj[..j]) {
+                    acc -= *a * *b;
+                }
+                let d = rj[j];
+                ri[j] = acc / d;
+            } else {
+                for a in &ri[..i] {
+                    acc -= *a * *a;
+                }
+                if !(acc.is_finite() && acc > T::ZERO) {
+                    return false;
+                }
+                ri[i] = acc.sqrt();
+            }
+            row_j += j + 1;
+        }
+        row_i += i + 1;
+    }
+    true
+}
+
+pub(super) fn check_q<T: Real>(q: T) -> Result<()> {
+    if q.is_finite() && q >= T::ZERO {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter {
+            name: Param::ProcessNoise,
+        })
+    }
+}
+
+pub(super) fn check_alpha<T: Real>(alpha: T) -> Result<()> {
+    if alpha.is_finite() && alpha > T::ZERO {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter {
+            name: Param::CovarianceScale,
+        })
+    }
+}
+
+pub(super) fn check_floor<T: Real>(floor: T) -> Result<()> {
+    if floor.is_finite() && floor >= T::ZERO {
+        Ok(())
+    } else {
+        Err(Error::InvalidParameter {
+            name: Param::DiagonalFloor,
+        })
+    }
+}
