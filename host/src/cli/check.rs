@@ -15,6 +15,13 @@ impl std::fmt::Display for UsageError {
     }
 }
 
+/// Bad data or a bad model file given on the command line.
+impl From<crate::data::DataError> for UsageError {
+    fn from(e: crate::data::DataError) -> Self {
+        UsageError(e.to_string())
+    }
+}
+
 impl From<memory::NotEnoughMemory> for UsageError {
     fn from(e: memory::NotEnoughMemory) -> Self {
         UsageError(e.to_string())

@@ -52,7 +52,7 @@ pub fn run(a: &EvalArgs) -> Result<(), Failure> {
             ))
             .into());
         }
-        let q = evaluate_xor(&bytes, a.inputs.into()).map_err(UsageError)?;
+        let q = evaluate_xor(&bytes, a.inputs.into()).map_err(UsageError::from)?;
         if a.json {
             print_json(&q)?;
         } else {
@@ -80,9 +80,9 @@ pub fn run(a: &EvalArgs) -> Result<(), Failure> {
         ))
         .into());
     };
-    let (meta, mut net) = load(&a.model).map_err(UsageError)?;
-    let table = Table::read(data_path).map_err(UsageError)?;
-    let data = meta.encoding.encode(&table).map_err(UsageError)?;
+    let (meta, mut net) = load(&a.model).map_err(UsageError::from)?;
+    let table = Table::read(data_path).map_err(UsageError::from)?;
+    let data = meta.encoding.encode(&table).map_err(UsageError::from)?;
     let q = net.evaluate(&data, &meta.encoding)?;
     if a.json {
         #[derive(Serialize)]

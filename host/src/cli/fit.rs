@@ -112,7 +112,7 @@ fn fit_eval_save<T: Real>(
     train_set: &Dataset,
     test_set: Option<&Dataset>,
 ) -> Result<FitReport, Failure> {
-    let (mut net, out) = fit::<T>(train_set, spec).map_err(Failure::Run)?;
+    let (mut net, out) = fit::<T>(train_set, spec)?;
     let train = evaluate(&mut net, train_set, enc)?;
     let test = match test_set {
         Some(t) => Some(evaluate(&mut net, t, enc)?),
@@ -208,7 +208,7 @@ impl FitArgs {
     /// Reads, splits and encodes `--data`; a malformed file or a column
     /// that is not there is bad input (exit 2).
     fn data(&self) -> Result<FitData, UsageError> {
-        let table = Table::read(&self.data).map_err(UsageError)?;
+        let table = Table::read(&self.data).map_err(UsageError::from)?;
         let (tr, te) = split_indices(table.rows.len(), self.split, self.seed);
         let features = self.features.as_deref();
         let enc = Encoding::fit(
@@ -219,8 +219,8 @@ impl FitArgs {
             self.standardize,
             &tr,
         )
-        .map_err(UsageError)?;
-        let all = enc.encode(&table).map_err(UsageError)?;
+        .map_err(UsageError::from)?;
+        let all = enc.encode(&table).map_err(UsageError::from)?;
         let (train, test) = (all.subset(&tr), all.subset(&te));
         Ok(FitData {
             table,

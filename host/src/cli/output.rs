@@ -30,6 +30,14 @@ impl From<crate::report::IoError> for Failure {
     }
 }
 
+/// A data set or model that fails while running (exit 1); bad input
+/// named on the command line goes through [`UsageError`] instead.
+impl From<crate::data::DataError> for Failure {
+    fn from(e: crate::data::DataError) -> Self {
+        Failure::Run(e.to_string())
+    }
+}
+
 /// A run-time failure from any error.
 pub fn run_err(e: impl std::fmt::Display) -> Failure {
     Failure::Run(e.to_string())

@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::encoding::{Dataset, Encoding, Quality, Task, split_indices};
+use super::error::DataError;
 use super::fit::fit;
 use super::fitted::evaluate;
 use super::table::Table;
@@ -85,7 +86,7 @@ pub fn load_set(
     standardize: bool,
     split: f64,
     seed: u64,
-) -> Result<(Encoding, Dataset, Option<Dataset>), String> {
+) -> Result<(Encoding, Dataset, Option<Dataset>), DataError> {
     let table = Table::read(path)?;
     let (tr, te) = split_indices(table.rows.len(), split, seed);
     let enc = Encoding::fit(&table, target, None, task, standardize, &tr)?;
@@ -114,9 +115,9 @@ pub struct Batch<'a> {
 }
 
 /// Runs every seed of `batch` in parallel.
-pub fn run_seeds(batch: &Batch<'_>) -> Result<Vec<Run>, String> {
+pub fn run_seeds(batch: &Batch<'_>) -> Result<Vec<Run>, DataError> {
     let b = batch.set;
-    let r: Vec<Result<Run, String>> = (0..batch.seeds)
+    let r: Vec<Result<Run, DataError>> = (0..batch.seeds)
         .into_par_iter()
         .map(|i| {
             let seed = trial_seed(batch.seed, i);

@@ -9,6 +9,7 @@ use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
+use super::error::DataError;
 use super::table::Table;
 use crate::settings::choice::choices;
 
@@ -149,14 +150,16 @@ impl Encoding {
         task: Task,
         standardize: bool,
         fit_rows: &[usize],
-    ) -> Result<Self, String> {
+    ) -> Result<Self, DataError> {
         let (tcols, fnames, fcols) = columns(table, targets, features)?;
         let task = match task {
             Task::Auto => auto_task(table, &tcols),
             t => t,
         };
         if task == Task::Classification && tcols.len() != 1 {
-            return Err("classification needs exactly one --target (the class column)".into());
+            return Err(DataError::Encoding(
+                "classification needs exactly one --target (the class column)".into(),
+            ));
         }
         let (mean, scale) = standardization(table, &fcols, standardize, fit_rows)?;
         let (classes, target_range) = match task {
@@ -197,7 +200,7 @@ impl Encoding {
     /// Encodes every row of `table` (which must have the feature and
     /// target columns, by name). An unknown class label is an error naming
     /// its line.
-    pub fn encode(&self, table: &Table) -> Result<Dataset, String> {
+    pub fn encode(&self, table: &Table) -> Result<Dataset, DataError> {
         let fcols = self
             .features
             .iter()
@@ -226,13 +229,13 @@ impl Encoding {
                 for (line, cells) in &table.rows {
                     let label = &cells[j];
                     let Some(c) = self.classes.iter().position(|k| k == label) else {
-                        return Err(format!(
+                        return Err(DataError::Encoding(format!(
                             "{}: line {line}, column '{}' ({}): unknown class '{label}' (known: {})",
                             table.source,
                             self.targets[0],
                             j + 1,
                             self.classes.join(", ")
-                        ));
+                        )));
                     };
                     targets.extend((0..self.classes.len()).map(|o| if o == c { 1.0 } else { 0.0 }));
                 }
@@ -266,9 +269,9 @@ fn columns(
     table: &Table,
     targets: &[String],
     features: Option<&[String]>,
-) -> Result<Columns, String> {
+) -> Result<Columns, DataError> {
     if targets.is_empty() {
-        return Err("--target: no column given".into());
+        return Err(DataError::Encoding("--target: no column given".into()));
     }
     let tcols = targets
         .iter()
@@ -285,17 +288,20 @@ fn columns(
             .collect(),
     };
     if fnames.is_empty() {
-        return Err(format!("{}: no feature columns left", table.source));
+        return Err(DataError::Encoding(format!(
+            "{}: no feature columns left",
+            table.source
+        )));
     }
     let fcols = fnames
         .iter()
         .map(|f| table.column(f))
         .collect::<Result<Vec<_>, _>>()?;
     if let Some(t) = fcols.iter().find(|j| tcols.contains(j)) {
-        return Err(format!(
+        return Err(DataError::Encoding(format!(
             "column '{}' is both a feature and a target",
             table.header[*t]
-        ));
+        )));
     }
     Ok((tcols, fnames, fcols))
 }
@@ -318,7 +324,7 @@ fn standardization(
     fcols: &[usize],
     standardize: bool,
     fit_rows: &[usize],
-) -> Result<(Vec<f64>, Vec<f64>), String> {
+) -> Result<(Vec<f64>, Vec<f64>), DataError> {
     let mut mean = vec![0.0; fcols.len()];
     let mut scale = vec![1.0; fcols.len()];
     for (k, &j) in fcols.iter().enumerate() {
@@ -335,7 +341,7 @@ fn standardization(
 }
 
 /// The classes of column `j` (named `name`), numeric ones in numeric order.
-fn classes(table: &Table, j: usize, name: &str) -> Result<Vec<String>, String> {
+fn classes(table: &Table, j: usize, name: &str) -> Result<Vec<String>, DataError> {
     let mut classes: Vec<String> = Vec::new();
     for (_, cells) in &table.rows {
         let c = &cells[j];
@@ -348,18 +354,18 @@ fn classes(table: &Table, j: usize, name: &str) -> Result<Vec<String>, String> {
         _ => a.cmp(b),
     });
     if classes.len() < 2 {
-        return Err(format!(
+        return Err(DataError::Encoding(format!(
             "{}: column '{name}' has a single class",
             table.source
-        ));
+        )));
     }
     if classes.len() > hinf::MAX_OUTPUTS {
-        return Err(format!(
+        return Err(DataError::Encoding(format!(
             "{}: column '{name}' has {} classes; the g-EHF handles at most {} outputs",
             table.source,
             classes.len(),
             hinf::MAX_OUTPUTS
-        ));
+        )));
     }
     Ok(classes)
 }
@@ -369,7 +375,7 @@ fn target_ranges(
     table: &Table,
     tcols: &[usize],
     fit_rows: &[usize],
-) -> Result<Vec<(f64, f64)>, String> {
+) -> Result<Vec<(f64, f64)>, DataError> {
     let mut ranges = Vec::new();
     for &j in tcols {
         let col = table.numeric(j)?;
@@ -382,11 +388,11 @@ fn target_ranges(
         ranges.push((lo, if hi > lo { hi } else { lo + 1.0 }));
     }
     if tcols.len() > hinf::MAX_OUTPUTS {
-        return Err(format!(
+        return Err(DataError::Encoding(format!(
             "{} target columns; the g-EHF handles at most {}",
             tcols.len(),
             hinf::MAX_OUTPUTS
-        ));
+        )));
     }
     Ok(ranges)
 }

@@ -12,6 +12,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
 use super::encoding::Dataset;
+use super::error::DataError;
 use crate::learn::{Learner, LearnerSpec, WithOptimizer, build, zeros};
 use crate::settings::{CovarianceKind, FitSpec};
 
@@ -75,20 +76,17 @@ fn train_config(spec: &FitSpec) -> TrainConfig {
 pub fn fit<T: Real>(
     data: &Dataset,
     spec: &FitSpec,
-) -> Result<(ResNet<T, Vec<T>>, FitOutcome), String> {
+) -> Result<(ResNet<T, Vec<T>>, FitOutcome), DataError> {
     let m = data.n_outputs;
-    let net_spec = ResNetSpec::new(data.n_inputs, spec.width, m, spec.layers, spec.slope)
-        .map_err(|e| e.to_string())?;
+    let net_spec = ResNetSpec::new(data.n_inputs, spec.width, m, spec.layers, spec.slope)?;
     let (inputs, targets) = data.cast::<T>();
-    let samples = Samples::new(&inputs, data.n_inputs, &targets, m).map_err(|e| e.to_string())?;
+    let samples = Samples::new(&inputs, data.n_inputs, &targets, m)?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(spec.seed);
-    let buffer =
-        zeros(net_spec.buffer_len(), "memory for the network").map_err(|e| e.to_string())?;
-    let mut net = ResNet::new(net_spec, buffer).map_err(|e| e.to_string())?;
-    net.init_uniform(&mut rng, spec.init_range)
-        .map_err(|e| e.to_string())?;
+    let buffer = zeros(net_spec.buffer_len(), "memory for the network")?;
+    let mut net = ResNet::new(net_spec, buffer)?;
+    net.init_uniform(&mut rng, spec.init_range)?;
     let config = train_config(spec);
-    config.validate().map_err(|e| e.to_string())?;
+    config.validate()?;
     let learner = learner_spec(spec, net_spec.n_weights(), m);
     let start = Instant::now();
     let run = FitRun {
@@ -97,7 +95,7 @@ pub fn fit<T: Real>(
         config,
         rng: &mut rng,
     };
-    let (outcome, curve) = build(&learner, net_spec.n_weights(), run).map_err(|e| e.to_string())?;
+    let (outcome, curve) = build(&learner, net_spec.n_weights(), run)?;
     let seconds = start.elapsed().as_secs_f64();
     let (converged, epochs, failure) = match outcome {
         Ok(o) => (o.converged, o.epochs, None),

@@ -22,6 +22,7 @@ use hinf::{Real, ResNet, ResNetSpec, model};
 use serde::{Deserialize, Serialize};
 
 use super::encoding::{Dataset, Encoding, Quality, Task, quality};
+use super::error::DataError;
 use crate::settings::{FitSpec, Precision};
 
 /// What `fit --save` stores beside the network.
@@ -77,7 +78,7 @@ impl FittedNet {
         }
     }
     /// [`evaluate`] in the network's own precision.
-    pub fn evaluate(&mut self, data: &Dataset, enc: &Encoding) -> Result<Quality, String> {
+    pub fn evaluate(&mut self, data: &Dataset, enc: &Encoding) -> Result<Quality, DataError> {
         match self {
             FittedNet::F64(n) => evaluate(n, data, enc),
             FittedNet::F32(n) => evaluate(n, data, enc),
@@ -91,17 +92,17 @@ pub fn save<T: Real, S: AsRef<[T]> + AsMut<[T]>>(
     path: &Path,
     meta: &ModelMeta,
     net: &ResNet<T, S>,
-) -> Result<(), String> {
-    let json = serde_json::to_vec(meta).map_err(|e| e.to_string())?;
+) -> Result<(), DataError> {
+    let json = serde_json::to_vec(meta).map_err(|e| DataError::Model(e.to_string()))?;
     let mut core = vec![0u8; model::saved_len::<T>(net.spec(), false, false)];
-    let n = model::save_network(net, &mut core).map_err(|e| e.to_string())?;
+    let n = model::save_network(net, &mut core)?;
     let mut bytes = Vec::with_capacity(16 + json.len() + n);
     bytes.extend_from_slice(MAGIC);
     bytes.extend_from_slice(&(json.len() as u32).to_le_bytes());
     bytes.extend_from_slice(&json);
     bytes.extend_from_slice(&model::crc32(&json).to_le_bytes());
     bytes.extend_from_slice(&core[..n]);
-    std::fs::write(path, bytes).map_err(|e| format!("{}: cannot write: {e}", path.display()))
+    std::fs::write(path, bytes).map_err(|e| DataError::file(path, "write", e))
 }
 
 fn load_net<T: Real>(m: &model::Model<'_>) -> hinf::Result<ResNet<T, Vec<T>>> {
@@ -112,9 +113,14 @@ fn load_net<T: Real>(m: &model::Model<'_>) -> hinf::Result<ResNet<T, Vec<T>>> {
 }
 
 /// Reads a model written by [`save`], in the precision the file records.
-pub fn load(path: &Path) -> Result<(ModelMeta, FittedNet), String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    let bad = |what: &str| format!("{}: not a usable `hinf fit` model: {what}", path.display());
+pub fn load(path: &Path) -> Result<(ModelMeta, FittedNet), DataError> {
+    let bytes = std::fs::read(path).map_err(|e| DataError::file(path, "read", e))?;
+    let bad = |what: &str| {
+        DataError::Model(format!(
+            "{}: not a usable `hinf fit` model: {what}",
+            path.display()
+        ))
+    };
     if bytes.len() < 16 || &bytes[..8] != MAGIC {
         return Err(bad("wrong magic (expected HINFFIT1)"));
     }
@@ -155,6 +161,6 @@ pub fn evaluate<T: Real, S: AsRef<[T]> + AsMut<[T]>>(
     net: &mut ResNet<T, S>,
     data: &Dataset,
     enc: &Encoding,
-) -> Result<Quality, String> {
-    quality(net, data, enc).map_err(|e| e.to_string())
+) -> Result<Quality, DataError> {
+    Ok(quality(net, data, enc)?)
 }

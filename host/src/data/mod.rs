@@ -13,6 +13,7 @@
 
 pub mod compare;
 pub mod encoding;
+pub mod error;
 pub mod fit;
 pub mod fitted;
 pub mod generated;
@@ -20,6 +21,7 @@ pub mod table;
 pub mod xor_model;
 
 pub use encoding::{Dataset, Encoding, Quality, Task, quality, split_indices};
+pub use error::DataError;
 pub use fit::{FitOutcome, fit};
 pub use fitted::{FittedNet, ModelMeta, evaluate, load, save};
 pub use generated::{generated, noisy_sine, parity, two_spirals};

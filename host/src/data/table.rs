@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use super::error::DataError;
+
 /// A CSV file's header and cells, as text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
@@ -62,7 +64,7 @@ fn finish(field: &str, was_quoted: bool) -> String {
 impl Table {
     /// Parses CSV text. Blank lines are skipped; every other line must
     /// have as many fields as the header.
-    pub fn parse(text: &str, source: &str) -> Result<Self, String> {
+    pub fn parse(text: &str, source: &str) -> Result<Self, DataError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut lines = text
             .lines()
@@ -70,27 +72,31 @@ impl Table {
             .map(|(i, l)| (i + 1, l.trim_end_matches('\r')))
             .filter(|(_, l)| !l.trim().is_empty());
         let Some((hline, h)) = lines.next() else {
-            return Err(format!("{source}: empty file (expected a header row)"));
+            return Err(DataError::Csv(format!(
+                "{source}: empty file (expected a header row)"
+            )));
         };
-        let header = split_line(h).map_err(|e| format!("{source}: line {hline}: {e}"))?;
+        let header =
+            split_line(h).map_err(|e| DataError::Csv(format!("{source}: line {hline}: {e}")))?;
         for (j, name) in header.iter().enumerate() {
             if name.is_empty() {
-                return Err(format!(
+                return Err(DataError::Csv(format!(
                     "{source}: line {hline}: column {} has an empty name",
                     j + 1
-                ));
+                )));
             }
             if header[..j].contains(name) {
-                return Err(format!(
+                return Err(DataError::Csv(format!(
                     "{source}: line {hline}: column name '{name}' appears twice"
-                ));
+                )));
             }
         }
         let mut rows = Vec::new();
         for (line, l) in lines {
-            let cells = split_line(l).map_err(|e| format!("{source}: line {line}: {e}"))?;
+            let cells =
+                split_line(l).map_err(|e| DataError::Csv(format!("{source}: line {line}: {e}")))?;
             if cells.len() != header.len() {
-                return Err(format!(
+                return Err(DataError::Csv(format!(
                     "{source}: line {line}: {} fields, but the header has {} ({})",
                     cells.len(),
                     header.len(),
@@ -99,12 +105,14 @@ impl Table {
                     } else {
                         "extra fields".to_string()
                     }
-                ));
+                )));
             }
             rows.push((line, cells));
         }
         if rows.is_empty() {
-            return Err(format!("{source}: no data rows after the header"));
+            return Err(DataError::Csv(format!(
+                "{source}: no data rows after the header"
+            )));
         }
         Ok(Self {
             source: source.to_string(),
@@ -114,38 +122,37 @@ impl Table {
     }
 
     /// Reads and parses a CSV file.
-    pub fn read(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    pub fn read(path: &Path) -> Result<Self, DataError> {
+        let text = std::fs::read_to_string(path).map_err(|e| DataError::file(path, "read", e))?;
         Self::parse(&text, &path.display().to_string())
     }
 
     /// The index of column `name`.
-    pub fn column(&self, name: &str) -> Result<usize, String> {
+    pub fn column(&self, name: &str) -> Result<usize, DataError> {
         self.header.iter().position(|h| h == name).ok_or_else(|| {
-            format!(
+            DataError::Encoding(format!(
                 "{}: no column '{name}' (columns: {})",
                 self.source,
                 self.header.join(", ")
-            )
+            ))
         })
     }
 
     /// Column `j` as numbers; the first non-numeric cell is an error
     /// naming its line and column.
-    pub fn numeric(&self, j: usize) -> Result<Vec<f64>, String> {
+    pub fn numeric(&self, j: usize) -> Result<Vec<f64>, DataError> {
         self.rows
             .iter()
             .map(|(line, cells)| {
                 let s = &cells[j];
                 match s.parse::<f64>() {
                     Ok(v) if v.is_finite() => Ok(v),
-                    _ => Err(format!(
+                    _ => Err(DataError::Csv(format!(
                         "{}: line {line}, column '{}' ({}): '{s}' is not a finite number",
                         self.source,
                         self.header[j],
                         j + 1
-                    )),
+                    ))),
                 }
             })
             .collect()

@@ -6,6 +6,8 @@ use hinf::model::Model;
 use hinf::{ErrorStats, InputCoding, Real, ResNet, StopCriterion, Xor};
 use serde::Serialize;
 
+use super::error::DataError;
+
 /// `true` if `bytes` start like a bare core model file (magic `HINF`, and
 /// not the `HINFFIT1` of a `hinf fit` model).
 pub fn is_core_model(bytes: &[u8]) -> bool {
@@ -38,23 +40,26 @@ pub struct XorEvaluation {
 }
 
 /// Evaluates a core model file on the XOR truth table.
-pub fn evaluate_xor(bytes: &[u8], coding: InputCoding) -> Result<XorEvaluation, String> {
-    let model = Model::parse(bytes).map_err(|e| format!("model file: {e}"))?;
+pub fn evaluate_xor(bytes: &[u8], coding: InputCoding) -> Result<XorEvaluation, DataError> {
+    let model = Model::parse(bytes).map_err(|e| DataError::Model(format!("model file: {e}")))?;
     match model.precision() {
         4 => evaluate_in::<f32>(&model, coding),
         _ => evaluate_in::<f64>(&model, coding),
     }
 }
 
-fn evaluate_in<T: Real>(model: &Model<'_>, coding: InputCoding) -> Result<XorEvaluation, String> {
-    let err = |e: hinf::Error| format!("model file: {e}");
+fn evaluate_in<T: Real>(
+    model: &Model<'_>,
+    coding: InputCoding,
+) -> Result<XorEvaluation, DataError> {
+    let err = |e: hinf::Error| DataError::Model(format!("model file: {e}"));
     let spec = model.spec();
     if spec.inputs() != 2 || spec.outputs() != 1 {
-        return Err(format!(
+        return Err(DataError::Model(format!(
             "model file: a {}-input, {}-output network is not an XOR model (use --data FILE.csv)",
             spec.inputs(),
             spec.outputs()
-        ));
+        )));
     }
     let mut net = ResNet::new(spec, vec![T::ZERO; spec.buffer_len()]).map_err(err)?;
     model.load_network(&mut net).map_err(err)?;
