@@ -2,7 +2,7 @@
 //! full-size runs are `hinf reproduce` (see README and docs/REPRODUCTION.md).
 
 use host::run::{ExperimentResult, run_experiment};
-use host::settings::{AdamModeArg, ExperimentSpec, Method, TrialSpec};
+use host::settings::{AdamMode, ExperimentSpec, Method, TrialSpec};
 
 fn experiment(trial: TrialSpec, trials: usize) -> ExperimentResult {
     run_experiment(
@@ -52,7 +52,7 @@ fn adam_needs_many_more_epochs_than_hinf() {
     let adam = experiment(
         TrialSpec {
             method: Method::Adam,
-            adam_mode: AdamModeArg::Batch,
+            adam_mode: AdamMode::Batch,
             max_epochs: 5000,
             ..TrialSpec::default()
         },

@@ -5,7 +5,7 @@ use hinf::{AdamConfig, DEFAULT_EPS0, GEhfConfig, InputCoding, TrainConfig, Trust
 
 use super::check::{self, UsageError};
 use crate::settings::{
-    AdamModeArg, CovarianceKind, Criterion, Eps0Scale, ExtensionArg, GainOrderArg, Inputs, Method,
+    AdamMode, CovarianceKind, Criterion, Eps0Scale, ExtensionKind, GainOrder, Inputs, Method,
     Order, Precision, Targets, Timing, TrialSpec, Variant,
 };
 
@@ -21,7 +21,7 @@ pub struct SettingsArgs {
     pub gamma: f64,
     /// Where the current Jacobian enters P relative to the gain.
     #[arg(long, value_enum, default_value_t = GEhfConfig::default().gain_order.into())]
-    pub gain_order: GainOrderArg,
+    pub gain_order: GainOrder,
     /// The stopping measure ("truncation error"; not defined in the paper).
     #[arg(long, value_enum, default_value_t = TrainConfig::default().criterion.into())]
     pub criterion: Criterion,
@@ -47,7 +47,7 @@ pub struct SettingsArgs {
     pub init_range: f64,
     /// Adam per sample or on the epoch's summed gradient.
     #[arg(long, value_enum, default_value_t = AdamConfig::default().mode.into())]
-    pub adam_mode: AdamModeArg,
+    pub adam_mode: AdamMode,
     /// Adam's step size α; > 0 (paper: 0.01).
     #[arg(long, default_value_t = AdamConfig::default().lr, value_name = "A", allow_negative_numbers = true)]
     pub adam_lr: f64,
@@ -120,8 +120,8 @@ impl SettingsArgs {
 pub struct VariantArgs {
     /// Step extension (not in the paper): `trust-region` bounds and checks
     /// each weight step (docs/extension-notes.md); use it with --eps0 1000.
-    #[arg(long, value_enum, default_value_t = ExtensionArg::None)]
-    pub extension: ExtensionArg,
+    #[arg(long, value_enum, default_value_t = ExtensionKind::None)]
+    pub extension: ExtensionKind,
     /// Trust region δ > 0: largest predicted change of the output
     /// pre-activation per step.
     #[arg(long, default_value_t = TrustRegion::RECOMMENDED.delta, value_name = "D", allow_negative_numbers = true)]

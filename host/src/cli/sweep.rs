@@ -18,8 +18,8 @@ use crate::report::progress;
 use crate::report::sweep::{replot, write_all};
 use crate::run::{SweepRow, SweepSummary, at_once, dedupe, run_experiment, with_threads};
 use crate::settings::{
-    AdamModeArg, Choice, CovarianceKind, Criterion, Eps0Scale, ExperimentSpec, ExtensionArg,
-    GainOrderArg, Inputs, Method, Order, Precision, Targets, Timing, TrialSpec,
+    AdamMode, Choice, CovarianceKind, Criterion, Eps0Scale, ExperimentSpec, ExtensionKind,
+    GainOrder, Inputs, Method, Order, Precision, Targets, Timing, TrialSpec,
 };
 
 /// `hinf sweep`.
@@ -55,7 +55,7 @@ pub struct SweepArgs {
     pub gamma: Option<Vec<f64>>,
     /// Gain orders [default: the core's].
     #[arg(long, value_enum, value_delimiter = ',')]
-    pub gain_order: Option<Vec<GainOrderArg>>,
+    pub gain_order: Option<Vec<GainOrder>>,
     /// Stopping measures [default: the core's].
     #[arg(long, value_enum, value_delimiter = ',')]
     pub criterion: Option<Vec<Criterion>>,
@@ -82,10 +82,10 @@ pub struct SweepArgs {
     pub targets: Option<Vec<Targets>>,
     /// Adam modes [default: the core's].
     #[arg(long, value_enum, value_delimiter = ',')]
-    pub adam_mode: Option<Vec<AdamModeArg>>,
+    pub adam_mode: Option<Vec<AdamMode>>,
     /// Step extensions [default: none].
     #[arg(long, value_enum, value_delimiter = ',')]
-    pub extension: Option<Vec<ExtensionArg>>,
+    pub extension: Option<Vec<ExtensionKind>>,
     /// Trust region δ values [default: 1].
     #[arg(
         long,

@@ -6,7 +6,7 @@ use clap::builder::PossibleValue;
 
 use crate::data::Task;
 use crate::settings::{
-    AdamModeArg, Choice, CovarianceKind, Criterion, Eps0Scale, ExtensionArg, GainOrderArg, Inputs,
+    AdamMode, Choice, CovarianceKind, Criterion, Eps0Scale, ExtensionKind, GainOrder, Inputs,
     Method, Order, Precision, Targets, Timing,
 };
 
@@ -30,10 +30,10 @@ value_enum!(
     Criterion,
     Order,
     Inputs,
-    AdamModeArg,
-    GainOrderArg,
+    AdamMode,
+    GainOrder,
     Timing,
-    ExtensionArg,
+    ExtensionKind,
     Eps0Scale,
     Targets,
     Task,

@@ -9,13 +9,13 @@ use std::path::{Path, PathBuf};
 use super::io::{IoError, create_dir, io_err, write_json, write_text};
 
 use crate::run::{ExperimentResult, Summary};
-use crate::settings::{Choice, Criterion, ExtensionArg, TrialSpec};
+use crate::settings::{Choice, Criterion, ExtensionKind, TrialSpec};
 
 /// The file stem of an experiment: `hinf_L5`, `adam_L1001`, `sd_L801`.
 pub fn stem(summary: &Summary) -> String {
     let ext = match summary.settings.variant.extension {
-        ExtensionArg::None => "",
-        ExtensionArg::TrustRegion => "_tr",
+        ExtensionKind::None => "",
+        ExtensionKind::TrustRegion => "_tr",
     };
     format!("{}{ext}_L{}", summary.method.name(), summary.layers)
 }

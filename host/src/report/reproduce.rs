@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::files::{opt, opt_u, stem, trials_csv, write_experiment};
 use super::io::{IoError, create_dir, write_json, write_text};
 use crate::run::{ExperimentResult, ReproduceSummary, paper};
-use crate::settings::{Choice, ExtensionArg, Method, shown_settings};
+use crate::settings::{Choice, ExtensionKind, Method, shown_settings};
 
 fn delta(ours: Option<f64>, paper: f64) -> String {
     match ours {
@@ -49,7 +49,7 @@ fn table(results: &[&ExperimentResult]) -> String {
 
 /// Whether `r` runs the method as printed (not the trust-region extension).
 fn printed(r: &ExperimentResult) -> bool {
-    r.spec.trial.variant.extension == ExtensionArg::None
+    r.spec.trial.variant.extension == ExtensionKind::None
 }
 
 /// The Markdown report: heading, settings, one section per table, the

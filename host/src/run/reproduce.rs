@@ -16,7 +16,7 @@
 use serde::Serialize;
 
 use super::experiment::Summary;
-use crate::settings::{ExperimentSpec, ExtensionArg, Method, TrialSpec};
+use crate::settings::{ExperimentSpec, ExtensionKind, Method, TrialSpec};
 
 /// One row of a paper table: depth, mean and std of epochs to stop.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -122,10 +122,10 @@ impl ReproducePlan {
         if let Some(l) = self.sd_layers {
             out.push(at(Method::Sd, l));
         }
-        if self.beyond && self.base.variant.extension == ExtensionArg::None {
+        if self.beyond && self.base.variant.extension == ExtensionKind::None {
             for &l in &self.depths {
                 let mut t = at(Method::Hinf, l);
-                t.variant.extension = ExtensionArg::TrustRegion;
+                t.variant.extension = ExtensionKind::TrustRegion;
                 t.eps0 = hinf::EXTENSION_EPS0;
                 t.max_epochs = BEYOND_MAX_EPOCHS;
                 out.push(t);

@@ -2,7 +2,9 @@
 //! storage of `P`, and the core's settings the paper leaves unstated
 //! (each convertible to and from the core's own enum).
 
-use hinf::{AdamMode, ErrorTiming, GainOrder, InputCoding, SampleOrder, StopCriterion};
+use hinf::AdamMode as CoreAdamMode;
+use hinf::GainOrder as CoreGainOrder;
+use hinf::{ErrorTiming, InputCoding, SampleOrder, StopCriterion};
 
 use super::choice::choices;
 
@@ -93,22 +95,22 @@ choices! {
 same_as_core!(Inputs, InputCoding, Binary, Bipolar);
 
 choices! {
-    /// Adam per sample or per epoch (core [`AdamMode`]).
-    pub enum AdamModeArg {
+    /// Adam per sample or per epoch (core [`hinf::AdamMode`]).
+    pub enum AdamMode {
         Sample = "sample": "One step per sample.",
         Batch = "batch": "One step per epoch on the summed gradient.",
     }
 }
-same_as_core!(AdamModeArg, AdamMode, Sample, Batch);
+same_as_core!(AdamMode, CoreAdamMode, Sample, Batch);
 
 choices! {
-    /// Where the current Jacobian enters `P` (core [`GainOrder`]).
-    pub enum GainOrderArg {
+    /// Where the current Jacobian enters `P` (core [`hinf::GainOrder`]).
+    pub enum GainOrder {
         Paper = "paper": "As printed: gain first, then the downdate.",
         CovarianceFirst = "covariance-first": "Downdate first, then the gain.",
     }
 }
-same_as_core!(GainOrderArg, GainOrder, Paper, CovarianceFirst);
+same_as_core!(GainOrder, CoreGainOrder, Paper, CovarianceFirst);
 
 choices! {
     /// Which errors the stopping rule measures (core [`ErrorTiming`]).

@@ -18,9 +18,9 @@ pub mod variant;
 
 pub use choice::Choice;
 pub use choices::{
-    AdamModeArg, CovarianceKind, Criterion, GainOrderArg, Inputs, Method, Order, Precision, Timing,
+    AdamMode, CovarianceKind, Criterion, GainOrder, Inputs, Method, Order, Precision, Timing,
 };
 pub use fit::FitSpec;
 pub use registry::{SETTINGS, Setting, Value, normalize, setting, shown_settings, sweep_settings};
 pub use trial::{ExperimentSpec, TrialSpec};
-pub use variant::{Eps0Scale, ExtensionArg, Targets, Variant};
+pub use variant::{Eps0Scale, ExtensionKind, Targets, Variant};

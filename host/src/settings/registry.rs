@@ -9,7 +9,7 @@
 use super::choice::Choice;
 use super::choices::Method;
 use super::trial::TrialSpec;
-use super::variant::ExtensionArg;
+use super::variant::ExtensionKind;
 
 /// What kind of row a [`Setting`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,7 +113,7 @@ fn adam_only(s: &TrialSpec) -> bool {
     s.method == Method::Adam
 }
 fn with_extension(s: &TrialSpec) -> bool {
-    s.variant.extension != ExtensionArg::None
+    s.variant.extension != ExtensionKind::None
 }
 fn extension_used(s: &TrialSpec) -> bool {
     not_adam(s) && with_extension(s)

@@ -6,7 +6,7 @@ use hinf::{AdamConfig, GEhfConfig, InputCoding, ResNetSpec, TrainConfig};
 use serde::{Deserialize, Serialize};
 
 use super::choices::{
-    AdamModeArg, CovarianceKind, Criterion, GainOrderArg, Inputs, Method, Order, Precision, Timing,
+    AdamMode, CovarianceKind, Criterion, GainOrder, Inputs, Method, Order, Precision, Timing,
 };
 use super::variant::Variant;
 
@@ -25,7 +25,7 @@ pub struct TrialSpec {
     /// γ_f (H∞).
     pub gamma: f64,
     /// Where the Jacobian enters `P` (H∞).
-    pub gain_order: GainOrderArg,
+    pub gain_order: GainOrder,
     /// The stopping measure.
     pub criterion: Criterion,
     /// Stop when the measure is below this.
@@ -47,7 +47,7 @@ pub struct TrialSpec {
     /// Adam's ε.
     pub adam_eps: f64,
     /// Adam per sample or per batch.
-    pub adam_mode: AdamModeArg,
+    pub adam_mode: AdamMode,
     /// Scalar type.
     pub precision: Precision,
     /// Initial weights uniform in [−init_range, init_range].

@@ -22,7 +22,7 @@ use super::choice::choices;
 choices! {
     /// The extension switch of the g-EHF step.
     #[derive(Default)]
-    pub enum ExtensionArg {
+    pub enum ExtensionKind {
         #[default]
         None = "none": "The printed step (eq. 3).",
         TrustRegion = "trust-region": "The output trust region (`hinf::Extension::OutputTrustRegion`; not in the paper).",
@@ -65,8 +65,8 @@ impl Targets {
 #[serde(default)]
 pub struct Variant {
     /// The step extension.
-    pub extension: ExtensionArg,
-    /// Trust region δ (with [`ExtensionArg::TrustRegion`]).
+    pub extension: ExtensionKind,
+    /// Trust region δ (with [`ExtensionKind::TrustRegion`]).
     pub tr_delta: f64,
     /// Trust region τ.
     pub tr_tolerance: f64,
@@ -86,7 +86,7 @@ impl Default for Variant {
     fn default() -> Self {
         let tr = TrustRegion::RECOMMENDED;
         Self {
-            extension: ExtensionArg::None,
+            extension: ExtensionKind::None,
             tr_delta: tr.delta,
             tr_tolerance: tr.tolerance,
             tr_halvings: tr.max_halvings,
@@ -102,8 +102,8 @@ impl Variant {
     /// The core extension.
     pub fn extension(&self) -> Extension {
         match self.extension {
-            ExtensionArg::None => Extension::None,
-            ExtensionArg::TrustRegion => Extension::OutputTrustRegion(TrustRegion {
+            ExtensionKind::None => Extension::None,
+            ExtensionKind::TrustRegion => Extension::OutputTrustRegion(TrustRegion {
                 delta: self.tr_delta,
                 tolerance: self.tr_tolerance,
                 max_halvings: self.tr_halvings,
@@ -114,7 +114,7 @@ impl Variant {
     /// Scratch length the g-EHF needs with this variant.
     pub fn scratch_len(&self, n_weights: usize) -> usize {
         match self.extension {
-            ExtensionArg::TrustRegion if self.tr_halvings > 0 => 2 * n_weights,
+            ExtensionKind::TrustRegion if self.tr_halvings > 0 => 2 * n_weights,
             _ => n_weights,
         }
     }
