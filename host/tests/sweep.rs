@@ -111,3 +111,47 @@ fn variant_flags_run_and_bad_values_are_one_line() {
     let o = hinf(&["sweep", "--out", "/tmp/x", "--extension", "bogus"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// The legend of `sweep.svg` sits below the panels, so it hides no point:
+/// every label's text is below y = 560, where the panels end.
+#[test]
+fn the_sweep_legend_is_below_the_panels() {
+    let dir = scratch("legend");
+    let o = hinf(&[
+        "sweep",
+        "--out",
+        dir.to_str().unwrap(),
+        "--method",
+        "hinf,sd",
+        "--layers",
+        "5,7",
+        "--eps0",
+        "5,50",
+        "--trials",
+        "2",
+        "--max-epochs",
+        "60",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let svg = std::fs::read_to_string(dir.join("sweep.svg")).unwrap();
+    let attr = |tag: &str, name: &str| -> f64 {
+        let k = tag.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        tag[k..].split('"').next().unwrap().parse().unwrap()
+    };
+    let mut labels = 0;
+    for (i, _) in svg.match_indices("<text") {
+        let tag = &svg[i..i + svg[i..].find('>').unwrap()];
+        let body = svg[i + tag.len() + 1..].trim_start();
+        if body.starts_with("L=") {
+            labels += 1;
+            assert!(attr(tag, "y") >= 560.0, "{tag}");
+        }
+    }
+    assert_eq!(labels, 4, "one label per (method, depth)");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -270,8 +270,12 @@ fn eps0_range(rows: &[SweepRow]) -> (f64, f64) {
     }
 }
 
+/// Legend entries per row below the panels of `sweep.svg`.
+const LEGEND_COLUMNS: usize = 3;
+
 /// `sweep.svg`: mean epochs (left) and failure rate (right) against ε0
-/// (log scale), one line per combination of the other settings.
+/// (log scale), one line per combination of the other settings, and their
+/// legend below the panels (where it cannot hide a point).
 pub fn plot(path: &Path, rows: &[SweepRow]) -> Result<(), IoError> {
     let err = |e: &dyn std::fmt::Display| io_err(path, e);
     let groups = groups(rows);
@@ -281,9 +285,11 @@ pub fn plot(path: &Path, rows: &[SweepRow]) -> Result<(), IoError> {
         .filter_map(|r| r.summary.mean_epochs)
         .fold(1.0f64, f64::max)
         * 1.15;
-    let root = SVGBackend::new(path, (1300, 560)).into_drawing_area();
+    let legend_rows = labels.len().div_ceil(LEGEND_COLUMNS) as u32;
+    let root = SVGBackend::new(path, (1300, 560 + 22 * legend_rows + 12)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| err(&e))?;
-    let (left, right) = root.split_horizontally(650);
+    let (panels, legend) = root.split_vertically(560);
+    let (left, right) = panels.split_horizontally(650);
     let x = eps0_range(rows);
     let epochs = Panel {
         title: "mean epochs to stop (converged trials)",
@@ -291,15 +297,42 @@ pub fn plot(path: &Path, rows: &[SweepRow]) -> Result<(), IoError> {
         y_max: y_hi,
         rate: false,
     };
-    draw_panel(&left, &epochs, x, &groups, &labels).map_err(|e| err(&e))?;
+    draw_panel(&left, &epochs, x, &groups).map_err(|e| err(&e))?;
     let rate = Panel {
         title: "failure rate (not converged by the cap)",
         y_desc: "fraction",
         y_max: 1.05,
         rate: true,
     };
-    draw_panel(&right, &rate, x, &groups, &labels).map_err(|e| err(&e))?;
+    draw_panel(&right, &rate, x, &groups).map_err(|e| err(&e))?;
+    draw_legend(&legend, &labels).map_err(|e| err(&e))?;
     root.present().map_err(|e| err(&e))?;
+    Ok(())
+}
+
+/// The colour of line `i` of `n`.
+fn line_color(i: usize, n: usize) -> HSLColor {
+    HSLColor(i as f64 / n.max(1) as f64 * 0.85, 0.75, 0.4)
+}
+
+/// One entry per line: its colour and label, [`LEGEND_COLUMNS`] per row.
+fn draw_legend<'a>(area: &Area<'a>, labels: &[String]) -> Result<(), DrawError<'a>> {
+    let n = labels.len();
+    for (i, label) in labels.iter().enumerate() {
+        let (col, row) = ((i % LEGEND_COLUMNS) as i32, (i / LEGEND_COLUMNS) as i32);
+        let (x, y) = (70 + 410 * col, 12 + 22 * row);
+        let c = line_color(i, n);
+        area.draw(&PathElement::new(
+            vec![(x, y), (x + 24, y)],
+            c.stroke_width(2),
+        ))?;
+        area.draw(&Circle::new((x + 12, y), 3, c.filled()))?;
+        area.draw(&Text::new(
+            label.clone(),
+            (x + 32, y - 7),
+            ("sans-serif", 13),
+        ))?;
+    }
     Ok(())
 }
 
@@ -308,7 +341,7 @@ struct Panel {
     title: &'static str,
     y_desc: &'static str,
     y_max: f64,
-    /// The failure rate (else the mean epochs); only the epochs have a legend.
+    /// The failure rate (else the mean epochs).
     rate: bool,
 }
 
@@ -320,7 +353,6 @@ fn draw_panel<'a>(
     panel: &Panel,
     (x_lo, x_hi): (f64, f64),
     groups: &Groups<'_>,
-    labels: &[String],
 ) -> Result<(), DrawError<'a>> {
     let mut chart = ChartBuilder::on(area)
         .caption(panel.title, ("sans-serif", 18))
@@ -341,7 +373,6 @@ fn draw_panel<'a>(
             }
         })
         .draw()?;
-    let n = groups.len().max(1);
     for (i, (_, rs)) in groups.iter().enumerate() {
         let mut pts: Vec<(f64, f64)> = rs
             .iter()
@@ -355,22 +386,9 @@ fn draw_panel<'a>(
             })
             .collect();
         pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let c = HSLColor(i as f64 / n as f64 * 0.85, 0.75, 0.4);
-        let series = chart.draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))?;
-        if !panel.rate {
-            series.label(labels[i].clone()).legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 16, y)], c.stroke_width(2))
-            });
-        }
+        let c = line_color(i, groups.len());
+        chart.draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))?;
         chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, c.filled())))?;
-    }
-    if !panel.rate {
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 12))
-            .draw()?;
     }
     Ok(())
 }
