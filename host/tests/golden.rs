@@ -605,6 +605,7 @@ fn usage_errors() {
         ],
         &["train", "--layers", "5"],
         &["train", "--method", "hinf"],
+        &["train"],
         &[
             "train",
             "--method",
@@ -724,6 +725,24 @@ fn usage_errors() {
             "y",
             "--split",
             "1.5",
+        ],
+        &[
+            "fit",
+            "--data",
+            "no/such.csv",
+            "--target",
+            "y",
+            "--width",
+            "100000",
+        ],
+        &[
+            "fit",
+            "--data",
+            "no/such.csv",
+            "--target",
+            "y",
+            "--layers",
+            "99999999999",
         ],
         &[
             "fit",

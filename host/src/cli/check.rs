@@ -101,11 +101,8 @@ pub fn spec(s: &TrialSpec, layers_flag: &str) -> Result<(), UsageError> {
             ..
         } = e
         {
-            return invalid(
-                layers_flag,
-                s.layers,
-                "the network's sizes (N_w and N_w²) overflow this machine's address space",
-            );
+            let fits = |l| hinf::ResNetSpec::xor(l).is_ok();
+            return too_large(layers_flag, s.layers, largest_depth(fits), "depth");
         }
         let Some(name) = setting_of(&e) else {
             return invalid("a parameter", "", e);
@@ -118,6 +115,75 @@ pub fn spec(s: &TrialSpec, layers_flag: &str) -> Result<(), UsageError> {
         let value = setting(name).map_or(String::new(), |st| (st.value)(s).plain());
         invalid(&flag, value, format!("{e}{}", allowed(name)))
     })
+}
+
+/// The largest value in `lo..=hi` for which `ok` holds (`ok` monotone:
+/// true up to some value, false after); `None` if `ok(lo)` fails.
+fn largest(lo: usize, hi: usize, ok: impl Fn(usize) -> bool) -> Option<usize> {
+    if !ok(lo) {
+        return None;
+    }
+    let (mut good, mut bad) = (lo, hi);
+    if ok(hi) {
+        return Some(hi);
+    }
+    while bad - good > 1 {
+        let mid = good + (bad - good) / 2;
+        if ok(mid) {
+            good = mid;
+        } else {
+            bad = mid;
+        }
+    }
+    Some(good)
+}
+
+/// The largest depth L = 2n + 3 for which `fits(L)` holds.
+pub fn largest_depth(fits: impl Fn(usize) -> bool) -> Option<usize> {
+    largest(1, (usize::MAX - 3) / 2, |n| fits(2 * n + 3)).map(|n| 2 * n + 3)
+}
+
+/// The message of a size that overflows this machine's address space,
+/// with the largest value `flag` allows (`given`: under what, e.g. "at L = 5").
+pub fn too_large(flag: &str, value: usize, largest: Option<usize>, given: &str) -> UsageError {
+    let limit = largest.map_or(String::new(), |m| format!("; the largest {given} is {m}"));
+    invalid(
+        flag,
+        value,
+        format!("the network's sizes (N_w and N_w²) overflow this machine's address space{limit}"),
+    )
+}
+
+/// Checks a network's shape flags (`--width`, `--layers`, `--slope`),
+/// blaming the flag whose value makes the sizes overflow: `--width` if it
+/// overflows even at L = 5, else `--layers`.
+pub fn network_shape(width: usize, layers: usize, slope: f64) -> Result<(), UsageError> {
+    let spec = |w: usize, l: usize| hinf::ResNetSpec::new(1, w, 1, l, slope);
+    match spec(width, layers) {
+        Ok(_) => Ok(()),
+        Err(Error::ZeroWidth) => Err(invalid("--width", width, Error::ZeroWidth)),
+        Err(e @ Error::InvalidSlope) => Err(invalid("--slope", slope, e)),
+        Err(Error::CapacityExceeded { .. }) if spec(width, 5).is_err() => {
+            let at = if spec(1, layers).is_ok() { layers } else { 5 };
+            let widest = largest(1, usize::MAX, |w| spec(w, at).is_ok());
+            Err(too_large(
+                "--width",
+                width,
+                widest,
+                &format!("width at L = {at}"),
+            ))
+        }
+        Err(Error::CapacityExceeded { .. }) => {
+            let deepest = largest_depth(|l| spec(width, l).is_ok());
+            Err(too_large(
+                "--layers",
+                layers,
+                deepest,
+                &format!("depth at width {width}"),
+            ))
+        }
+        Err(e) => Err(invalid("--layers", layers, e)),
+    }
 }
 
 /// Refuses a run whose trials, `at_once` of them at the same time, would

@@ -15,6 +15,7 @@ use crate::data::{
     Dataset, Encoding, FitOutcome, ModelMeta, Quality, Table, Task, evaluate, fit, save,
     split_indices,
 };
+use crate::report::plural;
 use crate::run::memory;
 use crate::settings::{Choice, FitSpec, Method, Precision};
 
@@ -141,14 +142,7 @@ fn check_fit_flags(a: &FitArgs) -> Result<(), UsageError> {
     if !(a.split > 0.0 && a.split <= 1.0) {
         return bad("--split", a.split.to_string(), "must be in (0, 1]".into());
     }
-    if let Err(e) = hinf::ResNetSpec::new(1, a.width, 1, a.layers, a.slope) {
-        let (flag, value) = match e {
-            hinf::Error::ZeroWidth => ("--width", a.width.to_string()),
-            hinf::Error::InvalidSlope => ("--slope", a.slope.to_string()),
-            _ => ("--layers", a.layers.to_string()),
-        };
-        return bad(flag, value, e.to_string());
-    }
+    check::network_shape(a.width, a.layers, a.slope)?;
     if !(a.tol.is_finite() && a.tol > 0.0) {
         return bad(
             "--tol",
@@ -297,13 +291,13 @@ fn text(a: &FitArgs, d: &FitData, r: &FitReport) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{}: {} rows ({} train, {} test), {} features -> {} outputs ({})",
+        "{}: {} ({} train, {} test), {} -> {} ({})",
         a.data.display(),
-        d.table.rows.len(),
+        plural(d.table.rows.len() as u64, "row"),
         d.train.len(),
         d.test.len(),
-        enc.features.len(),
-        enc.n_outputs(),
+        plural(enc.features.len() as u64, "feature"),
+        plural(enc.n_outputs() as u64, "output"),
         match enc.task {
             Task::Classification => format!("classes {}", enc.classes.join(", ")),
             _ => "regression".to_string(),
@@ -311,7 +305,7 @@ fn text(a: &FitArgs, d: &FitData, r: &FitReport) -> String {
     );
     let _ = writeln!(
         s,
-        "{} at L = {}, N = {} (N_w = {}, {}): {} after {} epochs in {:.2} s (training MSE {:.5}, tol {})",
+        "{} at L = {}, N = {} (N_w = {}, {}): {} after {} in {:.2} s (training MSE {:.5}, tol {})",
         a.method.title(),
         a.layers,
         a.width,
@@ -322,7 +316,7 @@ fn text(a: &FitArgs, d: &FitData, r: &FitReport) -> String {
         } else {
             "stopped"
         },
-        out.epochs,
+        plural(out.epochs, "epoch"),
         out.seconds,
         out.curve.last().copied().unwrap_or(f64::NAN),
         a.tol

@@ -32,7 +32,13 @@ pub const EXIT_FAILURE: i32 = 1;
 /// H∞-learning for deep sigmoid residual networks (Nishiyama): train the
 /// paper's XOR nets at any depth and reproduce its section 5.
 #[derive(Debug, Parser)]
-#[command(name = "hinf", version, about, long_about = None)]
+#[command(
+    name = "hinf",
+    version,
+    about = "H∞-learning for deep sigmoid ResNets: reproduce the paper, train XOR nets \
+             at any depth, fit and compare on your own CSV data",
+    long_about = None
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -64,7 +70,8 @@ pub enum Command {
 
 /// Turns a clap error into one line (kind, offending value, allowed
 /// values, tip), without the usage block.
-pub fn one_line(err: &clap::Error) -> String {
+/// `sub` is the subcommand given, if any (its help is the one to see).
+pub fn one_line(err: &clap::Error, sub: Option<&str>) -> String {
     let text = err.render().to_string();
     let parts: Vec<String> = text
         .lines()
@@ -74,11 +81,31 @@ pub fn one_line(err: &clap::Error) -> String {
         .filter(|l| !l.starts_with("For more information"))
         .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
         .collect();
-    let mut line = parts.join("; ");
+    let mut line = String::new();
+    for p in &parts {
+        if !line.is_empty() {
+            // "…not provided:" runs on into its list; other lines are clauses.
+            line += if line.ends_with(':') { " " } else { "; " };
+        }
+        line += p;
+    }
     if !line.starts_with("error:") {
         line = format!("error: {line}");
     }
-    format!("{line} (see 'hinf --help')")
+    match sub {
+        Some(sub) => format!("{line} (see 'hinf {sub} --help')"),
+        None => format!("{line} (see 'hinf --help')"),
+    }
+}
+
+/// The subcommand named in `args` (program name first), if it is one.
+fn subcommand_in(args: &[OsString]) -> Option<String> {
+    use clap::CommandFactory;
+    let first = args.get(1)?.to_str()?;
+    let known = Cli::command()
+        .get_subcommands()
+        .any(|c| c.get_name() == first);
+    known.then(|| first.to_string())
 }
 
 /// The subcommands' names, quoted, for the message of a missing one.
@@ -98,7 +125,8 @@ where
     I: IntoIterator<Item = A>,
     A: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -115,7 +143,7 @@ where
                     EXIT_USAGE
                 }
                 _ => {
-                    output::print_err(&one_line(&e));
+                    output::print_err(&one_line(&e, subcommand_in(&args).as_deref()));
                     EXIT_USAGE
                 }
             };

@@ -31,7 +31,7 @@ pub struct ReproduceArgs {
     #[arg(long, default_value = "results", value_name = "DIR")]
     pub out: PathBuf,
     /// A small version (depths 5, 21, 41; 20 trials; epochs capped at 3000)
-    /// that finishes in about a minute.
+    /// that takes a few seconds.
     #[arg(long)]
     pub quick: bool,
     /// Base seed; trial i of every experiment uses splitmix64(S ^ i), so

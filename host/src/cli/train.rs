@@ -98,13 +98,13 @@ pub fn run(a: &TrainArgs) -> Result<(), Failure> {
         }
         if !a.json {
             print_out(&format!(
-                "saved trial 0 (seed {seed}, {} after {} epochs) to {} ({} bytes)\n",
+                "saved trial 0 (seed {seed}, {} after {}) to {} ({} bytes)\n",
                 if trial.converged {
                     "converged"
                 } else {
                     "not converged"
                 },
-                trial.epochs,
+                report::plural(trial.epochs, "epoch"),
                 path.display(),
                 bytes.len()
             ));

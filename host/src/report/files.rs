@@ -157,6 +157,16 @@ pub fn opt(x: Option<f64>, digits: usize) -> String {
     x.map_or_else(|| "–".to_string(), |v| format!("{v:.digits$}"))
 }
 
+/// `n word` or `n words`: "1 epoch", "2 epochs".
+pub fn plural(n: impl Into<u64>, word: &str) -> String {
+    let n = n.into();
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 /// `x` or "–" for `None`.
 pub fn opt_u(x: Option<u32>) -> String {
     x.map_or_else(|| "–".to_string(), |v| v.to_string())

@@ -21,6 +21,8 @@ pub mod reproduce;
 pub mod summary;
 pub mod sweep;
 
-pub use files::{ExperimentFiles, csv_text, opt, opt_u, stem, trials_csv, write_experiment};
+pub use files::{
+    ExperimentFiles, csv_text, opt, opt_u, plural, stem, trials_csv, write_experiment,
+};
 pub use io::{IoError, create_dir, io_err, write_json, write_text};
 pub use summary::describe;
