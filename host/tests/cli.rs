@@ -66,7 +66,7 @@ fn train_json_has_the_promised_fields() {
     assert_eq!(s["eps0"], hinf::DEFAULT_EPS0);
     assert_eq!(s["gamma"], 1.7);
     assert_eq!(s["criterion"], "half-sse");
-    assert_eq!(s["max_epochs"], 10_000);
+    assert_eq!(s["max_epochs"], 100, "the H∞ cap of settings::caps");
     assert!(stderr(&o).is_empty(), "quiet with --json: {}", stderr(&o));
 }
 

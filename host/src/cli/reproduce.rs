@@ -12,10 +12,7 @@ use super::output::{Failure, print_json, print_out, run_err};
 use super::settings::SettingsArgs;
 use crate::report::reproduce::write_all;
 use crate::report::{self, opt, progress};
-use crate::run::reproduce::{
-    HINF_MAX_EPOCHS, PAPER_DEPTHS, QUICK_DEPTHS, QUICK_MAX_EPOCHS, QUICK_TRIALS, SD_L801, TABLE1,
-    TABLE2,
-};
+use crate::run::reproduce::{PAPER_DEPTHS, QUICK_DEPTHS, QUICK_TRIALS, SD_L801, TABLE1, TABLE2};
 use crate::run::{
     ExperimentResult, ReproducePlan, ReproduceSummary, at_once, paper, run_experiment, with_threads,
 };
@@ -30,8 +27,8 @@ pub struct ReproduceArgs {
     /// Output directory.
     #[arg(long, default_value = "results", value_name = "DIR")]
     pub out: PathBuf,
-    /// A small version (depths 5, 21, 41; 20 trials; epochs capped at 3000)
-    /// that finishes in about a minute.
+    /// A small version (depths 5, 21, 41; 20 trials; Adam and sd capped at
+    /// 3000 epochs) that finishes in about a minute.
     #[arg(long)]
     pub quick: bool,
     /// Base seed; trial i of every experiment uses splitmix64(S ^ i), so
@@ -49,17 +46,18 @@ pub struct ReproduceArgs {
     #[arg(long)]
     pub no_sd: bool,
     /// Add the "beyond the paper" table: H∞ with the trust-region
-    /// extension (`--extension trust-region`, ε0 = 1000, epochs capped at
-    /// 300) at the same depths. Not in the paper; reported separately.
+    /// extension (`--extension trust-region`, ε0 = 1000, its default cap
+    /// of 300 epochs) at the same depths. Not in the paper; reported
+    /// separately.
     #[arg(long)]
     pub beyond: bool,
-    /// Epoch cap for the H∞ trials; ≥ 1. The paper's H∞ trials stop after
-    /// ~20–26 epochs; one still running at the cap counts as not converged.
-    /// (An H∞ epoch costs O(k·N_w) with k the updates so far, so a trial
-    /// that never converges at L = 1001 would otherwise run for hours.)
-    /// `--max-epochs` caps Adam and sd.
-    #[arg(long, default_value_t = HINF_MAX_EPOCHS, value_name = "N")]
-    pub hinf_max_epochs: u32,
+    /// Epoch cap of Table 1's H∞ trials; ≥ 1 [default: --max-epochs, else
+    /// 100]. The paper's H∞ trials stop after ~20–26 epochs; one still
+    /// running at the cap counts as not converged. (An H∞ epoch costs
+    /// O(k·N_w) with k the updates so far, so a trial that never converges
+    /// at L = 1001 would otherwise run for hours.)
+    #[arg(long, value_name = "N")]
+    pub hinf_max_epochs: Option<u32>,
     /// Print the summaries as one JSON object on stdout; no progress bars.
     #[arg(long)]
     pub json: bool,
@@ -84,19 +82,20 @@ impl ReproduceArgs {
             None if self.quick => QUICK_DEPTHS.to_vec(),
             None => PAPER_DEPTHS.to_vec(),
         };
-        let cap = if self.quick {
-            QUICK_MAX_EPOCHS
-        } else {
-            hinf::TrainConfig::default().max_epochs
-        };
-        check::at_least_one("--hinf-max-epochs", self.hinf_max_epochs.into(), "epoch")?;
+        check::at_least_one(
+            "--hinf-max-epochs",
+            self.hinf_max_epochs.map_or(1, u64::from),
+            "epoch",
+        )?;
         let sd_layers = self.sd_layers.unwrap_or(if self.quick { 41 } else { 801 });
         let plan = ReproducePlan {
-            base: self.settings.trial_spec(Method::Hinf, 5, cap),
+            base: self.settings.trial_spec(Method::Hinf, 5),
             depths,
             sd_layers: (!self.no_sd).then_some(sd_layers),
             beyond: self.beyond,
+            max_epochs: self.settings.max_epochs,
             hinf_max_epochs: self.hinf_max_epochs,
+            quick: self.quick,
             trials,
             seed: self.seed,
         };

@@ -19,7 +19,7 @@ use crate::report::sweep::{replot, write_all};
 use crate::run::{SweepRow, SweepSummary, at_once, dedupe, run_experiment, with_threads};
 use crate::settings::{
     AdamMode, Choice, CovarianceKind, Criterion, Eps0Scale, ExperimentSpec, ExtensionKind,
-    GainOrder, Inputs, Method, Order, Precision, Targets, Timing, TrialSpec,
+    GainOrder, Inputs, Method, Order, Precision, Targets, Timing, TrialSpec, caps,
 };
 
 /// `hinf sweep`.
@@ -127,9 +127,10 @@ pub struct SweepArgs {
     /// Base seed; trial i uses splitmix64(S ^ i).
     #[arg(long, default_value_t = 1, value_name = "S")]
     pub seed: u64,
-    /// Epoch cap of every configuration; ≥ 1.
-    #[arg(long, default_value_t = 300, value_name = "N")]
-    pub max_epochs: u32,
+    /// Epoch cap of every configuration; ≥ 1 [default: per method, see
+    /// `settings::caps`].
+    #[arg(long, value_name = "N", help = caps::help())]
+    pub max_epochs: Option<u32>,
     /// Initial weights uniform in [-A, A].
     #[arg(long, default_value_t = hinf::PAPER_INIT_RANGE, value_name = "A", allow_negative_numbers = true)]
     pub init_range: f64,
@@ -181,10 +182,9 @@ fn expand<V: Copy>(
 /// in the order of the flags (the last flag varies fastest).
 pub fn grid(a: &SweepArgs) -> Result<Vec<TrialSpec>, UsageError> {
     check::at_least_one("--trials", a.trials as u64, "trial")?;
-    check::at_least_one("--max-epochs", a.max_epochs.into(), "epoch")?;
+    check::at_least_one("--max-epochs", a.max_epochs.map_or(1, u64::from), "epoch")?;
     check::threads(a.threads)?;
     let base = TrialSpec {
-        max_epochs: a.max_epochs,
         init_range: a.init_range,
         adam_lr: a.adam_lr,
         precision: a.precision,
@@ -223,6 +223,10 @@ pub fn grid(a: &SweepArgs) -> Result<Vec<TrialSpec>, UsageError> {
         s.variant.eps0_scale = v
     })?;
     g = expand(g, &a.eps0, "--eps0", |s, v| s.eps0 = v)?;
+    let g: Vec<TrialSpec> = g
+        .into_iter()
+        .map(|s| caps::capped(s, a.max_epochs))
+        .collect();
     for s in &g {
         check::spec(s, "--layers")?;
         check::memory(s, at_once(a.threads, a.trials), check::SHRINK_A_RUN)?;

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use hinf::TrainConfig;
 
 use super::check::{self, UsageError};
 use super::output::{Failure, print_json, print_out, run_err};
@@ -50,9 +49,7 @@ impl TrainArgs {
     pub fn experiment(&self) -> Result<ExperimentSpec, UsageError> {
         self.settings.check()?;
         check::at_least_one("--trials", self.trials as u64, "trial")?;
-        let trial =
-            self.settings
-                .trial_spec(self.method, self.layers, TrainConfig::default().max_epochs);
+        let trial = self.settings.trial_spec(self.method, self.layers);
         check::spec(&trial, "--layers")?;
         let at_once = at_once(self.settings.threads, self.trials);
         check::memory(&trial, at_once, check::SHRINK_A_RUN)?;
