@@ -46,6 +46,8 @@ fn train_json_has_the_promised_fields() {
         "n_weights",
         "trials",
         "converged",
+        "not_converged",
+        "diverged",
         "mean_epochs",
         "std_epochs",
         "median_epochs",
@@ -62,6 +64,7 @@ fn train_json_has_the_promised_fields() {
     assert_eq!(v["n_weights"], 76);
     assert_eq!(v["trials"], 6);
     assert_eq!(v["seed"], 3);
+    assert!(v.get("failed").is_none(), "`failed` is now `diverged`");
     let s = &v["settings"];
     assert_eq!(s["eps0"], hinf::DEFAULT_EPS0);
     assert_eq!(s["gamma"], 1.7);

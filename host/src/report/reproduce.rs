@@ -139,10 +139,11 @@ fn table_section(m: Method, title: &str, fig: &str, rs: &[&ExperimentResult]) ->
     let mut s = format!("## {title}\n\n");
     s += &table(rs);
     s += "\n";
-    let failed: usize = rs.iter().map(|r| r.summary.failed).sum();
-    if failed > 0 {
+    let diverged: usize = rs.iter().map(|r| r.summary.diverged).sum();
+    if diverged > 0 {
         s += &format!(
-            "{failed} trial(s) ended with a rejected (diverging) update; see trials.csv.\n\n"
+            "{diverged} trial(s) diverged (a rejected, non-finite update ended them); \
+             see trials.csv.\n\n"
         );
     }
     let label = if fig.is_empty() {

@@ -48,7 +48,7 @@ pub fn sweep_csv(rows: &[SweepRow]) -> String {
             ",{},{},{},{},{},{},{},{},{},{},{},{},{},{:.3}",
             m.trials,
             m.converged,
-            r.failed() as f64 / m.trials.max(1) as f64,
+            r.summary.not_converged as f64 / m.trials.max(1) as f64,
             f("stuck"),
             f("saturated"),
             f("diverged"),
@@ -347,7 +347,7 @@ fn draw_panel<'a>(
             .iter()
             .filter_map(|r| {
                 let y = if panel.rate {
-                    Some(r.failed() as f64 / r.summary.trials.max(1) as f64)
+                    Some(r.summary.not_converged as f64 / r.summary.trials.max(1) as f64)
                 } else {
                     r.summary.mean_epochs
                 };
