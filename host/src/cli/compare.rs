@@ -105,7 +105,7 @@ fn check_memory(a: &CompareArgs, sets: &[Benchmark]) -> Result<(), UsageError> {
 pub fn run(a: &CompareArgs) -> Result<(), Failure> {
     let sets = chosen_sets(a)?;
     check_memory(a, &sets)?;
-    report::create_dir(&a.out)?;
+    check::output_dir("--out", &a.out)?;
     let start = Instant::now();
     let mut runs = Vec::new();
     for b in &sets {

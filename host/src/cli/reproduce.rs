@@ -151,6 +151,7 @@ fn command_line() -> String {
 /// `hinf reproduce`.
 pub fn run(a: &ReproduceArgs) -> Result<(), Failure> {
     let specs = a.plan()?;
+    check::output_dir("--out", &a.out)?;
     let show = progress::enabled(a.json);
     let start = Instant::now();
     let log = !a.json && !show;

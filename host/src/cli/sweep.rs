@@ -240,6 +240,7 @@ pub fn run(a: &SweepArgs) -> Result<(), Failure> {
         return Ok(replot(&a.out)?);
     }
     let specs = grid(a)?;
+    check::output_dir("--out", &a.out)?;
     let command = format!(
         "hinf {}",
         std::env::args().skip(1).collect::<Vec<_>>().join(" ")

@@ -64,6 +64,12 @@ impl TrainArgs {
 /// `hinf train`.
 pub fn run(a: &TrainArgs) -> Result<(), Failure> {
     let spec = a.experiment()?;
+    if let Some(dir) = &a.out {
+        check::output_dir("--out", dir)?;
+    }
+    if let Some(path) = &a.save {
+        check::output_file("--save", path)?;
+    }
     let show = progress::enabled(a.json);
     let pb = progress::bar(
         spec.trials as u64,
