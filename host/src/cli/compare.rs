@@ -143,11 +143,16 @@ pub fn run(a: &CompareArgs) -> Result<(), Failure> {
         methods: &a.methods,
         seed: a.seed,
     };
-    let md = compare_markdown(&runs, &sets, &what, start.elapsed().as_secs_f64());
+    let seconds = start.elapsed().as_secs_f64();
+    let md = compare_markdown(&runs, &sets, &what, seconds);
     write_figures(a, &sets, &runs)?;
-    report::write_text(&a.out.join("report.md"), &md)?;
+    let report = a.out.join("report.md");
+    report::write_text(&report, &md)?;
     report::write_json(&a.out.join("results.json"), &runs)?;
-    print_out(&md);
+    print_out(&format!(
+        "total {seconds:.1} s; wrote {}\n",
+        report.display()
+    ));
     Ok(())
 }
 
