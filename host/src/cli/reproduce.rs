@@ -10,11 +10,12 @@ use clap::Args;
 use super::check::{self, UsageError};
 use super::output::{Failure, print_json, print_out, run_err};
 use super::settings::SettingsArgs;
+use crate::report::progress::{self, TrialsBar};
 use crate::report::reproduce::write_all;
-use crate::report::{self, opt, progress};
+use crate::report::{self, opt};
 use crate::run::reproduce::{PAPER_DEPTHS, QUICK_DEPTHS, QUICK_TRIALS, SD_L801, TABLE1, TABLE2};
 use crate::run::{
-    ExperimentResult, ReproducePlan, ReproduceSummary, at_once, paper, run_experiment, with_threads,
+    ExperimentResult, ReproducePlan, ReproduceSummary, at_once, paper, run_watched, with_threads,
 };
 use crate::settings::{Choice, ExperimentSpec, Method};
 
@@ -58,7 +59,8 @@ pub struct ReproduceArgs {
     /// at L = 1001 would otherwise run for hours.)
     #[arg(long, value_name = "N")]
     pub hinf_max_epochs: Option<u32>,
-    /// Print the summaries as one JSON object on stdout; no progress bars.
+    /// Print the summaries as one JSON object on stdout (progress, on a
+    /// terminal, stays on stderr).
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
@@ -133,9 +135,11 @@ fn run_all(
             spec.trial.method.name(),
             spec.trial.layers
         );
-        let pb = progress::bar(spec.trials as u64, label, show);
-        let r = run_experiment(spec, &|_| pb.inc(1)).map_err(run_err)?;
-        pb.finish_and_clear();
+        let pb = TrialsBar::new(spec.trials, spec.trial.max_epochs, label, show);
+        let r = run_watched(spec, &pb, None)
+            .map_err(run_err)?
+            .ok_or_else(|| Failure::Run("stopped".into()))?;
+        pb.finish();
         done(&r)?;
         results.push(r);
     }
@@ -152,7 +156,7 @@ fn command_line() -> String {
 pub fn run(a: &ReproduceArgs) -> Result<(), Failure> {
     let specs = a.plan()?;
     check::output_dir("--out", &a.out)?;
-    let show = progress::enabled(a.json);
+    let show = progress::enabled();
     let start = Instant::now();
     let log = !a.json && !show;
     let figures = a.out.join("figures");

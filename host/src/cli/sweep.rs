@@ -14,9 +14,9 @@ use clap::Args;
 use super::check::{self, UsageError};
 use super::output::{Failure, print_json, print_out, run_err};
 use crate::report::opt;
-use crate::report::progress;
+use crate::report::progress::{self, TrialsBar};
 use crate::report::sweep::{replot, write_all};
-use crate::run::{SweepRow, SweepSummary, at_once, dedupe, run_experiment, with_threads};
+use crate::run::{SweepRow, SweepSummary, at_once, dedupe, run_watched, with_threads};
 use crate::settings::{
     AdamMode, Choice, CovarianceKind, Criterion, Eps0Scale, ExperimentSpec, ExtensionKind,
     GainOrder, Inputs, Method, Order, Precision, Targets, Timing, TrialSpec, caps,
@@ -146,7 +146,8 @@ pub struct SweepArgs {
     /// Worker threads [default: all cores].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Print the summaries as one JSON object on stdout; no progress bars.
+    /// Print the summaries as one JSON object on stdout (progress, on a
+    /// terminal, stays on stderr).
     #[arg(long)]
     pub json: bool,
     /// Run nothing: redraw `sweep.svg` and rewrite `sweep.md` and
@@ -278,7 +279,7 @@ fn run_grid(
     command: &str,
     start: Instant,
 ) -> Result<(Vec<SweepRow>, usize), Failure> {
-    let show = progress::enabled(a.json);
+    let show = progress::enabled();
     let planned = specs.len();
     let mut rows = Vec::new();
     let mut results = Vec::new();
@@ -296,9 +297,11 @@ fn run_grid(
             trial.layers,
             trial.eps0
         );
-        let pb = progress::bar(a.trials as u64, label, show);
-        let r = run_experiment(&spec, &|_| pb.inc(1)).map_err(run_err)?;
-        pb.finish_and_clear();
+        let pb = TrialsBar::new(a.trials, trial.max_epochs, label, show);
+        let r = run_watched(&spec, &pb, None)
+            .map_err(run_err)?
+            .ok_or_else(|| Failure::Run("stopped".into()))?;
+        pb.finish();
         rows.push(SweepRow::new(i, &r));
         results.push(r);
         let meta = SweepSummary {

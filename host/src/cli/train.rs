@@ -1,6 +1,6 @@
 //! `hinf train`: many trials of one method at one depth, summarised.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
@@ -8,8 +8,9 @@ use super::check::{self, UsageError};
 use super::output::{Failure, print_json, print_out, run_err};
 use super::settings::SettingsArgs;
 use crate::learn::MAX_SAVED_P;
-use crate::report::{self, progress};
-use crate::run::{at_once, run_experiment, run_trial_with_model, trial_seed, with_threads};
+use crate::report;
+use crate::report::progress::{self, TrialsBar};
+use crate::run::{Observer, at_once, run_trial_with_model, run_watched, trial_seed, with_threads};
 use crate::settings::{Choice, ExperimentSpec, Method};
 
 /// `hinf train`.
@@ -27,7 +28,8 @@ pub struct TrainArgs {
     /// Base seed; trial i uses splitmix64(S ^ i).
     #[arg(long, default_value_t = 1, value_name = "S")]
     pub seed: u64,
-    /// Print one JSON object (the summary) on stdout; no progress bar.
+    /// Print one JSON object (the summary) on stdout (progress, on a
+    /// terminal, stays on stderr).
     #[arg(long)]
     pub json: bool,
     /// Also write the summary JSON, trials CSV, curves CSV and the
@@ -70,53 +72,68 @@ pub fn run(a: &TrainArgs) -> Result<(), Failure> {
     if let Some(path) = &a.save {
         check::output_file("--save", path)?;
     }
-    let show = progress::enabled(a.json);
-    let pb = progress::bar(
-        spec.trials as u64,
-        format!("{} L={}", spec.trial.method.name(), spec.trial.layers),
-        show,
-    );
-    let result = with_threads(a.settings.threads, || run_experiment(&spec, &|_| pb.inc(1)))
+    let show = progress::enabled();
+    let label = format!("{} L={}", spec.trial.method.name(), spec.trial.layers);
+    let pb = TrialsBar::new(spec.trials, spec.trial.max_epochs, label, show);
+    let result = with_threads(a.settings.threads, || run_watched(&spec, &pb, None))
         .map_err(Failure::Run)?
-        .map_err(|e| Failure::Run(e.to_string()))?;
-    pb.finish_and_clear();
+        .map_err(run_err)?
+        .ok_or_else(|| Failure::Run("stopped".into()))?;
+    pb.finish();
     if let Some(dir) = &a.out {
         report::write_experiment(dir, Some(dir), true, &result).map_err(run_err)?;
     }
     if let Some(path) = &a.save {
-        // Trial 0 again (same seed, so the same run), keeping its learner.
-        let seed = trial_seed(spec.seed, 0);
-        let (trial, bytes) =
-            run_trial_with_model(&spec.trial, seed, 0).map_err(|e| Failure::Run(e.to_string()))?;
-        std::fs::write(path, &bytes)
-            .map_err(|e| Failure::Run(format!("cannot write {}: {e}", path.display())))?;
-        let nw = spec.trial.net_spec().map(|s| s.n_weights()).unwrap_or(0);
-        if spec.trial.method != Method::Adam && nw > MAX_SAVED_P {
-            eprintln!(
-                "note: N_w = {nw} > {}: {} holds the network only, without the g-EHF's P \
-                 and parameters, so training cannot continue from it exactly",
-                MAX_SAVED_P,
-                path.display()
-            );
-        }
-        if !a.json {
-            print_out(&format!(
-                "saved trial 0 (seed {seed}, {} after {} epochs) to {} ({} bytes)\n",
-                if trial.converged {
-                    "converged"
-                } else {
-                    "not converged"
-                },
-                trial.epochs,
-                path.display(),
-                bytes.len()
-            ));
-        }
+        save_trial0(a, &spec, path, show)?;
     }
     if a.json {
         print_json(&result.summary)?;
     } else {
         print_out(&report::describe(&result.summary));
+    }
+    Ok(())
+}
+
+/// Trains trial 0 again (same seed, so the same run), keeping its learner,
+/// and saves it to `path`.
+fn save_trial0(
+    a: &TrainArgs,
+    spec: &ExperimentSpec,
+    path: &Path,
+    show: bool,
+) -> Result<(), Failure> {
+    let seed = trial_seed(spec.seed, 0);
+    let pb = TrialsBar::new(1, spec.trial.max_epochs, "trial 0 for --save", show);
+    let hook = |epoch| {
+        pb.epoch(0, epoch);
+        true
+    };
+    let (trial, bytes) =
+        run_trial_with_model(&spec.trial, seed, 0, Some(&hook)).map_err(run_err)?;
+    pb.finish();
+    std::fs::write(path, &bytes)
+        .map_err(|e| Failure::Run(format!("cannot write {}: {e}", path.display())))?;
+    let nw = spec.trial.net_spec().map(|s| s.n_weights()).unwrap_or(0);
+    if spec.trial.method != Method::Adam && nw > MAX_SAVED_P {
+        eprintln!(
+            "note: N_w = {nw} > {}: {} holds the network only, without the g-EHF's P \
+             and parameters, so training cannot continue from it exactly",
+            MAX_SAVED_P,
+            path.display()
+        );
+    }
+    if !a.json {
+        print_out(&format!(
+            "saved trial 0 (seed {seed}, {} after {} epochs) to {} ({} bytes)\n",
+            if trial.converged {
+                "converged"
+            } else {
+                "not converged"
+            },
+            trial.epochs,
+            path.display(),
+            bytes.len()
+        ));
     }
     Ok(())
 }

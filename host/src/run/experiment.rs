@@ -1,14 +1,15 @@
 //! Experiments: many trials of one [`TrialSpec`] in parallel (rayon), each
 //! seeded from the base seed and its index alone, and their [`Summary`].
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::seed::trial_seed;
-use super::trial::{TrialResult, run_trial};
-use crate::learn::FailureClass;
+use super::trial::{TrialResult, run_trial_watched};
+use crate::learn::{EpochHook, FailureClass};
 use crate::settings::{ExperimentSpec, Method, TrialSpec};
 
 /// The trials of an experiment, its summary and wall time.
@@ -28,25 +29,77 @@ pub fn run_experiment(
     spec: &ExperimentSpec,
     on_trial: &(dyn Fn(&TrialResult) + Sync),
 ) -> hinf::Result<ExperimentResult> {
+    struct OnTrial<'a>(&'a (dyn Fn(&TrialResult) + Sync));
+    impl Observer for OnTrial<'_> {
+        fn trial_done(&self, r: &TrialResult) {
+            (self.0)(r)
+        }
+    }
+    let r = run_watched(spec, &OnTrial(on_trial), None)?;
+    Ok(r.unwrap_or_else(|| unreachable!("stopped without a stop flag")))
+}
+
+/// What a running experiment tells (from worker threads).
+pub trait Observer: Sync {
+    /// Trial `r` finished.
+    fn trial_done(&self, r: &TrialResult) {
+        let _ = r;
+    }
+    /// Whether [`Observer::epoch`] is wanted (it costs a call per epoch).
+    fn wants_epochs(&self) -> bool {
+        false
+    }
+    /// Trial `trial` has run `epoch` epochs.
+    fn epoch(&self, trial: usize, epoch: u32) {
+        let _ = (trial, epoch);
+    }
+}
+
+/// [`run_experiment`], telling `observer`; once `stop` is set, trials not
+/// started are skipped, running ones stop after their epoch, and the
+/// experiment gives `None` (unless every trial had finished).
+pub fn run_watched(
+    spec: &ExperimentSpec,
+    observer: &dyn Observer,
+    stop: Option<&AtomicBool>,
+) -> hinf::Result<Option<ExperimentResult>> {
     spec.trial.validate()?;
     let start = Instant::now();
+    let stopped = || stop.is_some_and(|s| s.load(Ordering::Relaxed));
+    let wants = observer.wants_epochs();
+    let watch = wants || stop.is_some();
     let trials = (0..spec.trials)
         .into_par_iter()
         .map(|i| {
-            let r = run_trial(&spec.trial, trial_seed(spec.seed, i), i);
-            if let Ok(r) = &r {
-                on_trial(r);
+            if stopped() {
+                return Ok(None);
             }
-            r
+            let hook = |epoch| {
+                if wants {
+                    observer.epoch(i, epoch);
+                }
+                !stopped()
+            };
+            let hook: Option<EpochHook<'_>> = if watch { Some(&hook) } else { None };
+            let r = run_trial_watched(&spec.trial, trial_seed(spec.seed, i), i, hook)?;
+            // (A trial that saw the stop may have been cut short.)
+            if stopped() {
+                return Ok(None);
+            }
+            observer.trial_done(&r);
+            Ok(Some(r))
         })
-        .collect::<hinf::Result<Vec<_>>>()?;
+        .collect::<hinf::Result<Vec<Option<TrialResult>>>>()?;
+    let Some(trials) = trials.into_iter().collect::<Option<Vec<_>>>() else {
+        return Ok(None);
+    };
     let seconds = start.elapsed().as_secs_f64();
     let summary = Summary::new(spec, &trials, seconds)?;
-    Ok(ExperimentResult {
+    Ok(Some(ExperimentResult {
         spec: *spec,
         trials,
         summary,
-    })
+    }))
 }
 
 /// Statistics of an experiment. Epoch statistics are over the converged
