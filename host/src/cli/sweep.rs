@@ -12,10 +12,11 @@ use std::time::Instant;
 use clap::Args;
 
 use super::check::{self, UsageError};
+use super::interrupt;
 use super::output::{Failure, print_json, print_out, run_err};
 use crate::report::opt;
 use crate::report::progress::{self, TrialsBar};
-use crate::report::sweep::{replot, write_all};
+use crate::report::sweep::{clear_earlier, replot, write_all};
 use crate::run::{SweepRow, SweepSummary, at_once, dedupe, run_watched, with_threads};
 use crate::settings::{
     AdamMode, Choice, CovarianceKind, Criterion, Eps0Scale, ExperimentSpec, ExtensionKind,
@@ -242,6 +243,7 @@ pub fn run(a: &SweepArgs) -> Result<(), Failure> {
     }
     let specs = grid(a)?;
     check::output_dir("--out", &a.out)?;
+    clear_earlier(&a.out)?;
     let command = format!(
         "hinf {}",
         std::env::args().skip(1).collect::<Vec<_>>().join(" ")
@@ -249,6 +251,15 @@ pub fn run(a: &SweepArgs) -> Result<(), Failure> {
     let start = Instant::now();
     let (rows, threads) = with_threads(a.threads, || run_grid(a, &specs, &command, start))
         .map_err(Failure::Run)??;
+    if rows.len() < specs.len() {
+        return Err(Failure::Interrupted(format!(
+            "interrupted: kept the {} of {} configurations that finished in {} \
+             (sweep.md describes them)",
+            rows.len(),
+            specs.len(),
+            a.out.display()
+        )));
+    }
     let meta = SweepSummary {
         command,
         threads,
@@ -272,7 +283,8 @@ pub fn run(a: &SweepArgs) -> Result<(), Failure> {
 }
 
 /// Runs every configuration in turn (its trials in parallel), rewriting
-/// the files after each so that an interrupted sweep keeps what it did.
+/// the files after each so that an interrupted sweep keeps what it did,
+/// until done or Ctrl-C stops one.
 fn run_grid(
     a: &SweepArgs,
     specs: &[TrialSpec],
@@ -298,10 +310,9 @@ fn run_grid(
             trial.eps0
         );
         let pb = TrialsBar::new(a.trials, trial.max_epochs, label, show);
-        let r = run_watched(&spec, &pb, None)
-            .map_err(run_err)?
-            .ok_or_else(|| Failure::Run("stopped".into()))?;
+        let r = run_watched(&spec, &pb, Some(interrupt::stop_flag())).map_err(run_err)?;
         pb.finish();
+        let Some(r) = r else { break };
         rows.push(SweepRow::new(i, &r));
         results.push(r);
         let meta = SweepSummary {

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use super::check::{self, UsageError};
+use super::interrupt;
 use super::output::{Failure, print_json, print_out, run_err};
 use super::settings::SettingsArgs;
 use crate::learn::MAX_SAVED_P;
@@ -75,11 +76,16 @@ pub fn run(a: &TrainArgs) -> Result<(), Failure> {
     let show = progress::enabled();
     let label = format!("{} L={}", spec.trial.method.name(), spec.trial.layers);
     let pb = TrialsBar::new(spec.trials, spec.trial.max_epochs, label, show);
-    let result = with_threads(a.settings.threads, || run_watched(&spec, &pb, None))
+    let stop = interrupt::stop_flag();
+    let result = with_threads(a.settings.threads, || run_watched(&spec, &pb, Some(stop)))
         .map_err(Failure::Run)?
-        .map_err(run_err)?
-        .ok_or_else(|| Failure::Run("stopped".into()))?;
+        .map_err(run_err)?;
     pb.finish();
+    let Some(result) = result else {
+        return Err(Failure::Interrupted(
+            "interrupted before every trial finished: nothing written".into(),
+        ));
+    };
     if let Some(dir) = &a.out {
         report::write_experiment(dir, Some(dir), true, &result).map_err(run_err)?;
     }
@@ -106,11 +112,17 @@ fn save_trial0(
     let pb = TrialsBar::new(1, spec.trial.max_epochs, "trial 0 for --save", show);
     let hook = |epoch| {
         pb.epoch(0, epoch);
-        true
+        !interrupt::interrupted()
     };
     let (trial, bytes) =
         run_trial_with_model(&spec.trial, seed, 0, Some(&hook)).map_err(run_err)?;
     pb.finish();
+    if interrupt::interrupted() {
+        return Err(Failure::Interrupted(format!(
+            "interrupted while training trial 0 again for --save: {} not written",
+            path.display()
+        )));
+    }
     std::fs::write(path, &bytes)
         .map_err(|e| Failure::Run(format!("cannot write {}: {e}", path.display())))?;
     let nw = spec.trial.net_spec().map(|s| s.n_weights()).unwrap_or(0);

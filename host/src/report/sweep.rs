@@ -396,6 +396,30 @@ pub fn write_all(
     plot(&out.join("sweep.svg"), rows)
 }
 
+/// The files [`write_all`] writes.
+const SWEEP_FILES: [&str; 5] = [
+    "sweep.md",
+    "sweep.csv",
+    "sweep_trials.csv",
+    "sweep.json",
+    "sweep.svg",
+];
+
+/// Removes an earlier sweep's files from `out`, before a new sweep writes
+/// its own as configurations finish.
+pub fn clear_earlier(out: &Path) -> Result<(), IoError> {
+    for name in SWEEP_FILES {
+        let p = out.join(name);
+        match std::fs::remove_file(&p) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(io_err(&p, format!("cannot remove it: {e}")));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// `hinf sweep --replot`: the report files of `out` from its `sweep.json`.
 pub fn replot(out: &Path) -> Result<(), IoError> {
     let path = out.join("sweep.json");

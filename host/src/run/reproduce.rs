@@ -12,6 +12,12 @@
 //! <m>_L<L>_trials.csv  its trials
 //! figures/<m>_L<L>.svg its learning curves (Figures 3, 4)
 //! ```
+//!
+//! An earlier run's files are removed first (`--resume` keeps the
+//! experiments with the same settings); the run-wide files are rewritten
+//! after every experiment, so that they always describe exactly the
+//! experiment files there (marked incomplete until all are), also when
+//! Ctrl-C stops the run.
 
 use serde::Serialize;
 
@@ -158,8 +164,14 @@ pub struct ReproduceSummary {
     pub quick: bool,
     /// Worker threads used.
     pub threads: usize,
-    /// Wall time of all experiments.
+    /// Wall time of all experiments (those of `resumed` as they took in
+    /// the earlier run).
     pub seconds: f64,
+    /// Experiments planned; `experiments` holds fewer if the run was
+    /// interrupted (or is still running).
+    pub planned: usize,
+    /// Experiments kept from an earlier run (`--resume`).
+    pub resumed: usize,
     /// One summary per experiment, in run order.
     pub experiments: Vec<Summary>,
     /// The paper's Table 1.
