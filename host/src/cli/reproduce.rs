@@ -132,20 +132,18 @@ struct Run<'a> {
     start: Instant,
     planned: usize,
     resumed: usize,
+    /// Wall time of the kept experiments in their earlier run.
+    earlier: f64,
     results: Vec<ExperimentResult>,
 }
 
 impl Run<'_> {
     /// The `summary.json` of the experiments so far.
     fn meta(&self, threads: usize) -> ReproduceSummary {
-        let earlier: f64 = self.results[..self.resumed.min(self.results.len())]
-            .iter()
-            .map(|r| r.summary.seconds)
-            .sum();
         ReproduceSummary {
             quick: self.a.quick,
             threads,
-            seconds: self.start.elapsed().as_secs_f64() + earlier,
+            seconds: self.start.elapsed().as_secs_f64() + self.earlier,
             planned: self.planned,
             resumed: self.resumed,
             experiments: self.results.iter().map(|r| r.summary.clone()).collect(),
@@ -159,7 +157,9 @@ impl Run<'_> {
     /// that it always describes exactly the experiments finished.
     fn add(&mut self, r: ExperimentResult, kept: bool) -> Result<(), Failure> {
         let a = self.a;
-        if !kept {
+        if kept {
+            self.earlier += r.summary.seconds;
+        } else {
             report::write_experiment(&a.out, Some(&a.out.join("figures")), false, &r)?;
         }
         if !a.json && !progress::enabled() {
@@ -252,19 +252,14 @@ pub fn run(a: &ReproduceArgs) -> Result<(), Failure> {
         start: Instant::now(),
         planned: specs.len(),
         resumed: kept.iter().flatten().count(),
+        earlier: 0.0,
         results: Vec::new(),
     };
     let threads = with_threads(a.settings.threads, || {
         run_all(&mut run, &specs, kept).map(|()| rayon::current_num_threads())
     })??;
     if run.results.len() < specs.len() {
-        return Err(Failure::Interrupted(format!(
-            "interrupted: kept the {} of {} experiments that finished in {} (report.md \
-             describes them); rerun with --resume to run the rest",
-            run.results.len(),
-            specs.len(),
-            a.out.display()
-        )));
+        return Err(interrupted(run.results.len(), specs.len(), &a.out));
     }
     let meta = run.meta(threads);
     if a.json {
@@ -279,6 +274,19 @@ pub fn run(a: &ReproduceArgs) -> Result<(), Failure> {
     );
     print_out(&t);
     Ok(())
+}
+
+/// What an interrupted reproduction kept: `done` of `planned` experiments.
+fn interrupted(done: usize, planned: usize, out: &std::path::Path) -> Failure {
+    let out = out.display();
+    Failure::Interrupted(if done == 0 {
+        format!("interrupted before the first experiment finished: nothing kept in {out}")
+    } else {
+        format!(
+            "interrupted: kept the {done} of {planned} experiments that finished in {out} \
+             (report.md describes them); rerun with --resume to run the rest"
+        )
+    })
 }
 
 /// The line on stderr as an experiment finishes (or is kept).

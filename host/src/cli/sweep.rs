@@ -252,13 +252,17 @@ pub fn run(a: &SweepArgs) -> Result<(), Failure> {
     let (rows, threads) = with_threads(a.threads, || run_grid(a, &specs, &command, start))
         .map_err(Failure::Run)??;
     if rows.len() < specs.len() {
-        return Err(Failure::Interrupted(format!(
-            "interrupted: kept the {} of {} configurations that finished in {} \
-             (sweep.md describes them)",
-            rows.len(),
-            specs.len(),
-            a.out.display()
-        )));
+        let out = a.out.display();
+        return Err(Failure::Interrupted(match rows.len() {
+            0 => format!(
+                "interrupted before the first configuration finished: nothing kept in {out}"
+            ),
+            n => format!(
+                "interrupted: kept the {n} of {} configurations that finished in {out} \
+                 (sweep.md describes them)",
+                specs.len()
+            ),
+        }));
     }
     let meta = SweepSummary {
         command,
