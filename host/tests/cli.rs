@@ -18,6 +18,10 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
 fn scratch(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("hinf-cli-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
@@ -46,6 +50,8 @@ fn train_json_has_the_promised_fields() {
         "n_weights",
         "trials",
         "converged",
+        "not_converged",
+        "diverged",
         "mean_epochs",
         "std_epochs",
         "median_epochs",
@@ -62,11 +68,12 @@ fn train_json_has_the_promised_fields() {
     assert_eq!(v["n_weights"], 76);
     assert_eq!(v["trials"], 6);
     assert_eq!(v["seed"], 3);
+    assert!(v.get("failed").is_none(), "`failed` is now `diverged`");
     let s = &v["settings"];
     assert_eq!(s["eps0"], hinf::DEFAULT_EPS0);
     assert_eq!(s["gamma"], 1.7);
     assert_eq!(s["criterion"], "half-sse");
-    assert_eq!(s["max_epochs"], 10_000);
+    assert_eq!(s["max_epochs"], 100, "the H∞ cap of settings::caps");
     assert!(stderr(&o).is_empty(), "quiet with --json: {}", stderr(&o));
 }
 
@@ -511,4 +518,65 @@ fn save_says_when_p_is_left_out() {
         assert!(std::path::Path::new(f).exists());
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Every output flag is checked before any work: exit 2, one line naming
+/// the flag, nothing written.
+#[test]
+fn unwritable_outputs_are_refused_before_any_work() {
+    let d = scratch("unwritable");
+    std::fs::create_dir_all(&d).unwrap();
+    // A path under a regular file cannot be created, even by root.
+    let file = d.join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let under = file.join("sub");
+    let under = under.to_str().unwrap();
+    let data = repo().join("data/iris.csv");
+    let data = data.to_str().unwrap();
+    let train = [
+        "train", "--method", "hinf", "--layers", "101", "--trials", "50",
+    ];
+    let with = |base: &[&'static str], extra: &[&str]| -> Vec<String> {
+        base.iter().chain(extra).map(|s| s.to_string()).collect()
+    };
+    let fit = ["fit", "--target", "species", "--data"];
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            with(&fit, &[data, "--save", "/nonexistent/x.model"]),
+            "--save",
+        ),
+        (with(&fit, &[data, "--save", under]), "--save"),
+        (with(&train, &["--save", "/nonexistent/x.model"]), "--save"),
+        (with(&train, &["--out", under]), "--out"),
+        (with(&["reproduce", "--quick", "--out"], &[under]), "--out"),
+        (
+            with(&["sweep", "--layers", "101", "--out"], &[under]),
+            "--out",
+        ),
+        (with(&["compare", "--out"], &[under]), "--out"),
+        (
+            with(&train, &["--save", d.to_str().unwrap()]),
+            "is a directory",
+        ),
+    ];
+    for (args, flag) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let t0 = std::time::Instant::now();
+        assert_usage_error(&args, flag);
+        assert!(t0.elapsed().as_secs() < 5, "{args:?} ran before refusing");
+    }
+    let o = hinf(
+        &with(&fit, &[data, "--save", "/nonexistent/x.model"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(
+        stderr(&o),
+        "error: invalid value '/nonexistent/x.model' for '--save': \
+         the directory '/nonexistent' does not exist\n"
+    );
+    let left: Vec<_> = std::fs::read_dir(&d).unwrap().collect();
+    assert_eq!(left.len(), 1, "nothing written beside a-file");
+    let _ = std::fs::remove_dir_all(&d);
 }

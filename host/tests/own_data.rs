@@ -485,13 +485,19 @@ fn cli_gen_and_a_small_compare_report() {
         "3",
     ]);
     assert_eq!(code, 0, "{err}");
-    // 2 sets × 2 depths × 3 methods rows.
+    // stdout says where the report is; 2 sets × 2 depths × 3 methods rows.
+    let report = rep.join("report.md");
+    assert!(
+        out.ends_with(&format!("wrote {}\n", report.display())),
+        "{out}"
+    );
+    let md = std::fs::read_to_string(&report).unwrap();
     assert_eq!(
-        out.lines()
+        md.lines()
             .filter(|l| l.starts_with("| parity4") || l.starts_with("| sine"))
             .count(),
         12,
-        "{out}"
+        "{md}"
     );
     assert!(rep.join("report.md").exists() && rep.join("sine-hinf-L7.svg").exists());
     let (code, _, err) = hinf(&["compare", "--out", r, "--sets", "nope"]);

@@ -1,7 +1,10 @@
 //! Usage errors: one line, exit status 2, naming the flag at fault.
 
+use std::path::Path;
+
 use hinf::{Error, Param};
 
+use crate::report::io::{check_writable_dir, check_writable_file};
 use crate::run::memory;
 use crate::settings::{CovarianceKind, Method, TrialSpec, setting};
 
@@ -201,3 +204,13 @@ pub fn memory(s: &TrialSpec, at_once: usize, advice: &str) -> Result<(), UsageEr
 
 /// The advice of [`memory`] for `train` and `sweep`.
 pub const SHRINK_A_RUN: &str = "use a smaller --layers, fewer --threads or a lower --max-epochs";
+
+/// `flag`'s output directory `dir` can be written (created if need be).
+pub fn output_dir(flag: &str, dir: &Path) -> Result<(), UsageError> {
+    check_writable_dir(dir).map_err(|e| invalid(flag, dir.display(), e.message))
+}
+
+/// `flag`'s output file can be written.
+pub fn output_file(flag: &str, file: &Path) -> Result<(), UsageError> {
+    check_writable_file(file).map_err(|e| invalid(flag, file.display(), e.message))
+}

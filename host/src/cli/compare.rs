@@ -105,7 +105,7 @@ fn check_memory(a: &CompareArgs, sets: &[Benchmark]) -> Result<(), UsageError> {
 pub fn run(a: &CompareArgs) -> Result<(), Failure> {
     let sets = chosen_sets(a)?;
     check_memory(a, &sets)?;
-    report::create_dir(&a.out)?;
+    check::output_dir("--out", &a.out)?;
     let start = Instant::now();
     let mut runs = Vec::new();
     for b in &sets {
@@ -143,11 +143,16 @@ pub fn run(a: &CompareArgs) -> Result<(), Failure> {
         methods: &a.methods,
         seed: a.seed,
     };
-    let md = compare_markdown(&runs, &sets, &what, start.elapsed().as_secs_f64());
+    let seconds = start.elapsed().as_secs_f64();
+    let md = compare_markdown(&runs, &sets, &what, seconds);
     write_figures(a, &sets, &runs)?;
-    report::write_text(&a.out.join("report.md"), &md)?;
+    let report = a.out.join("report.md");
+    report::write_text(&report, &md)?;
     report::write_json(&a.out.join("results.json"), &runs)?;
-    print_out(&md);
+    print_out(&format!(
+        "total {seconds:.1} s; wrote {}\n",
+        report.display()
+    ));
     Ok(())
 }
 

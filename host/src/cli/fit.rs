@@ -228,6 +228,9 @@ impl FitArgs {
 /// `hinf fit`.
 pub fn run(a: &FitArgs) -> Result<(), Failure> {
     check_fit_flags(a)?;
+    if let Some(path) = &a.save {
+        check::output_file("--save", path)?;
+    }
     let d = a.data()?;
     let spec = a.spec();
     let (rows, n_in, n_out) = (d.train.len(), d.train.n_inputs, d.train.n_outputs);

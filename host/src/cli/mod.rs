@@ -3,7 +3,8 @@
 //!
 //! Exit status: 0 on success, 2 on a usage error (unknown flag, bad
 //! value — always one line on stderr), 1 on a run-time failure (e.g. an
-//! output directory that cannot be written).
+//! output directory that cannot be written), 130 when Ctrl-C stopped a
+//! run ([`interrupt`]).
 
 use std::ffi::OsString;
 
@@ -14,6 +15,7 @@ pub mod compare;
 pub mod eval;
 pub mod fit;
 pub mod r#gen;
+pub mod interrupt;
 pub mod output;
 pub mod reproduce;
 pub mod settings;
@@ -167,6 +169,10 @@ where
         Err(Failure::Run(m)) => {
             output::print_err(&format!("error: {m}"));
             EXIT_FAILURE
+        }
+        Err(Failure::Interrupted(m)) => {
+            output::print_err(&m);
+            interrupt::EXIT_INTERRUPTED
         }
     }
 }

@@ -12,6 +12,8 @@ pub enum Failure {
     Usage(UsageError),
     /// A run-time failure (exit 1).
     Run(String),
+    /// Stopped by Ctrl-C (exit 130): what was kept, one line.
+    Interrupted(String),
 }
 
 impl From<UsageError> for Failure {

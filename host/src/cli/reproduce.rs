@@ -8,16 +8,16 @@ use std::time::Instant;
 use clap::Args;
 
 use super::check::{self, UsageError};
+use super::interrupt;
 use super::output::{Failure, print_json, print_out, run_err};
 use super::settings::SettingsArgs;
-use crate::report::reproduce::write_all;
-use crate::report::{self, opt, progress};
-use crate::run::reproduce::{
-    HINF_MAX_EPOCHS, PAPER_DEPTHS, QUICK_DEPTHS, QUICK_MAX_EPOCHS, QUICK_TRIALS, SD_L801, TABLE1,
-    TABLE2,
-};
+use crate::report::progress::{self, TrialsBar};
+use crate::report::reproduce::write_report;
+use crate::report::resume::{clear_earlier, finished};
+use crate::report::{self, opt, stem};
+use crate::run::reproduce::{PAPER_DEPTHS, QUICK_DEPTHS, QUICK_TRIALS, SD_L801, TABLE1, TABLE2};
 use crate::run::{
-    ExperimentResult, ReproducePlan, ReproduceSummary, at_once, paper, run_experiment, with_threads,
+    ExperimentResult, ReproducePlan, ReproduceSummary, at_once, paper, run_watched, with_threads,
 };
 use crate::settings::{Choice, ExperimentSpec, Method};
 
@@ -30,8 +30,8 @@ pub struct ReproduceArgs {
     /// Output directory.
     #[arg(long, default_value = "results", value_name = "DIR")]
     pub out: PathBuf,
-    /// A small version (depths 5, 21, 41; 20 trials; epochs capped at 3000)
-    /// that takes a few seconds.
+    /// A small version (depths 5, 21, 41; 20 trials; Adam and sd capped at
+    /// 3000 epochs) that takes a few seconds.
     #[arg(long)]
     pub quick: bool,
     /// Base seed; trial i of every experiment uses splitmix64(S ^ i), so
@@ -49,18 +49,26 @@ pub struct ReproduceArgs {
     #[arg(long)]
     pub no_sd: bool,
     /// Add the "beyond the paper" table: H∞ with the trust-region
-    /// extension (`--extension trust-region`, ε0 = 1000, epochs capped at
-    /// 300) at the same depths. Not in the paper; reported separately.
+    /// extension (`--extension trust-region`, ε0 = 1000, its default cap
+    /// of 300 epochs) at the same depths. Not in the paper; reported
+    /// separately.
     #[arg(long)]
     pub beyond: bool,
-    /// Epoch cap for the H∞ trials; ≥ 1. The paper's H∞ trials stop after
-    /// ~20–26 epochs; one still running at the cap counts as not converged.
-    /// (An H∞ epoch costs O(k·N_w) with k the updates so far, so a trial
-    /// that never converges at L = 1001 would otherwise run for hours.)
-    /// `--max-epochs` caps Adam and sd.
-    #[arg(long, default_value_t = HINF_MAX_EPOCHS, value_name = "N")]
-    pub hinf_max_epochs: u32,
-    /// Print the summaries as one JSON object on stdout; no progress bars.
+    /// Epoch cap of Table 1's H∞ trials; ≥ 1 [default: --max-epochs, else
+    /// 100]. The paper's H∞ trials stop after ~20–26 epochs; one still
+    /// running at the cap counts as not converged. (An H∞ epoch costs
+    /// O(k·N_w) with k the updates so far, so a trial that never converges
+    /// at L = 1001 would otherwise run for hours.)
+    #[arg(long, value_name = "N")]
+    pub hinf_max_epochs: Option<u32>,
+    /// Keep the experiments an earlier run finished in --out with the same
+    /// settings, trials and seed (its `<stem>.json`, trials CSV and
+    /// figure), and run only the rest. Without it, --out's files of an
+    /// earlier run are removed first.
+    #[arg(long)]
+    pub resume: bool,
+    /// Print the summaries as one JSON object on stdout (progress, on a
+    /// terminal, stays on stderr).
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
@@ -84,19 +92,20 @@ impl ReproduceArgs {
             None if self.quick => QUICK_DEPTHS.to_vec(),
             None => PAPER_DEPTHS.to_vec(),
         };
-        let cap = if self.quick {
-            QUICK_MAX_EPOCHS
-        } else {
-            hinf::TrainConfig::default().max_epochs
-        };
-        check::at_least_one("--hinf-max-epochs", self.hinf_max_epochs.into(), "epoch")?;
+        check::at_least_one(
+            "--hinf-max-epochs",
+            self.hinf_max_epochs.map_or(1, u64::from),
+            "epoch",
+        )?;
         let sd_layers = self.sd_layers.unwrap_or(if self.quick { 41 } else { 801 });
         let plan = ReproducePlan {
-            base: self.settings.trial_spec(Method::Hinf, 5, cap),
+            base: self.settings.trial_spec(Method::Hinf, 5),
             depths,
             sd_layers: (!self.no_sd).then_some(sd_layers),
             beyond: self.beyond,
+            max_epochs: self.settings.max_epochs,
             hinf_max_epochs: self.hinf_max_epochs,
+            quick: self.quick,
             trials,
             seed: self.seed,
         };
@@ -116,17 +125,67 @@ impl ReproduceArgs {
     }
 }
 
-/// Runs `specs` one after another (trials in parallel inside each), with a
-/// progress bar per experiment if `show`; `done` sees each experiment as
-/// it finishes (to write its files at once, so that an interrupted run
-/// keeps what it finished).
+/// A reproduction under way: where it writes and what it has done.
+struct Run<'a> {
+    a: &'a ReproduceArgs,
+    command: String,
+    start: Instant,
+    planned: usize,
+    resumed: usize,
+    /// Wall time of the kept experiments in their earlier run.
+    earlier: f64,
+    results: Vec<ExperimentResult>,
+}
+
+impl Run<'_> {
+    /// The `summary.json` of the experiments so far.
+    fn meta(&self, threads: usize) -> ReproduceSummary {
+        ReproduceSummary {
+            quick: self.a.quick,
+            threads,
+            seconds: self.start.elapsed().as_secs_f64() + self.earlier,
+            planned: self.planned,
+            resumed: self.resumed,
+            experiments: self.results.iter().map(|r| r.summary.clone()).collect(),
+            paper_table1: TABLE1.to_vec(),
+            paper_table2: TABLE2.to_vec(),
+            paper_sd: SD_L801,
+        }
+    }
+
+    /// Adds `r` (run now, or kept if `kept`) and rewrites the report, so
+    /// that it always describes exactly the experiments finished.
+    fn add(&mut self, r: ExperimentResult, kept: bool) -> Result<(), Failure> {
+        let a = self.a;
+        if kept {
+            self.earlier += r.summary.seconds;
+        } else {
+            report::write_experiment(&a.out, Some(&a.out.join("figures")), false, &r)?;
+        }
+        if !a.json && !progress::enabled() {
+            eprintln!("{}", done_line(&r, kept));
+        }
+        self.results.push(r);
+        let meta = self.meta(rayon::current_num_threads());
+        write_report(&a.out, &self.results, &meta, &self.command)?;
+        Ok(())
+    }
+}
+
+/// Runs the experiments of `specs` not in `kept` one after another
+/// (trials in parallel inside each), with a progress bar per experiment
+/// on a terminal, until done or Ctrl-C stops one.
 fn run_all(
+    run: &mut Run,
     specs: &[ExperimentSpec],
-    show: bool,
-    done: &mut dyn FnMut(&ExperimentResult) -> Result<(), Failure>,
-) -> Result<Vec<ExperimentResult>, Failure> {
-    let mut results = Vec::with_capacity(specs.len());
-    for (i, spec) in specs.iter().enumerate() {
+    kept: Vec<Option<ExperimentResult>>,
+) -> Result<(), Failure> {
+    let stop = interrupt::stop_flag();
+    for (i, (spec, kept)) in specs.iter().zip(kept).enumerate() {
+        if let Some(r) = kept {
+            run.add(r, true)?;
+            continue;
+        }
         let label = format!(
             "[{}/{}] {} L={}",
             i + 1,
@@ -134,13 +193,20 @@ fn run_all(
             spec.trial.method.name(),
             spec.trial.layers
         );
-        let pb = progress::bar(spec.trials as u64, label, show);
-        let r = run_experiment(spec, &|_| pb.inc(1)).map_err(run_err)?;
-        pb.finish_and_clear();
-        done(&r)?;
-        results.push(r);
+        let pb = TrialsBar::new(
+            spec.trials,
+            spec.trial.max_epochs,
+            label,
+            progress::enabled(),
+        );
+        let r = run_watched(spec, &pb, Some(stop)).map_err(run_err)?;
+        pb.finish();
+        match r {
+            Some(r) => run.add(r, false)?,
+            None => break,
+        }
     }
-    Ok(results)
+    Ok(())
 }
 
 /// The command line, for the report.
@@ -149,39 +215,57 @@ fn command_line() -> String {
     format!("hinf {}", args.join(" "))
 }
 
+/// The experiments of `specs` that `--resume` keeps from `out`, and the
+/// earlier run's other files removed (saying so on stderr).
+fn start_folder(
+    a: &ReproduceArgs,
+    specs: &[ExperimentSpec],
+) -> Result<Vec<Option<ExperimentResult>>, Failure> {
+    let kept: Vec<Option<ExperimentResult>> = specs
+        .iter()
+        .map(|s| if a.resume { finished(&a.out, s) } else { None })
+        .collect();
+    let stems: Vec<String> = kept.iter().flatten().map(|r| stem(&r.summary)).collect();
+    let removed = clear_earlier(&a.out, &stems)?;
+    let out = a.out.display();
+    if removed > 0 {
+        eprintln!("note: removed {removed} file(s) of an earlier run from {out}");
+    }
+    if a.resume {
+        eprintln!(
+            "resuming: {} of {} experiments already in {out} with the same settings",
+            stems.len(),
+            specs.len()
+        );
+    }
+    Ok(kept)
+}
+
 /// `hinf reproduce`.
 pub fn run(a: &ReproduceArgs) -> Result<(), Failure> {
     let specs = a.plan()?;
-    let show = progress::enabled(a.json);
-    let start = Instant::now();
-    let log = !a.json && !show;
-    let figures = a.out.join("figures");
-    let (results, threads) = with_threads(a.settings.threads, || {
-        let mut done = |r: &ExperimentResult| -> Result<(), Failure> {
-            report::write_experiment(&a.out, Some(&figures), false, r)?;
-            if log {
-                eprintln!("{}", done_line(r));
-            }
-            Ok(())
-        };
-        let results = run_all(&specs, show, &mut done);
-        (results, rayon::current_num_threads())
-    })?;
-    let results = results?;
-    let meta = ReproduceSummary {
-        quick: a.quick,
-        threads,
-        seconds: start.elapsed().as_secs_f64(),
-        experiments: results.iter().map(|r| r.summary.clone()).collect(),
-        paper_table1: TABLE1.to_vec(),
-        paper_table2: TABLE2.to_vec(),
-        paper_sd: SD_L801,
+    check::output_dir("--out", &a.out)?;
+    let kept = start_folder(a, &specs)?;
+    let mut run = Run {
+        a,
+        command: command_line(),
+        start: Instant::now(),
+        planned: specs.len(),
+        resumed: kept.iter().flatten().count(),
+        earlier: 0.0,
+        results: Vec::new(),
     };
-    write_all(&a.out, &results, &meta, &command_line())?;
+    let threads = with_threads(a.settings.threads, || {
+        run_all(&mut run, &specs, kept).map(|()| rayon::current_num_threads())
+    })??;
+    if run.results.len() < specs.len() {
+        return Err(interrupted(run.results.len(), specs.len(), &a.out));
+    }
+    let meta = run.meta(threads);
     if a.json {
         return print_json(&meta);
     }
-    let mut t: String = results.iter().map(closing_line).collect();
+    let mut t: String = run.results.iter().map(closing_line).collect();
     t += &format!(
         "total {:.1} s on {} thread(s); wrote {}\n",
         meta.seconds,
@@ -192,11 +276,25 @@ pub fn run(a: &ReproduceArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The line on stderr as an experiment finishes.
-fn done_line(r: &ExperimentResult) -> String {
+/// What an interrupted reproduction kept: `done` of `planned` experiments.
+fn interrupted(done: usize, planned: usize, out: &std::path::Path) -> Failure {
+    let out = out.display();
+    Failure::Interrupted(if done == 0 {
+        format!("interrupted before the first experiment finished: nothing kept in {out}")
+    } else {
+        format!(
+            "interrupted: kept the {done} of {planned} experiments that finished in {out} \
+             (report.md describes them); rerun with --resume to run the rest"
+        )
+    })
+}
+
+/// The line on stderr as an experiment finishes (or is kept).
+fn done_line(r: &ExperimentResult, kept: bool) -> String {
     let m = &r.summary;
     format!(
-        "done {} L={}: {}/{} converged, mean {} epochs, {:.1} s",
+        "{} {} L={}: {}/{} converged, mean {} epochs, {:.1} s",
+        if kept { "kept" } else { "done" },
         m.method.name(),
         m.layers,
         m.converged,

@@ -6,7 +6,7 @@ use hinf::{AdamConfig, DEFAULT_EPS0, GEhfConfig, InputCoding, TrainConfig, Trust
 use super::check::{self, UsageError};
 use crate::settings::{
     AdamMode, CovarianceKind, Criterion, Eps0Scale, ExtensionKind, GainOrder, Inputs, Method,
-    Order, Precision, Targets, Timing, TrialSpec, Variant,
+    Order, Precision, Targets, Timing, TrialSpec, Variant, caps,
 };
 
 /// The settings shared by `train` and `reproduce`. Defaults for what the
@@ -38,9 +38,9 @@ pub struct SettingsArgs {
     /// XOR input coding.
     #[arg(long, value_enum, default_value_t = InputCoding::default().into())]
     pub inputs: Inputs,
-    /// Epoch cap; ≥ 1 [default: the core's, 10000; `reproduce --quick`: 3000;
-    /// `reproduce` caps H∞ with --hinf-max-epochs].
-    #[arg(long, value_name = "N")]
+    /// Epoch cap of every trial; ≥ 1 [default: per method, see
+    /// `settings::caps`].
+    #[arg(long, value_name = "N", help = caps::help())]
     pub max_epochs: Option<u32>,
     /// Initial weights uniform in [-A, A]; ≥ 0 (paper: 0.05).
     #[arg(long, default_value_t = hinf::PAPER_INIT_RANGE, value_name = "A", allow_negative_numbers = true)]
@@ -76,10 +76,10 @@ pub struct SettingsArgs {
 }
 
 impl SettingsArgs {
-    /// The trial spec for `method` at `layers`, with `max_epochs` used when
-    /// `--max-epochs` is not given.
-    pub fn trial_spec(&self, method: Method, layers: usize, max_epochs: u32) -> TrialSpec {
-        TrialSpec {
+    /// The trial spec for `method` at `layers`, capped at `--max-epochs`
+    /// or else the method's default cap ([`caps::cap`]).
+    pub fn trial_spec(&self, method: Method, layers: usize) -> TrialSpec {
+        let spec = TrialSpec {
             method,
             layers,
             eps0: self.eps0,
@@ -90,7 +90,7 @@ impl SettingsArgs {
             timing: self.timing,
             order: self.order,
             inputs: self.inputs,
-            max_epochs: self.max_epochs.unwrap_or(max_epochs),
+            max_epochs: 0,
             adam_lr: self.adam_lr,
             adam_beta1: self.adam_beta1,
             adam_beta2: self.adam_beta2,
@@ -100,7 +100,8 @@ impl SettingsArgs {
             init_range: self.init_range,
             covariance: self.covariance,
             variant: self.variant.variant(),
-        }
+        };
+        caps::capped(spec, self.max_epochs)
     }
 
     /// Checks `--threads` and `--max-epochs` (the rest is checked with
@@ -170,5 +171,87 @@ impl VariantArgs {
             eps0_scale: self.eps0_scale,
             targets: self.targets,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::super::{reproduce::ReproduceArgs, sweep, train::TrainArgs};
+    use crate::settings::{Choice, ExtensionKind, Method, TrialSpec, caps};
+
+    #[derive(Parser)]
+    enum Cmd {
+        Train(TrainArgs),
+        Reproduce(ReproduceArgs),
+        Sweep(Box<sweep::SweepArgs>),
+    }
+
+    fn parse(args: &str) -> Cmd {
+        Cmd::parse_from(std::iter::once("hinf").chain(args.split_whitespace()))
+    }
+
+    /// The cap `train`, `reproduce` and `sweep` give `method` (with
+    /// `tr`: the trust-region extension), and `extra` flags.
+    fn caps_of(method: Method, tr: bool, extra: &str) -> [u32; 3] {
+        let m = method.name();
+        let ext = if tr { "--extension trust-region" } else { "" };
+        let Cmd::Train(t) = parse(&format!("train --method {m} --layers 5 {ext} {extra}")) else {
+            unreachable!()
+        };
+        let train = t.experiment().unwrap().trial.max_epochs;
+        let tr_plan = if tr { "--beyond" } else { "" };
+        let args = format!("reproduce --depths 5 --sd-layers 5 {tr_plan} {extra}");
+        let Cmd::Reproduce(r) = parse(&args) else {
+            unreachable!()
+        };
+        let want = |t: &TrialSpec| {
+            t.method == method && (t.variant.extension == ExtensionKind::TrustRegion) == tr
+        };
+        let plan = r.plan().unwrap();
+        let reproduce = plan
+            .iter()
+            .find(|e| want(&e.trial))
+            .unwrap()
+            .trial
+            .max_epochs;
+        let args = format!("sweep --out x --method {m} {ext} {extra}");
+        let Cmd::Sweep(s) = parse(&args) else {
+            unreachable!()
+        };
+        let sweep = sweep::grid(&s).unwrap()[0].max_epochs;
+        [train, reproduce, sweep]
+    }
+
+    #[test]
+    fn every_command_caps_a_method_alike() {
+        for (method, tr, cap) in [
+            (Method::Hinf, false, caps::HINF),
+            (Method::Hinf, true, caps::TRUST_REGION),
+            (Method::Sd, false, caps::SD),
+            (Method::Adam, false, caps::ADAM),
+        ] {
+            assert_eq!(
+                caps_of(method, tr, ""),
+                [cap; 3],
+                "{m} {tr}",
+                m = method.name()
+            );
+            assert_eq!(
+                caps_of(method, tr, "--max-epochs 7"),
+                [7; 3],
+                "{m} {tr}",
+                m = method.name()
+            );
+        }
+        // `--hinf-max-epochs` still caps Table 1's H∞ trials, before --max-epochs.
+        let Cmd::Reproduce(r) = parse("reproduce --depths 5 --max-epochs 7 --hinf-max-epochs 9")
+        else {
+            unreachable!()
+        };
+        let plan = r.plan().unwrap();
+        assert_eq!(plan[0].trial.max_epochs, 9);
+        assert!(plan[1..].iter().all(|e| e.trial.max_epochs == 7));
     }
 }

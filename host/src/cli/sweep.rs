@@ -12,14 +12,15 @@ use std::time::Instant;
 use clap::Args;
 
 use super::check::{self, UsageError};
+use super::interrupt;
 use super::output::{Failure, print_json, print_out, run_err};
 use crate::report::opt;
-use crate::report::progress;
-use crate::report::sweep::{replot, write_all};
-use crate::run::{SweepRow, SweepSummary, at_once, dedupe, run_experiment, with_threads};
+use crate::report::progress::{self, TrialsBar};
+use crate::report::sweep::{clear_earlier, replot, write_all};
+use crate::run::{SweepRow, SweepSummary, at_once, dedupe, run_watched, with_threads};
 use crate::settings::{
     AdamMode, Choice, CovarianceKind, Criterion, Eps0Scale, ExperimentSpec, ExtensionKind,
-    GainOrder, Inputs, Method, Order, Precision, Targets, Timing, TrialSpec,
+    GainOrder, Inputs, Method, Order, Precision, Targets, Timing, TrialSpec, caps,
 };
 
 /// `hinf sweep`.
@@ -127,9 +128,10 @@ pub struct SweepArgs {
     /// Base seed; trial i uses splitmix64(S ^ i).
     #[arg(long, default_value_t = 1, value_name = "S")]
     pub seed: u64,
-    /// Epoch cap of every configuration; ≥ 1.
-    #[arg(long, default_value_t = 300, value_name = "N")]
-    pub max_epochs: u32,
+    /// Epoch cap of every configuration; ≥ 1 [default: per method, see
+    /// `settings::caps`].
+    #[arg(long, value_name = "N", help = caps::help())]
+    pub max_epochs: Option<u32>,
     /// Initial weights uniform in [-A, A].
     #[arg(long, default_value_t = hinf::PAPER_INIT_RANGE, value_name = "A", allow_negative_numbers = true)]
     pub init_range: f64,
@@ -145,7 +147,8 @@ pub struct SweepArgs {
     /// Worker threads [default: all cores].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Print the summaries as one JSON object on stdout; no progress bars.
+    /// Print the summaries as one JSON object on stdout (progress, on a
+    /// terminal, stays on stderr).
     #[arg(long)]
     pub json: bool,
     /// Run nothing: redraw `sweep.svg` and rewrite `sweep.md` and
@@ -181,10 +184,9 @@ fn expand<V: Copy>(
 /// in the order of the flags (the last flag varies fastest).
 pub fn grid(a: &SweepArgs) -> Result<Vec<TrialSpec>, UsageError> {
     check::at_least_one("--trials", a.trials as u64, "trial")?;
-    check::at_least_one("--max-epochs", a.max_epochs.into(), "epoch")?;
+    check::at_least_one("--max-epochs", a.max_epochs.map_or(1, u64::from), "epoch")?;
     check::threads(a.threads)?;
     let base = TrialSpec {
-        max_epochs: a.max_epochs,
         init_range: a.init_range,
         adam_lr: a.adam_lr,
         precision: a.precision,
@@ -223,6 +225,10 @@ pub fn grid(a: &SweepArgs) -> Result<Vec<TrialSpec>, UsageError> {
         s.variant.eps0_scale = v
     })?;
     g = expand(g, &a.eps0, "--eps0", |s, v| s.eps0 = v)?;
+    let g: Vec<TrialSpec> = g
+        .into_iter()
+        .map(|s| caps::capped(s, a.max_epochs))
+        .collect();
     for s in &g {
         check::spec(s, "--layers")?;
         check::memory(s, at_once(a.threads, a.trials), check::SHRINK_A_RUN)?;
@@ -236,6 +242,8 @@ pub fn run(a: &SweepArgs) -> Result<(), Failure> {
         return Ok(replot(&a.out)?);
     }
     let specs = grid(a)?;
+    check::output_dir("--out", &a.out)?;
+    clear_earlier(&a.out)?;
     let command = format!(
         "hinf {}",
         std::env::args().skip(1).collect::<Vec<_>>().join(" ")
@@ -243,6 +251,19 @@ pub fn run(a: &SweepArgs) -> Result<(), Failure> {
     let start = Instant::now();
     let (rows, threads) = with_threads(a.threads, || run_grid(a, &specs, &command, start))
         .map_err(Failure::Run)??;
+    if rows.len() < specs.len() {
+        let out = a.out.display();
+        return Err(Failure::Interrupted(match rows.len() {
+            0 => format!(
+                "interrupted before the first configuration finished: nothing kept in {out}"
+            ),
+            n => format!(
+                "interrupted: kept the {n} of {} configurations that finished in {out} \
+                 (sweep.md describes them)",
+                specs.len()
+            ),
+        }));
+    }
     let meta = SweepSummary {
         command,
         threads,
@@ -266,14 +287,15 @@ pub fn run(a: &SweepArgs) -> Result<(), Failure> {
 }
 
 /// Runs every configuration in turn (its trials in parallel), rewriting
-/// the files after each so that an interrupted sweep keeps what it did.
+/// the files after each so that an interrupted sweep keeps what it did,
+/// until done or Ctrl-C stops one.
 fn run_grid(
     a: &SweepArgs,
     specs: &[TrialSpec],
     command: &str,
     start: Instant,
 ) -> Result<(Vec<SweepRow>, usize), Failure> {
-    let show = progress::enabled(a.json);
+    let show = progress::enabled();
     let planned = specs.len();
     let mut rows = Vec::new();
     let mut results = Vec::new();
@@ -291,9 +313,10 @@ fn run_grid(
             trial.layers,
             trial.eps0
         );
-        let pb = progress::bar(a.trials as u64, label, show);
-        let r = run_experiment(&spec, &|_| pb.inc(1)).map_err(run_err)?;
-        pb.finish_and_clear();
+        let pb = TrialsBar::new(a.trials, trial.max_epochs, label, show);
+        let r = run_watched(&spec, &pb, Some(interrupt::stop_flag())).map_err(run_err)?;
+        pb.finish();
+        let Some(r) = r else { break };
         rows.push(SweepRow::new(i, &r));
         results.push(r);
         let meta = SweepSummary {

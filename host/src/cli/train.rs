@@ -1,16 +1,17 @@
 //! `hinf train`: many trials of one method at one depth, summarised.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
-use hinf::TrainConfig;
 
 use super::check::{self, UsageError};
+use super::interrupt;
 use super::output::{Failure, print_json, print_out, run_err};
 use super::settings::SettingsArgs;
 use crate::learn::MAX_SAVED_P;
-use crate::report::{self, progress};
-use crate::run::{at_once, run_experiment, run_trial_with_model, trial_seed, with_threads};
+use crate::report;
+use crate::report::progress::{self, TrialsBar};
+use crate::run::{Observer, at_once, run_trial_with_model, run_watched, trial_seed, with_threads};
 use crate::settings::{Choice, ExperimentSpec, Method};
 
 /// `hinf train`.
@@ -28,7 +29,8 @@ pub struct TrainArgs {
     /// Base seed; trial i uses splitmix64(S ^ i).
     #[arg(long, default_value_t = 1, value_name = "S")]
     pub seed: u64,
-    /// Print one JSON object (the summary) on stdout; no progress bar.
+    /// Print one JSON object (the summary) on stdout (progress, on a
+    /// terminal, stays on stderr).
     #[arg(long)]
     pub json: bool,
     /// Also write the summary JSON, trials CSV, curves CSV and the
@@ -50,9 +52,7 @@ impl TrainArgs {
     pub fn experiment(&self) -> Result<ExperimentSpec, UsageError> {
         self.settings.check()?;
         check::at_least_one("--trials", self.trials as u64, "trial")?;
-        let trial =
-            self.settings
-                .trial_spec(self.method, self.layers, TrainConfig::default().max_epochs);
+        let trial = self.settings.trial_spec(self.method, self.layers);
         check::spec(&trial, "--layers")?;
         let at_once = at_once(self.settings.threads, self.trials);
         check::memory(&trial, at_once, check::SHRINK_A_RUN)?;
@@ -67,53 +67,85 @@ impl TrainArgs {
 /// `hinf train`.
 pub fn run(a: &TrainArgs) -> Result<(), Failure> {
     let spec = a.experiment()?;
-    let show = progress::enabled(a.json);
-    let pb = progress::bar(
-        spec.trials as u64,
-        format!("{} L={}", spec.trial.method.name(), spec.trial.layers),
-        show,
-    );
-    let result = with_threads(a.settings.threads, || run_experiment(&spec, &|_| pb.inc(1)))
+    if let Some(dir) = &a.out {
+        check::output_dir("--out", dir)?;
+    }
+    if let Some(path) = &a.save {
+        check::output_file("--save", path)?;
+    }
+    let show = progress::enabled();
+    let label = format!("{} L={}", spec.trial.method.name(), spec.trial.layers);
+    let pb = TrialsBar::new(spec.trials, spec.trial.max_epochs, label, show);
+    let stop = interrupt::stop_flag();
+    let result = with_threads(a.settings.threads, || run_watched(&spec, &pb, Some(stop)))
         .map_err(Failure::Run)?
-        .map_err(|e| Failure::Run(e.to_string()))?;
-    pb.finish_and_clear();
+        .map_err(run_err)?;
+    pb.finish();
+    let Some(result) = result else {
+        return Err(Failure::Interrupted(
+            "interrupted before every trial finished: nothing written".into(),
+        ));
+    };
     if let Some(dir) = &a.out {
         report::write_experiment(dir, Some(dir), true, &result).map_err(run_err)?;
     }
     if let Some(path) = &a.save {
-        // Trial 0 again (same seed, so the same run), keeping its learner.
-        let seed = trial_seed(spec.seed, 0);
-        let (trial, bytes) =
-            run_trial_with_model(&spec.trial, seed, 0).map_err(|e| Failure::Run(e.to_string()))?;
-        std::fs::write(path, &bytes)
-            .map_err(|e| Failure::Run(format!("cannot write {}: {e}", path.display())))?;
-        let nw = spec.trial.net_spec().map(|s| s.n_weights()).unwrap_or(0);
-        if spec.trial.method != Method::Adam && nw > MAX_SAVED_P {
-            eprintln!(
-                "note: N_w = {nw} > {}: {} holds the network only, without the g-EHF's P \
-                 and parameters, so training cannot continue from it exactly",
-                MAX_SAVED_P,
-                path.display()
-            );
-        }
-        if !a.json {
-            print_out(&format!(
-                "saved trial 0 (seed {seed}, {} after {}) to {} ({} bytes)\n",
-                if trial.converged {
-                    "converged"
-                } else {
-                    "not converged"
-                },
-                report::plural(trial.epochs, "epoch"),
-                path.display(),
-                bytes.len()
-            ));
-        }
+        save_trial0(a, &spec, path, show)?;
     }
     if a.json {
         print_json(&result.summary)?;
     } else {
         print_out(&report::describe(&result.summary));
+    }
+    Ok(())
+}
+
+/// Trains trial 0 again (same seed, so the same run), keeping its learner,
+/// and saves it to `path`.
+fn save_trial0(
+    a: &TrainArgs,
+    spec: &ExperimentSpec,
+    path: &Path,
+    show: bool,
+) -> Result<(), Failure> {
+    let seed = trial_seed(spec.seed, 0);
+    let pb = TrialsBar::new(1, spec.trial.max_epochs, "trial 0 for --save", show);
+    let hook = |epoch| {
+        pb.epoch(0, epoch);
+        !interrupt::interrupted()
+    };
+    let (trial, bytes) =
+        run_trial_with_model(&spec.trial, seed, 0, Some(&hook)).map_err(run_err)?;
+    pb.finish();
+    if interrupt::interrupted() {
+        return Err(Failure::Interrupted(format!(
+            "interrupted while training trial 0 again for --save: {} not written",
+            path.display()
+        )));
+    }
+    std::fs::write(path, &bytes)
+        .map_err(|e| Failure::Run(format!("cannot write {}: {e}", path.display())))?;
+    let nw = spec.trial.net_spec().map(|s| s.n_weights()).unwrap_or(0);
+    if spec.trial.method != Method::Adam && nw > MAX_SAVED_P {
+        eprintln!(
+            "note: N_w = {nw} > {}: {} holds the network only, without the g-EHF's P \
+             and parameters, so training cannot continue from it exactly",
+            MAX_SAVED_P,
+            path.display()
+        );
+    }
+    if !a.json {
+        print_out(&format!(
+            "saved trial 0 (seed {seed}, {} after {}) to {} ({} bytes)\n",
+            if trial.converged {
+                "converged"
+            } else {
+                "not converged"
+            },
+            report::plural(trial.epochs, "epoch"),
+            path.display(),
+            bytes.len()
+        ));
     }
     Ok(())
 }

@@ -38,7 +38,14 @@ pub struct Driver<'a, 'd, T: Real> {
     pub tracker: &'a mut Tracker,
     /// Shortcut, every epoch, or keep the model.
     pub mode: RunMode,
+    /// Sees the epochs done after each epoch and says whether to go on
+    /// (`None`: no cost per epoch).
+    pub on_epoch: Option<EpochHook<'a>>,
 }
+
+/// A per-epoch check of a running trial: gets the epochs done (0: the
+/// initial weights), returns whether to go on.
+pub type EpochHook<'a> = &'a (dyn Fn(u32) -> bool + Sync);
 
 /// What a [`Driver`] gives.
 #[derive(Debug)]
@@ -65,9 +72,11 @@ impl<T: Real> WithOptimizer<T> for Driver<'_, '_, T> {
             if self.mode == RunMode::Shortcut && self.config.order == SampleOrder::Fixed {
                 watched = watched.watch_fixed_point(&fixed_at);
             }
+            let hook = self.on_epoch;
             let on_epoch = |r: &EpochReport| {
                 curve.push(r.error);
-                fixed_at.get().is_none()
+                let go = hook.is_none_or(|f| f(r.epoch));
+                go && fixed_at.get().is_none()
             };
             let (net, data, config) = (&mut *self.net, &self.data, &self.config);
             train(

@@ -19,7 +19,7 @@ pub mod structured;
 pub mod watch;
 
 pub use classify::{FailureClass, Tracker, jacobian_norm};
-pub use driver::{Driven, Driver, RunMode};
+pub use driver::{Driven, Driver, EpochHook, RunMode};
 pub use optimizer::{Learner, LearnerSpec, WithOptimizer, build, zeros};
 pub use save::{MAX_SAVED_P, SaveState};
 pub use structured::StructuredCovariance;

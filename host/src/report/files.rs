@@ -9,15 +9,33 @@ use std::path::{Path, PathBuf};
 use super::io::{IoError, create_dir, io_err, write_json, write_text};
 
 use crate::run::{ExperimentResult, Summary};
-use crate::settings::{Choice, Criterion, ExtensionKind, TrialSpec};
+use crate::settings::{Choice, Criterion, ExtensionKind, Method, TrialSpec};
 
-/// The file stem of an experiment: `hinf_L5`, `adam_L1001`, `sd_L801`.
+/// The file stem of an experiment: `hinf_L5`, `adam_L1001`, `sd_L801`,
+/// `hinf_tr_L5` (the trust-region extension).
 pub fn stem(summary: &Summary) -> String {
-    let ext = match summary.settings.variant.extension {
+    stem_of(&summary.settings)
+}
+
+/// The file stem of an experiment of `trial`s ([`stem`]).
+pub fn stem_of(trial: &TrialSpec) -> String {
+    let ext = match trial.variant.extension {
         ExtensionKind::None => "",
         ExtensionKind::TrustRegion => "_tr",
     };
-    format!("{}{ext}_L{}", summary.method.name(), summary.layers)
+    format!("{}{ext}_L{}", trial.method.name(), trial.layers)
+}
+
+/// Whether `s` is a stem [`stem_of`] gives.
+pub fn is_stem(s: &str) -> bool {
+    Method::ALL.iter().any(|m| {
+        let Some(rest) = s.strip_prefix(m.name()) else {
+            return false;
+        };
+        let rest = rest.strip_prefix("_tr").unwrap_or(rest);
+        rest.strip_prefix("_L")
+            .is_some_and(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
+    })
 }
 
 /// The CSV header of [`trials_csv`].
@@ -115,7 +133,8 @@ pub struct ExperimentFiles {
 }
 
 /// Writes an experiment's summary JSON and trials CSV into `dir`, its
-/// figure into `figure_dir` (if given) and its curves CSV (if `curves`).
+/// figure into `figure_dir` (if given) and its curves CSV (if `curves`);
+/// the summary last, so that it is there only if the rest is.
 pub fn write_experiment(
     dir: &Path,
     figure_dir: Option<&Path>,
@@ -124,8 +143,6 @@ pub fn write_experiment(
 ) -> Result<ExperimentFiles, IoError> {
     create_dir(dir)?;
     let stem = stem(&result.summary);
-    let summary = dir.join(format!("{stem}.json"));
-    write_json(&summary, &result.summary)?;
     let trials = dir.join(format!("{stem}_trials.csv"));
     write_text(&trials, &trials_csv([result]))?;
     let figure = match figure_dir {
@@ -144,6 +161,8 @@ pub fn write_experiment(
     } else {
         None
     };
+    let summary = dir.join(format!("{stem}.json"));
+    write_json(&summary, &result.summary)?;
     Ok(ExperimentFiles {
         summary,
         trials,

@@ -46,3 +46,47 @@ pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), IoError> {
     s.push('\n');
     write_text(path, &s)
 }
+
+/// Checks, before a run, that `dir` is a directory this process can write
+/// into: creates it (and its parents) and a probe file, which it removes.
+pub fn check_writable_dir(dir: &Path) -> Result<(), IoError> {
+    if dir.is_file() {
+        return Err(io_err(dir, "is a file, not a directory"));
+    }
+    fs::create_dir_all(dir).map_err(|e| io_err(dir, format!("cannot create it: {e}")))?;
+    let probe = dir.join(format!(".hinf-probe-{}", std::process::id()));
+    fs::File::create(&probe).map_err(|e| io_err(dir, format!("cannot write into it: {e}")))?;
+    let _ = fs::remove_file(&probe);
+    Ok(())
+}
+
+/// Checks, before a run, that `file` can be written: its directory
+/// exists, it is not a directory, and it opens for writing (a new file is
+/// created and removed again; an old one is left as it is).
+pub fn check_writable_file(file: &Path) -> Result<(), IoError> {
+    if file.is_dir() {
+        return Err(io_err(file, "is a directory"));
+    }
+    if file.exists() {
+        return fs::OpenOptions::new()
+            .append(true)
+            .open(file)
+            .map(drop)
+            .map_err(|e| io_err(file, format!("cannot write it: {e}")));
+    }
+    let dir = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        let why = if dir.exists() {
+            format!("'{}' is not a directory", dir.display())
+        } else {
+            format!("the directory '{}' does not exist", dir.display())
+        };
+        return Err(io_err(file, why));
+    }
+    fs::File::create_new(file).map_err(|e| io_err(file, format!("cannot create it: {e}")))?;
+    let _ = fs::remove_file(file);
+    Ok(())
+}

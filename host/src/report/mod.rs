@@ -7,6 +7,7 @@
 //! | [`files`] | an experiment's JSON, trials CSV, curves and figure |
 //! | [`summary`] | the text summary of `hinf train` |
 //! | [`reproduce`] | `report.md` and the files of `hinf reproduce` |
+//! | [`resume`] | an earlier reproduction's files: those `--resume` keeps, removing the rest |
 //! | [`sweep`] | `sweep.csv`, `sweep_trials.csv`, `sweep.md`, `sweep.svg` |
 //! | [`compare`] | `report.md` of `hinf compare` |
 //! | [`plot`] | learning-curve figures (SVG) |
@@ -18,11 +19,12 @@ pub mod io;
 pub mod plot;
 pub mod progress;
 pub mod reproduce;
+pub mod resume;
 pub mod summary;
 pub mod sweep;
 
 pub use files::{
-    ExperimentFiles, csv_text, opt, opt_u, plural, stem, trials_csv, write_experiment,
+    ExperimentFiles, csv_text, opt, opt_u, plural, stem, stem_of, trials_csv, write_experiment,
 };
 pub use io::{IoError, create_dir, io_err, write_json, write_text};
 pub use summary::describe;

@@ -98,6 +98,20 @@ fn heading(meta: &ReproduceSummary, command: &str) -> String {
               the paper's numbers are for other depths and 100 trials";
     }
     s += "\n\n";
+    let done = meta.experiments.len();
+    if done < meta.planned {
+        s += &format!(
+            "**Incomplete**: {done} of {} experiments finished (the run was interrupted \
+             or is still running); `--resume` with the same flags runs the rest.\n\n",
+            meta.planned
+        );
+    }
+    if meta.resumed > 0 {
+        s += &format!(
+            "{} experiment(s) were kept from an earlier run with the same settings (`--resume`).\n\n",
+            meta.resumed
+        );
+    }
     s += "Task: XOR (4 patterns), N1 = 2, N = 5, N_L = 1, sigmoid slope η0 = 2.5, \
           initial weights uniform in [−A, A]; one epoch = one pass over the 4 patterns. \
           Epoch statistics are over the converged trials; std is the sample std (n − 1).\n\n";
@@ -139,10 +153,11 @@ fn table_section(m: Method, title: &str, fig: &str, rs: &[&ExperimentResult]) ->
     let mut s = format!("## {title}\n\n");
     s += &table(rs);
     s += "\n";
-    let failed: usize = rs.iter().map(|r| r.summary.failed).sum();
-    if failed > 0 {
+    let diverged: usize = rs.iter().map(|r| r.summary.diverged).sum();
+    if diverged > 0 {
         s += &format!(
-            "{failed} trial(s) ended with a rejected (diverging) update; see trials.csv.\n\n"
+            "{diverged} trial(s) diverged (a rejected, non-finite update ended them); \
+             see trials.csv.\n\n"
         );
     }
     let label = if fig.is_empty() {
@@ -232,6 +247,19 @@ pub fn write_all(
         written.push(f.trials);
         written.extend(f.figure);
     }
+    written.extend(write_report(out, results, meta, command)?);
+    Ok(written)
+}
+
+/// Writes the run-wide files of `results` (whose own files are written):
+/// `trials.csv`, `summary.json` and `report.md` last; returns their paths.
+pub fn write_report(
+    out: &Path,
+    results: &[ExperimentResult],
+    meta: &ReproduceSummary,
+    command: &str,
+) -> Result<Vec<PathBuf>, IoError> {
+    let mut written = Vec::new();
     let p = out.join("trials.csv");
     write_text(&p, &trials_csv(results))?;
     written.push(p);

@@ -14,11 +14,7 @@ pub fn describe(s: &Summary) -> String {
         s.trials,
         s.converged,
         s.trials,
-        if s.failed > 0 {
-            format!(" (diverged: {})", s.failed)
-        } else {
-            String::new()
-        }
+        not_converged(s)
     );
     t += &format!(
         "epochs (converged trials): mean {} std {} median {} min {} max {}\n",
@@ -37,4 +33,38 @@ pub fn describe(s: &Summary) -> String {
     }
     t.push('\n');
     t
+}
+
+/// ` (not converged: N; diverged: M)`, or nothing if every trial converged.
+fn not_converged(s: &Summary) -> String {
+    match (s.not_converged, s.diverged) {
+        (0, _) => String::new(),
+        (n, 0) => format!(" (not converged: {n})"),
+        (n, d) => format!(" (not converged: {n}; diverged: {d})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::{ExperimentSpec, TrialSpec};
+
+    #[test]
+    fn the_first_line_counts_what_did_not_converge() {
+        let spec = ExperimentSpec {
+            trial: TrialSpec::default(),
+            trials: 5,
+            seed: 1,
+        };
+        let mut s = Summary::new(&spec, &[], 0.0).unwrap();
+        s.trials = 5;
+        let line = |s: &Summary| describe(s).lines().next().unwrap().to_string();
+        (s.converged, s.not_converged, s.diverged) = (5, 0, 0);
+        assert!(line(&s).ends_with("converged=5/5"), "{}", line(&s));
+        (s.converged, s.not_converged, s.diverged) = (3, 2, 0);
+        assert!(line(&s).ends_with("converged=3/5 (not converged: 2)"));
+        s.diverged = 1;
+        let want = "converged=3/5 (not converged: 2; diverged: 1)";
+        assert!(line(&s).ends_with(want), "{}", line(&s));
+    }
 }

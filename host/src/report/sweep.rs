@@ -48,7 +48,7 @@ pub fn sweep_csv(rows: &[SweepRow]) -> String {
             ",{},{},{},{},{},{},{},{},{},{},{},{},{},{:.3}",
             m.trials,
             m.converged,
-            r.failed() as f64 / m.trials.max(1) as f64,
+            r.summary.not_converged as f64 / m.trials.max(1) as f64,
             f("stuck"),
             f("saturated"),
             f("diverged"),
@@ -378,7 +378,7 @@ fn draw_panel<'a>(
             .iter()
             .filter_map(|r| {
                 let y = if panel.rate {
-                    Some(r.failed() as f64 / r.summary.trials.max(1) as f64)
+                    Some(r.summary.not_converged as f64 / r.summary.trials.max(1) as f64)
                 } else {
                     r.summary.mean_epochs
                 };
@@ -412,6 +412,30 @@ pub fn write_all(
         &markdown(rows, &meta.command, meta.seconds, meta.planned),
     )?;
     plot(&out.join("sweep.svg"), rows)
+}
+
+/// The files [`write_all`] writes.
+const SWEEP_FILES: [&str; 5] = [
+    "sweep.md",
+    "sweep.csv",
+    "sweep_trials.csv",
+    "sweep.json",
+    "sweep.svg",
+];
+
+/// Removes an earlier sweep's files from `out`, before a new sweep writes
+/// its own as configurations finish.
+pub fn clear_earlier(out: &Path) -> Result<(), IoError> {
+    for name in SWEEP_FILES {
+        let p = out.join(name);
+        match std::fs::remove_file(&p) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(io_err(&p, format!("cannot remove it: {e}")));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// `hinf sweep --replot`: the report files of `out` from its `sweep.json`.

@@ -1,13 +1,15 @@
 //! Experiments: many trials of one [`TrialSpec`] in parallel (rayon), each
 //! seeded from the base seed and its index alone, and their [`Summary`].
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::seed::trial_seed;
-use super::trial::{TrialResult, run_trial};
+use super::trial::{TrialResult, run_trial_watched};
+use crate::learn::{EpochHook, FailureClass};
 use crate::settings::{ExperimentSpec, Method, TrialSpec};
 
 /// The trials of an experiment, its summary and wall time.
@@ -27,30 +29,86 @@ pub fn run_experiment(
     spec: &ExperimentSpec,
     on_trial: &(dyn Fn(&TrialResult) + Sync),
 ) -> hinf::Result<ExperimentResult> {
+    struct OnTrial<'a>(&'a (dyn Fn(&TrialResult) + Sync));
+    impl Observer for OnTrial<'_> {
+        fn trial_done(&self, r: &TrialResult) {
+            (self.0)(r)
+        }
+    }
+    let r = run_watched(spec, &OnTrial(on_trial), None)?;
+    Ok(r.unwrap_or_else(|| unreachable!("stopped without a stop flag")))
+}
+
+/// What a running experiment tells (from worker threads).
+pub trait Observer: Sync {
+    /// Trial `r` finished.
+    fn trial_done(&self, r: &TrialResult) {
+        let _ = r;
+    }
+    /// Whether [`Observer::epoch`] is wanted (it costs a call per epoch).
+    fn wants_epochs(&self) -> bool {
+        false
+    }
+    /// Trial `trial` has run `epoch` epochs.
+    fn epoch(&self, trial: usize, epoch: u32) {
+        let _ = (trial, epoch);
+    }
+}
+
+/// [`run_experiment`], telling `observer`; once `stop` is set, trials not
+/// started are skipped, running ones stop after their epoch, and the
+/// experiment gives `None` (unless every trial had finished).
+pub fn run_watched(
+    spec: &ExperimentSpec,
+    observer: &dyn Observer,
+    stop: Option<&AtomicBool>,
+) -> hinf::Result<Option<ExperimentResult>> {
     spec.trial.validate()?;
     let start = Instant::now();
+    let stopped = || stop.is_some_and(|s| s.load(Ordering::Relaxed));
+    let wants = observer.wants_epochs();
+    let watch = wants || stop.is_some();
     let trials = (0..spec.trials)
         .into_par_iter()
         .map(|i| {
-            let r = run_trial(&spec.trial, trial_seed(spec.seed, i), i);
-            if let Ok(r) = &r {
-                on_trial(r);
+            if stopped() {
+                return Ok(None);
             }
-            r
+            let hook = |epoch| {
+                if wants {
+                    observer.epoch(i, epoch);
+                }
+                !stopped()
+            };
+            let hook: Option<EpochHook<'_>> = if watch { Some(&hook) } else { None };
+            let r = run_trial_watched(&spec.trial, trial_seed(spec.seed, i), i, hook)?;
+            // (A trial that saw the stop may have been cut short.)
+            if stopped() {
+                return Ok(None);
+            }
+            observer.trial_done(&r);
+            Ok(Some(r))
         })
-        .collect::<hinf::Result<Vec<_>>>()?;
+        .collect::<hinf::Result<Vec<Option<TrialResult>>>>()?;
+    let Some(trials) = trials.into_iter().collect::<Option<Vec<_>>>() else {
+        return Ok(None);
+    };
     let seconds = start.elapsed().as_secs_f64();
     let summary = Summary::new(spec, &trials, seconds)?;
-    Ok(ExperimentResult {
+    Ok(Some(ExperimentResult {
         spec: *spec,
         trials,
         summary,
-    })
+    }))
 }
 
 /// Statistics of an experiment. Epoch statistics are over the converged
 /// trials only (`None` if there are none; `std_epochs` needs two).
+///
+/// Its JSON reads files written before `not_converged` and `diverged`
+/// (which was then named `failed`) too ([`upgrade`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Summary {
     /// The learning rule.
     pub method: Method,
@@ -62,8 +120,11 @@ pub struct Summary {
     pub trials: usize,
     /// Trials whose stopping rule held.
     pub converged: usize,
-    /// Trials that ended with an error (diverged).
-    pub failed: usize,
+    /// Trials whose stopping rule did not hold (`trials − converged`).
+    pub not_converged: usize,
+    /// Of those, the trials that diverged: a rejected, non-finite update
+    /// ended them (or a non-finite error): failure class `diverged`.
+    pub diverged: usize,
     /// Mean epochs to stop.
     pub mean_epochs: Option<f64>,
     /// Sample standard deviation (n − 1) of the epochs to stop.
@@ -99,7 +160,11 @@ impl Summary {
             n_weights: spec.trial.net_spec()?.n_weights(),
             trials: trials.len(),
             converged: epochs.len(),
-            failed: trials.iter().filter(|t| t.failure.is_some()).count(),
+            not_converged: trials.len() - epochs.len(),
+            diverged: trials
+                .iter()
+                .filter(|t| t.class == Some(FailureClass::Diverged))
+                .count(),
             mean_epochs: stats.mean,
             std_epochs: stats.std,
             median_epochs: stats.median,
@@ -114,6 +179,39 @@ impl Summary {
             seed: spec.seed,
             settings: spec.trial,
         })
+    }
+}
+
+impl Serialize for Summary {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Summary::serialize(self, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Summary {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut v = serde_json::Value::deserialize(d)?;
+        upgrade(&mut v);
+        Summary::deserialize(v).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Fills in the counts a [`Summary`] written before them lacks:
+/// `not_converged` (`trials − converged`) and `diverged` (then `failed`).
+fn upgrade(v: &mut serde_json::Value) {
+    let Some(m) = v.as_object_mut() else {
+        return;
+    };
+    let count = |m: &serde_json::Map<_, _>, k: &str| m.get(k).and_then(|x| x.as_u64());
+    if !m.contains_key("not_converged")
+        && let (Some(t), Some(c)) = (count(m, "trials"), count(m, "converged"))
+    {
+        m.insert("not_converged".into(), t.saturating_sub(c).into());
+    }
+    if !m.contains_key("diverged")
+        && let Some(f) = m.remove("failed")
+    {
+        m.insert("diverged".into(), f);
     }
 }
 
@@ -179,5 +277,23 @@ mod tests {
             (Some(7.0), None, Some(7.0))
         );
         assert_eq!(EpochStats::of(&[]), EpochStats::default());
+    }
+
+    #[test]
+    fn an_old_summary_reads_with_its_counts() {
+        let spec = ExperimentSpec {
+            trial: TrialSpec::default(),
+            trials: 3,
+            seed: 1,
+        };
+        let mut new = Summary::new(&spec, &[], 1.0).unwrap();
+        (new.trials, new.converged, new.not_converged, new.diverged) = (3, 1, 2, 1);
+        let mut v = serde_json::to_value(&new).unwrap();
+        let m = v.as_object_mut().unwrap();
+        m.remove("not_converged");
+        let d = m.remove("diverged").unwrap();
+        m.insert("failed".into(), d);
+        let old: Summary = serde_json::from_value(v).unwrap();
+        assert_eq!(old, new);
     }
 }

@@ -12,11 +12,17 @@
 //! <m>_L<L>_trials.csv  its trials
 //! figures/<m>_L<L>.svg its learning curves (Figures 3, 4)
 //! ```
+//!
+//! An earlier run's files are removed first (`--resume` keeps the
+//! experiments with the same settings); the run-wide files are rewritten
+//! after every experiment, so that they always describe exactly the
+//! experiment files there (marked incomplete until all are), also when
+//! Ctrl-C stops the run.
 
 use serde::Serialize;
 
 use super::experiment::Summary;
-use crate::settings::{ExperimentSpec, ExtensionKind, Method, TrialSpec};
+use crate::settings::{ExperimentSpec, ExtensionKind, Method, TrialSpec, caps};
 
 /// One row of a paper table: depth, mean and std of epochs to stop.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -70,20 +76,15 @@ pub fn paper(method: Method, layers: usize) -> Option<PaperRow> {
 pub const PAPER_DEPTHS: [usize; 6] = [5, 101, 201, 401, 801, 1001];
 /// `--quick` depths.
 pub const QUICK_DEPTHS: [usize; 3] = [5, 21, 41];
-/// `--quick` epoch cap (unless `--max-epochs` is given).
-pub const QUICK_MAX_EPOCHS: u32 = 3000;
-/// Default epoch cap of the H∞ trials in `reproduce` (`--hinf-max-epochs`).
-pub const HINF_MAX_EPOCHS: u32 = 100;
-/// Epoch cap of the "beyond the paper" (trust-region) trials.
-pub const BEYOND_MAX_EPOCHS: u32 = 300;
 /// `--quick` trials per depth (unless `--trials` is given).
 pub const QUICK_TRIALS: usize = 20;
 
-/// What a reproduction runs, besides the settings of every trial.
+/// What a reproduction runs, besides the settings of every trial. Epoch
+/// caps are those of [`crate::settings::caps`] unless given.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReproducePlan {
-    /// Every trial's settings (method and depth are set per experiment;
-    /// `max_epochs` caps Adam and steepest descent).
+    /// Every trial's settings (method, depth and epoch cap are set per
+    /// experiment).
     pub base: TrialSpec,
     /// Depths of Tables 1 and 2.
     pub depths: Vec<usize>,
@@ -91,8 +92,14 @@ pub struct ReproducePlan {
     pub sd_layers: Option<usize>,
     /// Add H∞ with the trust-region extension at the same depths.
     pub beyond: bool,
-    /// Epoch cap of the H∞ trials.
-    pub hinf_max_epochs: u32,
+    /// `--max-epochs`: the cap of every experiment, if given.
+    pub max_epochs: Option<u32>,
+    /// `--hinf-max-epochs`: the cap of Table 1's H∞ trials, if given
+    /// (before `max_epochs`).
+    pub hinf_max_epochs: Option<u32>,
+    /// `--quick`: Adam and steepest descent capped at [`caps::QUICK`]
+    /// unless `max_epochs` is given.
+    pub quick: bool,
     /// Trials per experiment.
     pub trials: usize,
     /// Base seed.
@@ -104,31 +111,40 @@ impl ReproducePlan {
     /// steepest descent, then (with `beyond`) the trust-region extension
     /// unless the base already uses it.
     pub fn experiments(&self) -> Vec<ExperimentSpec> {
-        let at = |method, layers| TrialSpec {
-            method,
-            layers,
-            ..self.base
+        let quick = self.quick.then_some(caps::QUICK);
+        let at = |method, layers, given: Option<u32>| {
+            let t = TrialSpec {
+                method,
+                layers,
+                ..self.base
+            };
+            caps::capped(t, given)
         };
         let mut out = Vec::new();
+        let hinf_cap = self.hinf_max_epochs.or(self.max_epochs);
         for &l in &self.depths {
-            out.push(TrialSpec {
-                max_epochs: self.hinf_max_epochs,
-                ..at(Method::Hinf, l)
-            });
+            out.push(at(Method::Hinf, l, hinf_cap));
         }
+        let other_cap = self.max_epochs.or(quick);
         for &l in &self.depths {
-            out.push(at(Method::Adam, l));
+            out.push(at(Method::Adam, l, other_cap));
         }
         if let Some(l) = self.sd_layers {
-            out.push(at(Method::Sd, l));
+            out.push(at(Method::Sd, l, other_cap));
         }
         if self.beyond && self.base.variant.extension == ExtensionKind::None {
             for &l in &self.depths {
-                let mut t = at(Method::Hinf, l);
+                let mut t = self.base;
                 t.variant.extension = ExtensionKind::TrustRegion;
                 t.eps0 = hinf::EXTENSION_EPS0;
-                t.max_epochs = BEYOND_MAX_EPOCHS;
-                out.push(t);
+                out.push(caps::capped(
+                    TrialSpec {
+                        method: Method::Hinf,
+                        layers: l,
+                        ..t
+                    },
+                    self.max_epochs,
+                ));
             }
         }
         out.into_iter()
@@ -148,8 +164,14 @@ pub struct ReproduceSummary {
     pub quick: bool,
     /// Worker threads used.
     pub threads: usize,
-    /// Wall time of all experiments.
+    /// Wall time of all experiments (those of `resumed` as they took in
+    /// the earlier run).
     pub seconds: f64,
+    /// Experiments planned; `experiments` holds fewer if the run was
+    /// interrupted (or is still running).
+    pub planned: usize,
+    /// Experiments kept from an earlier run (`--resume`).
+    pub resumed: usize,
     /// One summary per experiment, in run order.
     pub experiments: Vec<Summary>,
     /// The paper's Table 1.

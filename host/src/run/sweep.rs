@@ -81,11 +81,6 @@ impl SweepRow {
             mean_failure_epoch: (!at.is_empty()).then(|| at.iter().sum::<f64>() / at.len() as f64),
         }
     }
-
-    /// Trials that did not converge.
-    pub fn failed(&self) -> usize {
-        self.summary.trials - self.summary.converged
-    }
 }
 
 /// The `sweep.json` of a sweep.

@@ -8,7 +8,8 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
 use crate::learn::{
-    Driven, Driver, FailureClass, LearnerSpec, RunMode, Tracker, build, jacobian_norm, zeros,
+    Driven, Driver, EpochHook, FailureClass, LearnerSpec, RunMode, Tracker, build, jacobian_norm,
+    zeros,
 };
 use crate::settings::{Method, Precision, TrialSpec};
 
@@ -59,7 +60,18 @@ pub struct TrialResult {
 /// spec; a run that diverges is a non-converged [`TrialResult`] with
 /// [`TrialResult::failure`] set.
 pub fn run_trial(spec: &TrialSpec, seed: u64, index: usize) -> hinf::Result<TrialResult> {
-    in_precision(spec, seed, index, RunMode::Shortcut).map(|(r, _)| r)
+    run_trial_watched(spec, seed, index, None)
+}
+
+/// [`run_trial`], with `on_epoch` seeing every epoch and able to stop the
+/// trial (which then ends early, not converged).
+pub fn run_trial_watched(
+    spec: &TrialSpec,
+    seed: u64,
+    index: usize,
+    on_epoch: Option<EpochHook<'_>>,
+) -> hinf::Result<TrialResult> {
+    in_precision(spec, seed, index, RunMode::Shortcut, on_epoch).map(|(r, _)| r)
 }
 
 /// [`run_trial`] in a chosen scalar type.
@@ -76,7 +88,7 @@ pub fn run_trial_in<T: Real>(
     seed: u64,
     index: usize,
 ) -> hinf::Result<TrialResult> {
-    run_in::<T>(spec, seed, index, RunMode::Shortcut).map(|(r, _)| r)
+    run_in::<T>(spec, seed, index, RunMode::Shortcut, None).map(|(r, _)| r)
 }
 
 /// [`run_trial`] running every epoch, even past an exact fixed point (to
@@ -86,19 +98,21 @@ pub fn run_trial_every_epoch(
     seed: u64,
     index: usize,
 ) -> hinf::Result<TrialResult> {
-    in_precision(spec, seed, index, RunMode::EveryEpoch).map(|(r, _)| r)
+    in_precision(spec, seed, index, RunMode::EveryEpoch, None).map(|(r, _)| r)
 }
 
 /// [`run_trial`], and the trained learner as a model file (`hinf::model`
 /// format): the network and, for H∞ with N_w ≤ [`crate::learn::MAX_SAVED_P`],
 /// the filter's parameters and `P`, for Adam its whole state. It runs
-/// every epoch (the saved state includes Adam's step count).
+/// every epoch (the saved state includes Adam's step count); `on_epoch`
+/// as in [`run_trial_watched`].
 pub fn run_trial_with_model(
     spec: &TrialSpec,
     seed: u64,
     index: usize,
+    on_epoch: Option<EpochHook<'_>>,
 ) -> hinf::Result<(TrialResult, Vec<u8>)> {
-    let (r, model) = in_precision(spec, seed, index, RunMode::KeepModel)?;
+    let (r, model) = in_precision(spec, seed, index, RunMode::KeepModel, on_epoch)?;
     Ok((r, model.unwrap_or_default()))
 }
 
@@ -107,10 +121,11 @@ fn in_precision(
     seed: u64,
     index: usize,
     mode: RunMode,
+    on_epoch: Option<EpochHook<'_>>,
 ) -> hinf::Result<(TrialResult, Option<Vec<u8>>)> {
     match spec.precision {
-        Precision::F64 => run_in::<f64>(spec, seed, index, mode),
-        Precision::F32 => run_in::<f32>(spec, seed, index, mode),
+        Precision::F64 => run_in::<f64>(spec, seed, index, mode, on_epoch),
+        Precision::F32 => run_in::<f32>(spec, seed, index, mode, on_epoch),
     }
 }
 
@@ -142,6 +157,7 @@ fn run_in<T: Real>(
     seed: u64,
     index: usize,
     mode: RunMode,
+    on_epoch: Option<EpochHook<'_>>,
 ) -> hinf::Result<(TrialResult, Option<Vec<u8>>)> {
     spec.validate()?;
     let start = Instant::now();
@@ -166,6 +182,7 @@ fn run_in<T: Real>(
         rng: &mut rng,
         tracker: &mut tracker,
         mode,
+        on_epoch,
     };
     let driven = build(&learner_spec(spec)?, net_spec.n_weights(), driver)?;
     let seconds = start.elapsed().as_secs_f64();

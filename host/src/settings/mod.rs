@@ -6,9 +6,11 @@
 //! | [`choices`] | the learning rule, precision, storage of `P`, and the core's unstated settings |
 //! | [`variant`] | the off-by-default switches beyond the printed method |
 //! | [`trial`] | [`TrialSpec`] and [`ExperimentSpec`], validated |
+//! | [`caps`] | the default epoch cap of each method, shared by every command |
 //! | [`fit`] | [`FitSpec`]: a run on one's own data |
 //! | [`registry`] | the one table of settings every report, CSV and sweep reads |
 
+pub mod caps;
 pub mod choice;
 pub mod choices;
 pub mod fit;
