@@ -160,7 +160,10 @@ fn interrupted_reproduce_keeps_a_truthful_folder_and_resumes() {
         kept.len()
     );
     assert_eq!(line, want, "{err}");
-    assert!(err.contains("note: removed "), "{err}");
+    assert!(err.contains("note: moved "), "{err}");
+    // The earlier run is kept aside, not lost.
+    let previous = std::fs::read_to_string(d.join("previous/summary.json")).unwrap();
+    assert!(previous.contains("\"trials\": 4"), "{previous}");
     assert!((1..7).contains(&kept.len()), "{err}");
 
     // --resume runs the rest; the result is that of a run never stopped.

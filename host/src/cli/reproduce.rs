@@ -229,7 +229,7 @@ fn start_folder(
     let removed = clear_earlier(&a.out, &stems)?;
     let out = a.out.display();
     if removed > 0 {
-        eprintln!("note: removed {removed} file(s) of an earlier run from {out}");
+        eprintln!("note: moved {removed} file(s) of an earlier run from {out} to {out}/previous");
     }
     if a.resume {
         eprintln!(

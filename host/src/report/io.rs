@@ -90,3 +90,21 @@ pub fn check_writable_file(file: &Path) -> Result<(), IoError> {
     let _ = fs::remove_file(file);
     Ok(())
 }
+
+/// Where an earlier run's files are moved, inside its output directory.
+pub const PREVIOUS: &str = "previous";
+
+/// Moves `path` (under `out`) to the same place under `out/previous/`;
+/// 0 if there is no such file.
+pub fn move_aside(out: &Path, path: &Path) -> Result<usize, IoError> {
+    if !path.is_file() {
+        return Ok(0);
+    }
+    let rel = path.strip_prefix(out).unwrap_or(path);
+    let dest = out.join(PREVIOUS).join(rel);
+    if let Some(parent) = dest.parent() {
+        fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
+    }
+    fs::rename(path, &dest).map_err(|e| io_err(path, format!("cannot move it aside: {e}")))?;
+    Ok(1)
+}

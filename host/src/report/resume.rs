@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 
 use super::files::{TRIALS_HEADER, is_stem, stem_of};
-use super::io::{IoError, io_err};
+use super::io::{IoError, move_aside};
 use crate::data::Table;
 use crate::learn::FailureClass;
 use crate::run::{ExperimentResult, Summary, TrialResult};
@@ -78,13 +78,15 @@ fn trial_row(c: &[String]) -> Option<TrialResult> {
     })
 }
 
-/// Removes from `out` the files of an earlier reproduction: `report.md`,
-/// `summary.json`, `trials.csv`, and the files of every experiment whose
-/// stem is not in `keep`. Returns how many it removed.
+/// Moves the files of an earlier reproduction out of the way, into
+/// `out/previous/` (replacing what an even earlier run left there), so
+/// that `out` holds only what the new run writes and nothing is lost:
+/// `report.md`, `summary.json`, `trials.csv`, and the files of every
+/// experiment whose stem is not in `keep`. Returns how many it moved.
 pub fn clear_earlier(out: &Path, keep: &[String]) -> Result<usize, IoError> {
     let mut removed = 0;
     for name in RUN_FILES {
-        removed += remove(&out.join(name))?;
+        removed += move_aside(out, &out.join(name))?;
     }
     for (dir, suffixes) in [
         (out.to_path_buf(), &[".json", "_trials.csv"][..]),
@@ -97,23 +99,16 @@ pub fn clear_earlier(out: &Path, keep: &[String]) -> Result<usize, IoError> {
             let name = e.file_name().to_string_lossy().into_owned();
             let stem = suffixes.iter().find_map(|s| name.strip_suffix(s));
             if stem.is_some_and(|s| is_stem(s) && !keep.iter().any(|k| k == s)) {
-                removed += remove(&e.path())?;
+                removed += move_aside(out, &e.path())?;
             }
         }
     }
     Ok(removed)
 }
 
-fn remove(path: &Path) -> Result<usize, IoError> {
-    match fs::remove_file(path) {
-        Ok(()) => Ok(1),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
-        Err(e) => Err(io_err(path, format!("cannot remove it: {e}"))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::io::PREVIOUS;
     use super::*;
 
     #[test]
@@ -135,22 +130,33 @@ mod tests {
             fs::write(d.join(f), "").unwrap();
         }
         assert_eq!(clear_earlier(&d, &["adam_L5".into()]).unwrap(), 5);
-        let mut left: Vec<String> = fs::read_dir(&d)
-            .unwrap()
-            .chain(fs::read_dir(d.join("figures")).unwrap())
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        left.sort();
-        assert_eq!(
-            left,
-            [
-                "adam_L5.json",
-                "figures",
-                "hinf_Lx.json",
-                "mine.svg",
-                "notes.json"
-            ]
-        );
+        let names = |dir: &Path| -> Vec<String> {
+            let mut v: Vec<String> = fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        let kept = [
+            "adam_L5.json",
+            "figures",
+            "hinf_Lx.json",
+            "notes.json",
+            "previous",
+        ];
+        assert_eq!(names(&d), kept);
+        assert_eq!(names(&d.join("figures")), ["mine.svg"]);
+        // Nothing is lost: the earlier run's files are in previous/.
+        let moved = [
+            "figures",
+            "hinf_L5.json",
+            "hinf_L5_trials.csv",
+            "hinf_tr_L21.json",
+            "report.md",
+        ];
+        assert_eq!(names(&d.join(PREVIOUS)), moved);
+        assert_eq!(names(&d.join(PREVIOUS).join("figures")), ["hinf_L5.svg"]);
         let _ = fs::remove_dir_all(&d);
     }
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use plotters::prelude::*;
 
 use super::files::{csv_text, opt, opt_u};
-use super::io::{IoError, create_dir, io_err, write_json, write_text};
+use super::io::{IoError, create_dir, io_err, move_aside, write_json, write_text};
 use crate::run::{ExperimentResult, SweepRow, SweepSummary};
 use crate::settings::{Choice, SETTINGS, TrialSpec, sweep_settings};
 
@@ -423,17 +423,11 @@ const SWEEP_FILES: [&str; 5] = [
     "sweep.svg",
 ];
 
-/// Removes an earlier sweep's files from `out`, before a new sweep writes
-/// its own as configurations finish.
+/// Moves an earlier sweep's files from `out` into `out/previous/`, before
+/// a new sweep writes its own as configurations finish.
 pub fn clear_earlier(out: &Path) -> Result<(), IoError> {
     for name in SWEEP_FILES {
-        let p = out.join(name);
-        match std::fs::remove_file(&p) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(io_err(&p, format!("cannot remove it: {e}")));
-            }
-            _ => {}
-        }
+        move_aside(out, &out.join(name))?;
     }
     Ok(())
 }
