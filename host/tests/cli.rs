@@ -512,3 +512,29 @@ fn save_says_when_p_is_left_out() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A file that is not a model is named as such by `eval`, with or without
+/// `--data`, and whatever it holds (CSV, empty, other bytes).
+#[test]
+fn eval_names_a_file_that_is_not_a_model() {
+    let iris = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/iris.csv");
+    for extra in [&[][..], &["--data", iris], &["--json"]] {
+        let mut args = vec!["eval", "--model", iris];
+        args.extend_from_slice(extra);
+        assert_usage_error(
+            &args,
+            "is not a hinf model (wrong magic: it looks like a CSV file",
+        );
+    }
+    let dir = scratch("not-a-model");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, bytes, says) in [
+        ("empty", &b""[..], "it is empty"),
+        ("elf", b"\x7fELF\x02\x01", "(wrong magic);"),
+    ] {
+        let f = dir.join(name);
+        std::fs::write(&f, bytes).unwrap();
+        assert_usage_error(&["eval", "--model", f.to_str().unwrap()], says);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -745,6 +745,7 @@ fn usage_errors() {
             "--data",
             "data/iris.csv",
         ],
+        &["eval", "--model", "data/iris.csv"],
         &["eval", "--model", "no/such.model"],
         &["compare", "--seeds", "0", "--out", "no/such/dir"],
         &[

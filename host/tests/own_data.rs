@@ -379,7 +379,7 @@ fn cli_fit_save_eval_and_csv_errors() {
     assert!(err.contains("no column 'kind'"), "{err}");
     let (code, _, err) = hinf(&["eval", "--model", b, "--data", "data/iris.csv"]);
     assert_eq!(code, 2);
-    assert!(err.contains("not a usable"), "{err}");
+    assert!(err.contains("is not a hinf model"), "{err}");
 }
 
 #[test]

@@ -8,8 +8,9 @@ use serde::Serialize;
 
 use super::check::UsageError;
 use super::output::{Failure, print_json, print_out};
-use crate::data::xor_model::{evaluate_xor, is_core_model};
-use crate::data::{Quality, Table, load};
+use crate::data::model_file::not_a_model;
+use crate::data::xor_model::evaluate_xor;
+use crate::data::{ModelKind, Quality, Table, load, model_kind};
 use crate::settings::Inputs;
 
 /// `hinf eval`.
@@ -40,39 +41,50 @@ pub fn describe_quality(q: &Quality) -> String {
     }
 }
 
-/// `hinf eval`.
+/// `hinf eval`: what the file is decides the evaluation, whatever the
+/// other flags.
 pub fn run(a: &EvalArgs) -> Result<(), Failure> {
     let bytes = std::fs::read(&a.model)
         .map_err(|e| UsageError(format!("cannot read {}: {e}", a.model.display())))?;
-    if is_core_model(&bytes) {
-        if a.data.is_some() {
-            return Err(UsageError(format!(
-                "{} is an XOR model from `hinf train --save`: drop --data (it is evaluated on the truth table)",
-                a.model.display()
-            ))
-            .into());
-        }
-        let q = evaluate_xor(&bytes, a.inputs.into()).map_err(UsageError::from)?;
-        if a.json {
-            print_json(&q)?;
-        } else {
-            let outs: Vec<String> = q.outputs.iter().map(|o| format!("{o:.4}")).collect();
-            print_out(&format!(
-                "{}: XOR model, L = {}, N_w = {}, {}{}: outputs [{}] for targets {:?}; {}/4 correct, ½SSE {:.3e}, max |e| {:.3e}\n",
-                a.model.display(),
-                q.layers,
-                q.n_weights,
-                q.precision,
-                if q.has_covariance { ", with P" } else { "" },
-                outs.join(", "),
-                q.targets,
-                q.correct,
-                q.half_sse,
-                q.max_abs
-            ));
-        }
-        return Ok(());
+    match model_kind(&bytes) {
+        ModelKind::NotAModel => Err(UsageError::from(not_a_model(&a.model, &bytes)).into()),
+        ModelKind::Core => eval_xor(a, &bytes),
+        ModelKind::Fit => eval_fit(a),
     }
+}
+
+/// An XOR model on the truth table.
+fn eval_xor(a: &EvalArgs, bytes: &[u8]) -> Result<(), Failure> {
+    if a.data.is_some() {
+        return Err(UsageError(format!(
+            "{} is an XOR model from `hinf train --save`: drop --data (it is evaluated on the truth table)",
+            a.model.display()
+        ))
+        .into());
+    }
+    let q = evaluate_xor(bytes, a.inputs.into()).map_err(UsageError::from)?;
+    if a.json {
+        return print_json(&q);
+    }
+    let outs: Vec<String> = q.outputs.iter().map(|o| format!("{o:.4}")).collect();
+    print_out(&format!(
+        "{}: XOR model, L = {}, N_w = {}, {}{}: outputs [{}] for targets {:?}; {}/4 correct, ½SSE {:.3e}, max |e| {:.3e}\n",
+        a.model.display(),
+        q.layers,
+        q.n_weights,
+        q.precision,
+        if q.has_covariance { ", with P" } else { "" },
+        outs.join(", "),
+        q.targets,
+        q.correct,
+        q.half_sse,
+        q.max_abs
+    ));
+    Ok(())
+}
+
+/// A `fit` model on `--data`.
+fn eval_fit(a: &EvalArgs) -> Result<(), Failure> {
     let Some(data_path) = &a.data else {
         return Err(UsageError(format!(
             "{} is a model from `hinf fit`: --data FILE.csv is required",

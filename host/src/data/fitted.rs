@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::encoding::{Dataset, Encoding, Quality, Task, quality};
 use super::error::DataError;
+use super::model_file::{ModelKind, kind, not_a_model};
 use crate::settings::{FitSpec, Precision};
 
 /// What `fit --save` stores beside the network.
@@ -121,8 +122,16 @@ pub fn load(path: &Path) -> Result<(ModelMeta, FittedNet), DataError> {
             path.display()
         ))
     };
-    if bytes.len() < 16 || &bytes[..8] != MAGIC {
-        return Err(bad("wrong magic (expected HINFFIT1)"));
+    match kind(&bytes) {
+        ModelKind::Fit if bytes.len() >= 16 => {}
+        ModelKind::Fit => return Err(bad("truncated")),
+        ModelKind::Core => {
+            return Err(DataError::Model(format!(
+                "{} is an XOR model from `hinf train --save`, not a `hinf fit` model",
+                path.display()
+            )));
+        }
+        ModelKind::NotAModel => return Err(not_a_model(path, &bytes)),
     }
     let j = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default()) as usize;
     let Some(json) = bytes.get(12..12 + j) else {

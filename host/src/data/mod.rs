@@ -8,6 +8,7 @@
 //! | [`generated`] | two spirals, N-bit parity, a noisy sine |
 //! | [`fit`] | training on a [`Dataset`] ([`fit()`]) |
 //! | [`fitted`] | the model file of `fit --save` ([`FittedNet`]) |
+//! | [`model_file`] | what a `--model` file is, by its magic ([`ModelKind`]) |
 //! | [`xor_model`] | XOR model files of `train --save`, on the truth table |
 //! | [`compare`] | the data sets and runs of `hinf compare` |
 
@@ -17,6 +18,7 @@ pub mod error;
 pub mod fit;
 pub mod fitted;
 pub mod generated;
+pub mod model_file;
 pub mod table;
 pub mod xor_model;
 
@@ -25,4 +27,5 @@ pub use error::DataError;
 pub use fit::{FitOutcome, fit};
 pub use fitted::{FittedNet, ModelMeta, evaluate, load, save};
 pub use generated::{generated, noisy_sine, parity, two_spirals};
+pub use model_file::{ModelKind, kind as model_kind};
 pub use table::Table;

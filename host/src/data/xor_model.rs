@@ -8,12 +8,6 @@ use serde::Serialize;
 
 use super::error::DataError;
 
-/// `true` if `bytes` start like a bare core model file (magic `HINF`, and
-/// not the `HINFFIT1` of a `hinf fit` model).
-pub fn is_core_model(bytes: &[u8]) -> bool {
-    bytes.starts_with(&hinf::model::MAGIC) && !bytes.starts_with(super::fitted::MAGIC)
-}
-
 /// What `hinf eval --model FILE` reports for an XOR model.
 #[derive(Debug, Clone, Serialize)]
 pub struct XorEvaluation {
