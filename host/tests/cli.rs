@@ -459,7 +459,7 @@ fn train_save_and_eval_a_model() {
         let summary = json(&hinf(&args));
         assert_eq!(summary["converged"], 2, "{summary}");
         let bytes = std::fs::read(&file).unwrap();
-        assert_eq!(&bytes[..4], b"HINF");
+        assert_eq!(&bytes[..8], b"HINFXOR1");
 
         let q = json(&hinf(&["eval", "--model", f, "--json"]));
         assert_eq!(q["layers"], 7);
@@ -536,5 +536,75 @@ fn eval_names_a_file_that_is_not_a_model() {
         std::fs::write(&f, bytes).unwrap();
         assert_usage_error(&["eval", "--model", f.to_str().unwrap()], says);
     }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The core model file inside a `train --save` file (after the magic, the
+/// JSON section's length, the JSON and its CRC).
+fn core_section(bytes: &[u8]) -> &[u8] {
+    let j = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
+    &bytes[16 + j..]
+}
+
+/// `train --save` stores the input coding and targets with the model, and
+/// `eval` uses them (a contradicting `--inputs` is refused); a bare core
+/// model file still loads, evaluated with `--inputs` (bipolar by default,
+/// said in a note).
+#[test]
+fn a_model_stores_its_coding_and_eval_uses_it() {
+    let dir = scratch("coding");
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("m.hinf");
+    let f = f.to_str().unwrap();
+    for (inputs, targets) in [("binary", "zero-one"), ("bipolar", "soft")] {
+        let o = hinf(&[
+            "train",
+            "--method",
+            "hinf",
+            "--layers",
+            "5",
+            "--trials",
+            "1",
+            "--inputs",
+            inputs,
+            "--targets",
+            targets,
+            "--json",
+            "--save",
+            f,
+        ]);
+        assert_eq!(json(&o)["converged"], 1);
+        let q = json(&hinf(&["eval", "--model", f, "--json"]));
+        assert_eq!(q["inputs"], inputs, "{q}");
+        assert_eq!(q["correct"], 4, "{q}");
+        let low = if targets == "soft" { 0.1 } else { 0.0 };
+        assert_eq!(q["targets"][0].as_f64(), Some(low), "{q}");
+        let other = if inputs == "binary" {
+            "bipolar"
+        } else {
+            "binary"
+        };
+        assert_usage_error(
+            &["eval", "--model", f, "--inputs", other],
+            &format!("was trained with --inputs {inputs}"),
+        );
+        let same = json(&hinf(&["eval", "--model", f, "--inputs", inputs, "--json"]));
+        assert_eq!(same, q);
+    }
+    // The bare core file of a binary model: bipolar by default (2/4, with a
+    // note), right with --inputs binary.
+    hinf(&[
+        "train", "--method", "hinf", "--layers", "5", "--trials", "1", "--inputs", "binary",
+        "--save", f,
+    ]);
+    let bare = dir.join("bare.hinf");
+    std::fs::write(&bare, core_section(&std::fs::read(f).unwrap())).unwrap();
+    let b = bare.to_str().unwrap();
+    let o = hinf(&["eval", "--model", b, "--json"]);
+    assert_eq!(json(&o)["correct"], 2);
+    assert!(stderr(&o).starts_with("note: ") && stderr(&o).contains("bipolar"));
+    let o = hinf(&["eval", "--model", b, "--inputs", "binary", "--json"]);
+    assert_eq!(json(&o)["correct"], 4);
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -7,11 +7,11 @@ use clap::Args;
 use serde::Serialize;
 
 use super::check::UsageError;
-use super::output::{Failure, print_json, print_out};
+use super::output::{Failure, print_err, print_json, print_out};
 use crate::data::model_file::not_a_model;
-use crate::data::xor_model::evaluate_xor;
+use crate::data::xor_model::{XorModel, evaluate_xor, parse_xor};
 use crate::data::{ModelKind, Quality, Table, load, model_kind};
-use crate::settings::Inputs;
+use crate::settings::{Choice, Inputs};
 
 /// `hinf eval`.
 #[derive(Debug, Clone, Args)]
@@ -24,9 +24,11 @@ pub struct EvalArgs {
     /// `fit` models; not used for XOR models).
     #[arg(long, value_name = "FILE.csv")]
     pub data: Option<PathBuf>,
-    /// XOR input coding, for models from `hinf train --save`.
-    #[arg(long, value_enum, default_value = "bipolar")]
-    pub inputs: Inputs,
+    /// XOR input coding, for a bare core model file (which does not store
+    /// it) [default: bipolar]; a model from `hinf train --save` stores its
+    /// own, and a different one is refused.
+    #[arg(long, value_enum)]
+    pub inputs: Option<Inputs>,
     /// Print one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
@@ -48,12 +50,12 @@ pub fn run(a: &EvalArgs) -> Result<(), Failure> {
         .map_err(|e| UsageError(format!("cannot read {}: {e}", a.model.display())))?;
     match model_kind(&bytes) {
         ModelKind::NotAModel => Err(UsageError::from(not_a_model(&a.model, &bytes)).into()),
-        ModelKind::Core => eval_xor(a, &bytes),
+        ModelKind::Core | ModelKind::Xor => eval_xor(a, &bytes),
         ModelKind::Fit => eval_fit(a),
     }
 }
 
-/// An XOR model on the truth table.
+/// An XOR model on the truth table, in its own input coding.
 fn eval_xor(a: &EvalArgs, bytes: &[u8]) -> Result<(), Failure> {
     if a.data.is_some() {
         return Err(UsageError(format!(
@@ -62,18 +64,34 @@ fn eval_xor(a: &EvalArgs, bytes: &[u8]) -> Result<(), Failure> {
         ))
         .into());
     }
-    let q = evaluate_xor(bytes, a.inputs.into()).map_err(UsageError::from)?;
+    let model = parse_xor(bytes, &a.model).map_err(UsageError::from)?;
+    check_inputs(a, &model)?;
+    let q = evaluate_xor(&model, a.inputs).map_err(UsageError::from)?;
     if a.json {
         return print_json(&q);
     }
     let outs: Vec<String> = q.outputs.iter().map(|o| format!("{o:.4}")).collect();
+    let trained = match &model.meta {
+        Some(m) => format!(
+            "{} after {} epochs ({}), ",
+            m.settings.method.name(),
+            m.epochs,
+            if m.converged {
+                "converged"
+            } else {
+                "not converged"
+            }
+        ),
+        None => "bare core file, ".to_string(),
+    };
     print_out(&format!(
-        "{}: XOR model, L = {}, N_w = {}, {}{}: outputs [{}] for targets {:?}; {}/4 correct, ½SSE {:.3e}, max |e| {:.3e}\n",
+        "{}: XOR model, {trained}L = {}, N_w = {}, {}{}, inputs {}: outputs [{}] for targets {:?}; {}/4 correct, ½SSE {:.3e}, max |e| {:.3e}\n",
         a.model.display(),
         q.layers,
         q.n_weights,
         q.precision,
         if q.has_covariance { ", with P" } else { "" },
+        q.inputs.name(),
         outs.join(", "),
         q.targets,
         q.correct,
@@ -83,8 +101,38 @@ fn eval_xor(a: &EvalArgs, bytes: &[u8]) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `--inputs` must agree with the coding a model stores; a bare core file
+/// stores none, so it is evaluated with `--inputs` or bipolar (said on
+/// stderr).
+fn check_inputs(a: &EvalArgs, model: &XorModel) -> Result<(), UsageError> {
+    match (&model.meta, a.inputs) {
+        (Some(m), Some(i)) if i != m.settings.inputs => Err(UsageError(format!(
+            "{} was trained with --inputs {}: drop --inputs {} (the model stores its coding)",
+            a.model.display(),
+            m.settings.inputs.name(),
+            i.name()
+        ))),
+        (None, None) => {
+            print_err(&format!(
+                "note: {} is a bare core model file, which does not store its input coding: evaluated with --inputs bipolar and targets {{0, 1}}",
+                a.model.display()
+            ));
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A `fit` model on `--data`.
 fn eval_fit(a: &EvalArgs) -> Result<(), Failure> {
+    if let Some(i) = a.inputs {
+        return Err(UsageError(format!(
+            "{} is a model from `hinf fit`: drop --inputs {} (it is for XOR models)",
+            a.model.display(),
+            i.name()
+        ))
+        .into());
+    }
     let Some(data_path) = &a.data else {
         return Err(UsageError(format!(
             "{} is a model from `hinf fit`: --data FILE.csv is required",

@@ -8,6 +8,7 @@ use hinf::TrainConfig;
 use super::check::{self, UsageError};
 use super::output::{Failure, print_json, print_out, run_err};
 use super::settings::SettingsArgs;
+use crate::data::xor_model::{XorMeta, save_xor};
 use crate::learn::MAX_SAVED_P;
 use crate::report::{self, progress};
 use crate::run::{at_once, run_experiment, run_trial_with_model, trial_seed, with_threads};
@@ -35,9 +36,10 @@ pub struct TrainArgs {
     /// learning-curve SVG into this directory.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Save trial 0's trained learner to this model file (the core's
-    /// CRC-checked format: network, and the g-EHF's P or Adam's state so
-    /// that training can continue; read it with `hinf eval --model FILE`).
+    /// Save trial 0's trained learner to this model file: the settings
+    /// (input coding, targets, ...) and, in the core's CRC-checked format,
+    /// the network and the g-EHF's P or Adam's state so that training can
+    /// continue; read it with `hinf eval --model FILE`.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
     #[command(flatten)]
@@ -85,8 +87,13 @@ pub fn run(a: &TrainArgs) -> Result<(), Failure> {
         let seed = trial_seed(spec.seed, 0);
         let (trial, bytes) =
             run_trial_with_model(&spec.trial, seed, 0).map_err(|e| Failure::Run(e.to_string()))?;
-        std::fs::write(path, &bytes)
-            .map_err(|e| Failure::Run(format!("cannot write {}: {e}", path.display())))?;
+        let meta = XorMeta {
+            settings: spec.trial,
+            seed,
+            epochs: trial.epochs,
+            converged: trial.converged,
+        };
+        let len = save_xor(path, &meta, &bytes).map_err(run_err)?;
         let nw = spec.trial.net_spec().map(|s| s.n_weights()).unwrap_or(0);
         if spec.trial.method != Method::Adam && nw > MAX_SAVED_P {
             eprintln!(
@@ -106,7 +113,7 @@ pub fn run(a: &TrainArgs) -> Result<(), Failure> {
                 },
                 trial.epochs,
                 path.display(),
-                bytes.len()
+                len
             ));
         }
     }

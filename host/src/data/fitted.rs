@@ -1,13 +1,10 @@
 //! The model file of `hinf fit --save`: the network with its [`Encoding`]
 //! and training settings.
 //!
-//! | bytes       | field                                                          |
-//! |-------------|----------------------------------------------------------------|
-//! | 8           | magic `b"HINFFIT1"`                                            |
-//! | 4           | length J of the JSON section, `u32` little-endian              |
-//! | J           | JSON: the [`Encoding`] (columns, standardization, classes, target ranges) and the training settings |
-//! | 4           | CRC-32 of the JSON section, `u32` little-endian                 |
-//! | rest        | the network as a core model file ([`hinf::model`]: versioned, own CRC-32) |
+//! The file is the host wrapper of [`super::model_file`] with the magic
+//! `b"HINFFIT1"`: its JSON section is a [`ModelMeta`] (the [`Encoding`]:
+//! columns, standardization, classes, target ranges; and the training
+//! settings), its core section the network alone.
 //!
 //! The network is stored in the precision it was trained in (`fit
 //! --precision f64|f32`); the core section records it, and [`load`]
@@ -23,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::encoding::{Dataset, Encoding, Quality, Task, quality};
 use super::error::DataError;
-use super::model_file::{ModelKind, kind, not_a_model};
+use super::model_file::{ModelKind, kind, not_a_model, unwrap, wrap};
 use crate::settings::{FitSpec, Precision};
 
 /// What `fit --save` stores beside the network.
@@ -97,12 +94,7 @@ pub fn save<T: Real, S: AsRef<[T]> + AsMut<[T]>>(
     let json = serde_json::to_vec(meta).map_err(|e| DataError::Model(e.to_string()))?;
     let mut core = vec![0u8; model::saved_len::<T>(net.spec(), false, false)];
     let n = model::save_network(net, &mut core)?;
-    let mut bytes = Vec::with_capacity(16 + json.len() + n);
-    bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&(json.len() as u32).to_le_bytes());
-    bytes.extend_from_slice(&json);
-    bytes.extend_from_slice(&model::crc32(&json).to_le_bytes());
-    bytes.extend_from_slice(&core[..n]);
+    let bytes = wrap(MAGIC, &json, &core[..n]);
     std::fs::write(path, bytes).map_err(|e| DataError::file(path, "write", e))
 }
 
@@ -123,9 +115,8 @@ pub fn load(path: &Path) -> Result<(ModelMeta, FittedNet), DataError> {
         ))
     };
     match kind(&bytes) {
-        ModelKind::Fit if bytes.len() >= 16 => {}
-        ModelKind::Fit => return Err(bad("truncated")),
-        ModelKind::Core => {
+        ModelKind::Fit => {}
+        ModelKind::Core | ModelKind::Xor => {
             return Err(DataError::Model(format!(
                 "{} is an XOR model from `hinf train --save`, not a `hinf fit` model",
                 path.display()
@@ -133,18 +124,9 @@ pub fn load(path: &Path) -> Result<(ModelMeta, FittedNet), DataError> {
         }
         ModelKind::NotAModel => return Err(not_a_model(path, &bytes)),
     }
-    let j = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default()) as usize;
-    let Some(json) = bytes.get(12..12 + j) else {
-        return Err(bad("truncated JSON section"));
-    };
-    let Some(crc) = bytes.get(12 + j..16 + j) else {
-        return Err(bad("truncated"));
-    };
-    if model::crc32(json).to_le_bytes() != crc {
-        return Err(bad("JSON section checksum mismatch"));
-    }
+    let (json, core) = unwrap(&bytes).map_err(bad)?;
     let meta: ModelMeta = serde_json::from_slice(json).map_err(|e| bad(&e.to_string()))?;
-    let m = model::Model::parse(&bytes[16 + j..]).map_err(|e| bad(&e.to_string()))?;
+    let m = model::Model::parse(core).map_err(|e| bad(&e.to_string()))?;
     let spec = m.spec();
     let net = match m.precision() {
         4 => load_net::<f32>(&m).map(FittedNet::F32),
