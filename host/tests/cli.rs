@@ -608,3 +608,37 @@ fn a_model_stores_its_coding_and_eval_uses_it() {
     assert!(stderr(&o).is_empty(), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A steepest-descent learner's `P` is `ε0 I` by definition: its model
+/// file holds the network (and ε0 among the settings), not the 4.5 MB of
+/// a packed `P` at L = 41 (N_w = 1066).
+#[test]
+fn a_steepest_descent_model_is_the_network_alone() {
+    let dir = scratch("sd-size");
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("sd.hinf");
+    let f = f.to_str().unwrap();
+    let o = hinf(&[
+        "train",
+        "--method",
+        "sd",
+        "--layers",
+        "41",
+        "--trials",
+        "1",
+        "--max-epochs",
+        "1",
+        "--json",
+        "--save",
+        f,
+    ]);
+    let nw = json(&o)["n_weights"].as_u64().unwrap() as usize;
+    assert_eq!(nw, 1066);
+    let bytes = std::fs::read(f).unwrap();
+    // The core section: 40 header bytes, N_w f64 weights, the CRC.
+    assert_eq!(core_section(&bytes).len(), 40 + 8 * nw + 4);
+    assert!(bytes.len() < 10_000, "{} bytes", bytes.len());
+    let q = json(&hinf(&["eval", "--model", f, "--json"]));
+    assert_eq!(q["has_covariance"], false);
+    let _ = std::fs::remove_dir_all(&dir);
+}

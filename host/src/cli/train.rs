@@ -95,7 +95,7 @@ pub fn run(a: &TrainArgs) -> Result<(), Failure> {
         };
         let len = save_xor(path, &meta, &bytes).map_err(run_err)?;
         let nw = spec.trial.net_spec().map(|s| s.n_weights()).unwrap_or(0);
-        if spec.trial.method != Method::Adam && nw > MAX_SAVED_P {
+        if spec.trial.method == Method::Hinf && nw > MAX_SAVED_P {
             eprintln!(
                 "note: N_w = {nw} > {}: {} holds the network only, without the g-EHF's P \
                  and parameters, so training cannot continue from it exactly",

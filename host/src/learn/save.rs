@@ -1,7 +1,9 @@
 //! Learners that write themselves, with their network, as a core model
 //! file (`hinf::model`: versioned, CRC-checked): the g-EHF with its `P`
 //! (up to [`MAX_SAVED_P`] weights) or Adam with its whole state, so that
-//! training can continue (on the host, or on the firmware).
+//! training can continue (on the host, or on the firmware). A fixed `P`
+//! (steepest descent, `P = ε0 I` by definition) is not stored: the network
+//! is the whole state, and ε0 is a setting (`train --save` keeps it).
 
 use hinf::model::{save_adam, save_gehf, save_network, saved_len};
 use hinf::{Adam, Covariance, GEhf, Real, ResNet};
@@ -31,7 +33,7 @@ fn save_with(
 impl<T: Real, C: Covariance<T>, U: AsRef<[T]> + AsMut<[T]>> SaveState<T> for GEhf<T, C, U> {
     fn model_bytes<S: AsRef<[T]> + AsMut<[T]>>(&self, net: &ResNet<T, S>) -> hinf::Result<Vec<u8>> {
         let spec = net.spec();
-        if spec.n_weights() <= MAX_SAVED_P {
+        if spec.n_weights() <= MAX_SAVED_P && !self.covariance().is_fixed() {
             save_with(saved_len::<T>(spec, true, false), |out| {
                 save_gehf(net, self, out)
             })
