@@ -173,6 +173,7 @@ fn iris_is_learned_by_hinf_and_the_model_file_round_trips() {
         encoding: enc.clone(),
         fit: spec,
         data: "data/iris.csv".into(),
+        epochs: out.epochs,
     };
     save(&path, &meta, &net).unwrap();
     let (meta2, mut net2) = load(&path).unwrap();
@@ -239,6 +240,7 @@ fn an_f32_fit_saves_and_loads_in_f32() {
         encoding: enc.clone(),
         fit: spec,
         data: "data/iris.csv".into(),
+        epochs: out.epochs,
     };
     let p32 = tmp("iris-f32.model");
     save(&p32, &meta, &net).unwrap();

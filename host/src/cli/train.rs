@@ -1,17 +1,17 @@
 //! `hinf train`: many trials of one method at one depth, summarised.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use hinf::TrainConfig;
 
 use super::check::{self, UsageError};
-use super::output::{Failure, print_json, print_out, run_err};
+use super::output::{Failure, print_err, print_json, print_out, run_err};
 use super::settings::SettingsArgs;
-use crate::data::xor_model::{XorMeta, save_xor};
+use crate::data::xor_model::{XorMeta, XorModel, read_xor, save_xor};
 use crate::learn::MAX_SAVED_P;
 use crate::report::{self, progress};
-use crate::run::{at_once, run_experiment, run_trial_with_model, trial_seed, with_threads};
+use crate::run::{at_once, run_experiment_from, run_trial_with_model, trial_seed, with_threads};
 use crate::settings::{Choice, ExperimentSpec, Method};
 
 /// `hinf train`.
@@ -23,9 +23,9 @@ pub struct TrainArgs {
     /// Number of layers L = 2n + 3 (5, 7, 9, ...; the paper: 5 to 1001).
     #[arg(long, value_name = "L")]
     pub layers: usize,
-    /// Number of independent trials; ≥ 1.
-    #[arg(long, default_value_t = 100, value_name = "T")]
-    pub trials: usize,
+    /// Number of independent trials; ≥ 1 [default: 100; 1 with --init].
+    #[arg(long, value_name = "T")]
+    pub trials: Option<usize>,
     /// Base seed; trial i uses splitmix64(S ^ i).
     #[arg(long, default_value_t = 1, value_name = "S")]
     pub seed: u64,
@@ -42,6 +42,12 @@ pub struct TrainArgs {
     /// continue; read it with `hinf eval --model FILE`.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
+    /// Continue training the learner saved in this model file (`train
+    /// --save`): its network, P or Adam's state, and settings (--method
+    /// and --layers must be the model's; the stopping rule, order, epoch
+    /// cap and storage of P are the flags').
+    #[arg(long, value_name = "MODEL")]
+    pub init: Option<PathBuf>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub settings: SettingsArgs,
@@ -51,16 +57,19 @@ impl TrainArgs {
     /// The experiment these flags describe, validated.
     pub fn experiment(&self) -> Result<ExperimentSpec, UsageError> {
         self.settings.check()?;
-        check::at_least_one("--trials", self.trials as u64, "trial")?;
+        let trials = self
+            .trials
+            .unwrap_or(if self.init.is_some() { 1 } else { 100 });
+        check::at_least_one("--trials", trials as u64, "trial")?;
         let trial =
             self.settings
                 .trial_spec(self.method, self.layers, TrainConfig::default().max_epochs);
         check::spec(&trial, "--layers")?;
-        let at_once = at_once(self.settings.threads, self.trials);
+        let at_once = at_once(self.settings.threads, trials);
         check::memory(&trial, at_once, check::SHRINK_A_RUN)?;
         Ok(ExperimentSpec {
             trial,
-            trials: self.trials,
+            trials,
             seed: self.seed,
         })
     }
@@ -68,16 +77,28 @@ impl TrainArgs {
 
 /// `hinf train`.
 pub fn run(a: &TrainArgs) -> Result<(), Failure> {
-    let spec = a.experiment()?;
+    let mut spec = a.experiment()?;
+    let init = match &a.init {
+        Some(path) => Some(read_xor(path).map_err(UsageError::from)?),
+        None => None,
+    };
+    let before = match &init {
+        Some(m) => continue_with(a, m, &mut spec)?,
+        None => 0,
+    };
+    let from = init.as_ref().map(XorModel::model).transpose()?;
+    let from = from.as_ref();
     let show = progress::enabled(a.json);
     let pb = progress::bar(
         spec.trials as u64,
         format!("{} L={}", spec.trial.method.name(), spec.trial.layers),
         show,
     );
-    let result = with_threads(a.settings.threads, || run_experiment(&spec, &|_| pb.inc(1)))
-        .map_err(Failure::Run)?
-        .map_err(|e| Failure::Run(e.to_string()))?;
+    let result = with_threads(a.settings.threads, || {
+        run_experiment_from(&spec, from, &|_| pb.inc(1))
+    })
+    .map_err(Failure::Run)?
+    .map_err(|e| Failure::Run(e.to_string()))?;
     pb.finish_and_clear();
     if let Some(dir) = &a.out {
         report::write_experiment(dir, Some(dir), true, &result).map_err(run_err)?;
@@ -85,12 +106,12 @@ pub fn run(a: &TrainArgs) -> Result<(), Failure> {
     if let Some(path) = &a.save {
         // Trial 0 again (same seed, so the same run), keeping its learner.
         let seed = trial_seed(spec.seed, 0);
-        let (trial, bytes) =
-            run_trial_with_model(&spec.trial, seed, 0).map_err(|e| Failure::Run(e.to_string()))?;
+        let (trial, bytes) = run_trial_with_model(&spec.trial, seed, 0, from)
+            .map_err(|e| Failure::Run(e.to_string()))?;
         let meta = XorMeta {
             settings: spec.trial,
             seed,
-            epochs: trial.epochs,
+            epochs: before + trial.epochs,
             converged: trial.converged,
         };
         let len = save_xor(path, &meta, &bytes).map_err(run_err)?;
@@ -105,13 +126,18 @@ pub fn run(a: &TrainArgs) -> Result<(), Failure> {
         }
         if !a.json {
             print_out(&format!(
-                "saved trial 0 (seed {seed}, {} after {} epochs) to {} ({} bytes)\n",
+                "saved trial 0 (seed {seed}, {} after {} epochs{}) to {} ({} bytes)\n",
                 if trial.converged {
                     "converged"
                 } else {
                     "not converged"
                 },
                 trial.epochs,
+                if init.is_some() {
+                    format!(", {} in all", meta.epochs)
+                } else {
+                    String::new()
+                },
                 path.display(),
                 len
             ));
@@ -123,4 +149,35 @@ pub fn run(a: &TrainArgs) -> Result<(), Failure> {
         print_out(&report::describe(&result.summary));
     }
     Ok(())
+}
+
+/// Continues the model `init` (`--init`): its settings replace the flags'
+/// where they describe the learner (said on stderr); returns the epochs it
+/// was trained before.
+fn continue_with(
+    a: &TrainArgs,
+    init: &XorModel,
+    spec: &mut ExperimentSpec,
+) -> Result<u32, Failure> {
+    let path = a.init.as_deref().unwrap_or(Path::new("")).display();
+    let c = init
+        .continued(&spec.trial)
+        .map_err(|e| UsageError(format!("--init {path}: {e}")))?;
+    if let Some(note) = &c.note {
+        print_err(&format!("note: {path}: {note}"));
+    }
+    spec.trial = c.settings;
+    check::spec(&spec.trial, "--init")?;
+    if !a.json {
+        let before = match c.epochs_before {
+            Some(e) => format!("{e} epochs before"),
+            None => "a bare core file".into(),
+        };
+        print_out(&format!(
+            "continuing {path} ({} L={}, {before})\n",
+            spec.trial.method.name(),
+            spec.trial.layers,
+        ));
+    }
+    Ok(c.epochs_before.unwrap_or(0))
 }

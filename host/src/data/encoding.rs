@@ -177,6 +177,12 @@ impl Encoding {
         })
     }
 
+    /// `true` if the features are standardized (some mean or scale is not
+    /// the identity's 0 and 1).
+    pub fn is_standardized(&self) -> bool {
+        self.mean.iter().any(|&m| m != 0.0) || self.scale.iter().any(|&s| s != 1.0)
+    }
+
     /// N_L.
     pub fn n_outputs(&self) -> usize {
         match self.task {

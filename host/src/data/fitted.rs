@@ -32,6 +32,28 @@ pub struct ModelMeta {
     pub fit: FitSpec,
     /// The training file.
     pub data: String,
+    /// Epochs trained, in all (with `fit --init`, the earlier runs' too).
+    #[serde(default)]
+    pub epochs: u32,
+}
+
+/// A `fit` model as read: its settings, its network, and the network as
+/// the core model file it was stored as (for `fit --init`).
+#[derive(Debug, Clone)]
+pub struct Fitted {
+    /// Encoding and training settings.
+    pub meta: ModelMeta,
+    /// The network, in its precision.
+    pub net: FittedNet,
+    /// The core model file of the network.
+    pub core: Vec<u8>,
+}
+
+impl Fitted {
+    /// The parsed core model file (checked when the file was read).
+    pub fn model(&self) -> Result<model::Model<'_>, DataError> {
+        Ok(model::Model::parse(&self.core)?)
+    }
 }
 
 /// The first bytes of a `hinf fit` model file.
@@ -107,6 +129,11 @@ fn load_net<T: Real>(m: &model::Model<'_>) -> hinf::Result<ResNet<T, Vec<T>>> {
 
 /// Reads a model written by [`save`], in the precision the file records.
 pub fn load(path: &Path) -> Result<(ModelMeta, FittedNet), DataError> {
+    read(path).map(|f| (f.meta, f.net))
+}
+
+/// [`load`], keeping the core model file too.
+pub fn read(path: &Path) -> Result<Fitted, DataError> {
     let bytes = std::fs::read(path).map_err(|e| DataError::file(path, "read", e))?;
     let bad = |what: &str| {
         DataError::Model(format!(
@@ -143,7 +170,8 @@ pub fn load(path: &Path) -> Result<(ModelMeta, FittedNet), DataError> {
     {
         return Err(bad("the encoding does not match the network"));
     }
-    Ok((meta, net))
+    let core = core.to_vec();
+    Ok(Fitted { meta, net, core })
 }
 
 /// Evaluates a trained network (either precision) on `data` (already

@@ -24,8 +24,8 @@ pub mod xor_model;
 
 pub use encoding::{Dataset, Encoding, Quality, Task, quality, split_indices};
 pub use error::DataError;
-pub use fit::{FitOutcome, fit};
-pub use fitted::{FittedNet, ModelMeta, evaluate, load, save};
+pub use fit::{FitOutcome, fit, fit_from};
+pub use fitted::{Fitted, FittedNet, ModelMeta, evaluate, load, save};
 pub use generated::{generated, noisy_sine, parity, two_spirals};
 pub use model_file::{ModelKind, kind as model_kind};
 pub use table::Table;

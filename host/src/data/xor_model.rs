@@ -19,7 +19,8 @@ use serde::{Deserialize, Serialize};
 
 use super::error::DataError;
 use super::model_file::{ModelKind, kind, not_a_model, unwrap, wrap};
-use crate::settings::{Inputs, Targets, TrialSpec};
+use crate::settings::registry::Group;
+use crate::settings::{Choice, Inputs, Method, Precision, SETTINGS, Targets, TrialSpec};
 
 /// The first bytes of a `hinf train --save` model file.
 pub const MAGIC: &[u8; 8] = b"HINFXOR1";
@@ -125,11 +126,7 @@ pub fn parse_xor(bytes: &[u8], path: &Path) -> Result<XorModel, DataError> {
 /// The settings must describe the stored network (depth, precision).
 fn check_meta(meta: &XorMeta, m: &Model<'_>) -> Result<(), &'static str> {
     let s = &meta.settings;
-    let bytes = match s.precision {
-        crate::settings::Precision::F32 => 4,
-        crate::settings::Precision::F64 => 8,
-    };
-    if s.net_spec().ok() != Some(m.spec()) || bytes != m.precision() {
+    if s.net_spec().ok() != Some(m.spec()) || s.precision != precision_of(m) {
         return Err("the settings do not match the network");
     }
     Ok(())
@@ -207,4 +204,147 @@ fn evaluate_in<T: Real>(
         max_abs: stats.measure(StopCriterion::MaxAbs),
         correct,
     })
+}
+
+/// The settings of a run that continues an XOR model, and what to say
+/// about them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Continued {
+    /// The settings to run with.
+    pub settings: TrialSpec,
+    /// Epochs the model was trained before (unknown for a bare core file).
+    pub epochs_before: Option<u32>,
+    /// One line for stderr: which flags the model's settings replaced, or
+    /// that a bare core file brings none.
+    pub note: Option<String>,
+}
+
+/// The settings that say how a run goes (its stopping rule, order, epoch
+/// cap and storage of `P`): these come from the flags when continuing.
+const RUN_SETTINGS: [&str; 6] = [
+    "criterion",
+    "tol",
+    "timing",
+    "order",
+    "max-epochs",
+    "covariance",
+];
+
+impl XorModel {
+    /// The settings to continue this model's learner with, given those of
+    /// the flags (`flags`): `--method` and `--layers` must be the model's;
+    /// every other setting of the learner and its data (ε0, γ_f, the gain
+    /// order, Adam's, the regularization of `P`, the extension, the input
+    /// coding and targets, the precision) is the model's, and how the run
+    /// goes (criterion, tol, timing, order, max-epochs, covariance) the
+    /// flags'. A bare core file has no settings: the flags' are used (the
+    /// learner's parameters stored in the core section still win).
+    pub fn continued(&self, flags: &TrialSpec) -> Result<Continued, DataError> {
+        let model = self.model()?;
+        let (method, layers) = match &self.meta {
+            Some(m) => (m.settings.method, m.settings.layers),
+            None => (flags.method, model.spec().layers()),
+        };
+        if flags.method != method {
+            return Err(DataError::Model(format!(
+                "--method {} contradicts the model: it was trained with --method {}",
+                flags.method.name(),
+                method.name()
+            )));
+        }
+        if flags.layers != layers {
+            return Err(DataError::Model(format!(
+                "--layers {} contradicts the model: it has L = {layers}",
+                flags.layers
+            )));
+        }
+        check_sections(&model, method)?;
+        let mut notes = Vec::new();
+        if method == Method::Hinf && !model.has_covariance() {
+            notes.push("it holds the network only, so P starts again from ε0 I".to_string());
+        }
+        let (settings, epochs_before) = match &self.meta {
+            None => {
+                notes.push("a bare core file stores no settings but its learner's: the rest (the input coding among them) are the flags'".into());
+                (core_settings(flags, &model), None)
+            }
+            Some(meta) => {
+                let (settings, replaced) = merge(flags, &meta.settings);
+                if !replaced.is_empty() {
+                    notes.push(format!("the model's settings: {}", replaced.join(", ")));
+                }
+                (settings, Some(meta.epochs))
+            }
+        };
+        Ok(Continued {
+            settings,
+            epochs_before,
+            note: (!notes.is_empty()).then(|| notes.join("; ")),
+        })
+    }
+}
+
+/// `flags` with every learner setting of `model`; the replaced values, as
+/// `name model (not flag)`.
+fn merge(flags: &TrialSpec, model: &TrialSpec) -> (TrialSpec, Vec<String>) {
+    let mut out = *flags;
+    let mut replaced = Vec::new();
+    for s in SETTINGS {
+        if matches!(s.group, Group::Run | Group::Derived) || RUN_SETTINGS.contains(&s.name) {
+            continue;
+        }
+        let (mine, theirs) = ((s.value)(model), (s.value)(flags));
+        if (s.used)(model) && mine != theirs {
+            replaced.push(format!("{} {mine} (not {theirs})", s.name));
+        }
+        (s.reset)(&mut out, model);
+    }
+    (out, replaced)
+}
+
+/// `flags` with the precision and the learner's parameters a bare core
+/// file stores (the g-EHF's γ_f, ε0 as used, gain order and
+/// regularization; or Adam's), as loading it sets them.
+fn core_settings(flags: &TrialSpec, model: &Model<'_>) -> TrialSpec {
+    let mut s = TrialSpec {
+        precision: precision_of(model),
+        ..*flags
+    };
+    if let (Some(g), Some(r)) = (model.gehf_config(), model.regularization()) {
+        (s.gamma, s.eps0, s.gain_order) = (g.gamma, g.eps0, g.gain_order.into());
+        s.variant.eps0_scale = Default::default();
+        (s.variant.process_noise, s.variant.forgetting) = (r.process_noise, r.forgetting);
+    }
+    if let Some(a) = model.adam_config() {
+        (s.adam_lr, s.adam_beta1, s.adam_beta2) = (a.lr, a.beta1, a.beta2);
+        (s.adam_eps, s.adam_mode) = (a.eps, a.mode.into());
+    }
+    s
+}
+
+/// The file's sections must fit `method`: a g-EHF's `P` is for H∞ or
+/// steepest descent, Adam's state for Adam.
+fn check_sections(model: &Model<'_>, method: Method) -> Result<(), DataError> {
+    let wrong = match method {
+        Method::Adam if model.has_covariance() => Some("a g-EHF's P (--method hinf or sd)"),
+        Method::Hinf | Method::Sd if model.adam_config().is_some() => {
+            Some("Adam's state (--method adam)")
+        }
+        _ => None,
+    };
+    match wrong {
+        Some(what) => Err(DataError::Model(format!(
+            "the model holds {what}: it cannot continue as --method {}",
+            method.name()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The precision a core model file is in.
+fn precision_of(model: &Model<'_>) -> Precision {
+    match model.precision() {
+        4 => Precision::F32,
+        _ => Precision::F64,
+    }
 }

@@ -3,11 +3,12 @@
 
 use std::time::Instant;
 
+use hinf::model::Model;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::seed::trial_seed;
-use super::trial::{TrialResult, run_trial};
+use super::trial::{TrialResult, run_trial_from};
 use crate::settings::{ExperimentSpec, Method, TrialSpec};
 
 /// The trials of an experiment, its summary and wall time.
@@ -27,12 +28,22 @@ pub fn run_experiment(
     spec: &ExperimentSpec,
     on_trial: &(dyn Fn(&TrialResult) + Sync),
 ) -> hinf::Result<ExperimentResult> {
+    run_experiment_from(spec, None, on_trial)
+}
+
+/// [`run_experiment`], every trial starting from the saved learner `from`
+/// (if any; see [`super::trial::run_trial_from`]).
+pub fn run_experiment_from(
+    spec: &ExperimentSpec,
+    from: Option<&Model<'_>>,
+    on_trial: &(dyn Fn(&TrialResult) + Sync),
+) -> hinf::Result<ExperimentResult> {
     spec.trial.validate()?;
     let start = Instant::now();
     let trials = (0..spec.trials)
         .into_par_iter()
         .map(|i| {
-            let r = run_trial(&spec.trial, trial_seed(spec.seed, i), i);
+            let r = run_trial_from(&spec.trial, trial_seed(spec.seed, i), i, from);
             if let Ok(r) = &r {
                 on_trial(r);
             }

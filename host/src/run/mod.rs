@@ -19,12 +19,13 @@ pub mod seed;
 pub mod sweep;
 pub mod trial;
 
-pub use experiment::{EpochStats, ExperimentResult, Summary, run_experiment};
+pub use experiment::{EpochStats, ExperimentResult, Summary, run_experiment, run_experiment_from};
 pub use memory::NotEnoughMemory;
 pub use pool::{at_once, with_threads};
 pub use reproduce::{PaperRow, ReproducePlan, ReproduceSummary, paper};
 pub use seed::{splitmix64, trial_seed};
 pub use sweep::{SweepRow, SweepSummary, dedupe};
 pub use trial::{
-    TrialResult, learner_spec, run_trial, run_trial_every_epoch, run_trial_in, run_trial_with_model,
+    TrialResult, learner_spec, run_trial, run_trial_every_epoch, run_trial_from, run_trial_in,
+    run_trial_with_model,
 };
