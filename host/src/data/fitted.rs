@@ -57,7 +57,7 @@ impl Fitted {
 }
 
 /// The first bytes of a `hinf fit` model file.
-pub const MAGIC: &[u8; 8] = b"HINFFIT1";
+pub use super::model_file::FIT_MAGIC as MAGIC;
 
 /// A trained network in the precision it was trained and saved in.
 #[derive(Debug, Clone)]

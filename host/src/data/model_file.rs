@@ -14,6 +14,12 @@ use std::path::Path;
 
 use super::error::DataError;
 
+/// The first bytes of a `hinf fit --save` model file.
+pub const FIT_MAGIC: &[u8; 8] = b"HINFFIT1";
+
+/// The first bytes of a `hinf train --save` model file.
+pub const XOR_MAGIC: &[u8; 8] = b"HINFXOR1";
+
 /// What a file named as a model holds, by its magic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModelKind {
@@ -31,9 +37,9 @@ pub enum ModelKind {
 
 /// The kind of model `bytes` hold.
 pub fn kind(bytes: &[u8]) -> ModelKind {
-    if bytes.starts_with(super::fitted::MAGIC) {
+    if bytes.starts_with(FIT_MAGIC) {
         ModelKind::Fit
-    } else if bytes.starts_with(super::xor_model::MAGIC) {
+    } else if bytes.starts_with(XOR_MAGIC) {
         ModelKind::Xor
     } else if bytes.starts_with(&hinf::model::MAGIC) {
         ModelKind::Core

@@ -23,7 +23,7 @@ use crate::settings::registry::Group;
 use crate::settings::{Choice, Inputs, Method, Precision, SETTINGS, Targets, TrialSpec};
 
 /// The first bytes of a `hinf train --save` model file.
-pub const MAGIC: &[u8; 8] = b"HINFXOR1";
+pub use super::model_file::XOR_MAGIC as MAGIC;
 
 /// What `train --save` stores beside the learner.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
