@@ -1,5 +1,5 @@
 //! Golden outputs of the `hinf` binary: what `reproduce --quick`, a small
-//! `sweep`, `compare`, `fit`/`eval`, `train`, `gen` and every usage error
+//! `sweep`, `compare`, `fit`/`eval`/`predict`, `train`, `gen` and every usage error
 //! print and write, byte for byte except timings.
 //!
 //! Each case runs its commands in a fresh directory holding a copy of
@@ -478,6 +478,15 @@ fn fit_and_eval_on_shipped_data() {
             ],
             &["eval", "--model", "iris.model", "--data", "data/iris.csv"],
             &[
+                "predict",
+                "--model",
+                "iris.model",
+                "--data",
+                "data/iris.csv",
+                "--out",
+                "preds.csv",
+            ],
+            &[
                 "fit",
                 "--data",
                 "data/iris.csv",
@@ -786,6 +795,13 @@ fn usage_errors() {
             "data/iris.csv",
         ],
         &["eval", "--model", "data/iris.csv"],
+        &[
+            "predict",
+            "--model",
+            "data/iris.csv",
+            "--data",
+            "data/iris.csv",
+        ],
         &["eval", "--model", "no/such.model"],
         &["compare", "--seeds", "0", "--out", "no/such/dir"],
         &[

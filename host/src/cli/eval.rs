@@ -1,7 +1,7 @@
 //! `hinf eval`: evaluate a model saved by `fit --save` on a CSV file, or
 //! one saved by `train --save` on the XOR truth table.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use serde::Serialize;
@@ -65,7 +65,7 @@ fn eval_xor(a: &EvalArgs, bytes: &[u8]) -> Result<(), Failure> {
         .into());
     }
     let model = parse_xor(bytes, &a.model).map_err(UsageError::from)?;
-    check_inputs(a, &model)?;
+    check_inputs(&a.model, a.inputs, &model)?;
     let q = evaluate_xor(&model, a.inputs).map_err(UsageError::from)?;
     if a.json {
         return print_json(&q);
@@ -101,21 +101,25 @@ fn eval_xor(a: &EvalArgs, bytes: &[u8]) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `--inputs` must agree with the coding a model stores; a bare core file
-/// stores none, so it is evaluated with `--inputs` or bipolar (said on
-/// stderr).
-fn check_inputs(a: &EvalArgs, model: &XorModel) -> Result<(), UsageError> {
-    match (&model.meta, a.inputs) {
+/// `--inputs` (`inputs`) must agree with the coding the model at `path`
+/// stores; a bare core file stores none, so it is used with `--inputs` or
+/// bipolar (said on stderr).
+pub(super) fn check_inputs(
+    path: &Path,
+    inputs: Option<Inputs>,
+    model: &XorModel,
+) -> Result<(), UsageError> {
+    match (&model.meta, inputs) {
         (Some(m), Some(i)) if i != m.settings.inputs => Err(UsageError(format!(
             "{} was trained with --inputs {}: drop --inputs {} (the model stores its coding)",
-            a.model.display(),
+            path.display(),
             m.settings.inputs.name(),
             i.name()
         ))),
         (None, None) => {
             print_err(&format!(
-                "note: {} is a bare core model file, which does not store its input coding: evaluated with --inputs bipolar and targets {{0, 1}}",
-                a.model.display()
+                "note: {} is a bare core model file, which does not store its input coding: used with --inputs bipolar and targets {{0, 1}}",
+                path.display()
             ));
             Ok(())
         }

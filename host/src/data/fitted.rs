@@ -69,6 +69,13 @@ pub enum FittedNet {
 }
 
 impl FittedNet {
+    /// The network of a core model file, in the file's precision.
+    pub fn of(m: &model::Model<'_>) -> hinf::Result<Self> {
+        match m.precision() {
+            4 => load_net::<f32>(m).map(FittedNet::F32),
+            _ => load_net::<f64>(m).map(FittedNet::F64),
+        }
+    }
     /// The scalar type of the network.
     pub fn precision(&self) -> Precision {
         match self {
@@ -97,6 +104,14 @@ impl FittedNet {
             FittedNet::F32(n) => n.weights().iter().map(|w| w.to_f64()).collect(),
         }
     }
+    /// The outputs for `inputs` (row-major, N1 per row), N_L per row,
+    /// computed in the network's precision.
+    pub fn outputs(&mut self, inputs: &[f64]) -> hinf::Result<Vec<f64>> {
+        match self {
+            FittedNet::F64(n) => outputs_of(n, inputs),
+            FittedNet::F32(n) => outputs_of(n, inputs),
+        }
+    }
     /// [`evaluate`] in the network's own precision.
     pub fn evaluate(&mut self, data: &Dataset, enc: &Encoding) -> Result<Quality, DataError> {
         match self {
@@ -104,6 +119,20 @@ impl FittedNet {
             FittedNet::F32(n) => evaluate(n, data, enc),
         }
     }
+}
+
+/// [`FittedNet::outputs`] in precision `T`.
+fn outputs_of<T: Real>(net: &mut ResNet<T, Vec<T>>, inputs: &[f64]) -> hinf::Result<Vec<f64>> {
+    let n_in = net.spec().inputs().max(1);
+    let mut x = vec![T::ZERO; n_in];
+    let mut out = Vec::with_capacity(inputs.len() / n_in * net.spec().outputs());
+    for row in inputs.chunks_exact(n_in) {
+        for (xi, &v) in x.iter_mut().zip(row) {
+            *xi = T::from_f64(v);
+        }
+        out.extend(net.forward(&x)?.iter().map(|o| o.to_f64()));
+    }
+    Ok(out)
 }
 
 /// Writes a trained model of either precision (see the module's format
@@ -135,13 +164,18 @@ pub fn load(path: &Path) -> Result<(ModelMeta, FittedNet), DataError> {
 /// [`load`], keeping the core model file too.
 pub fn read(path: &Path) -> Result<Fitted, DataError> {
     let bytes = std::fs::read(path).map_err(|e| DataError::file(path, "read", e))?;
+    parse(&bytes, path)
+}
+
+/// [`read`] from the bytes of `path`.
+pub fn parse(bytes: &[u8], path: &Path) -> Result<Fitted, DataError> {
     let bad = |what: &str| {
         DataError::Model(format!(
             "{}: not a usable `hinf fit` model: {what}",
             path.display()
         ))
     };
-    match kind(&bytes) {
+    match kind(bytes) {
         ModelKind::Fit => {}
         ModelKind::Core | ModelKind::Xor => {
             return Err(DataError::Model(format!(
@@ -149,17 +183,13 @@ pub fn read(path: &Path) -> Result<Fitted, DataError> {
                 path.display()
             )));
         }
-        ModelKind::NotAModel => return Err(not_a_model(path, &bytes)),
+        ModelKind::NotAModel => return Err(not_a_model(path, bytes)),
     }
-    let (json, core) = unwrap(&bytes).map_err(bad)?;
+    let (json, core) = unwrap(bytes).map_err(bad)?;
     let meta: ModelMeta = serde_json::from_slice(json).map_err(|e| bad(&e.to_string()))?;
     let m = model::Model::parse(core).map_err(|e| bad(&e.to_string()))?;
     let spec = m.spec();
-    let net = match m.precision() {
-        4 => load_net::<f32>(&m).map(FittedNet::F32),
-        _ => load_net::<f64>(&m).map(FittedNet::F64),
-    }
-    .map_err(|e| bad(&e.to_string()))?;
+    let net = FittedNet::of(&m).map_err(|e| bad(&e.to_string()))?;
     let enc = &meta.encoding;
     if spec.inputs() != enc.features.len()
         || spec.outputs() != enc.n_outputs()
