@@ -466,7 +466,7 @@ fn train_save_and_eval_a_model() {
         let summary = json(&hinf(&args));
         assert_eq!(summary["converged"], 2, "{summary}");
         let bytes = std::fs::read(&file).unwrap();
-        assert_eq!(&bytes[..4], b"HINF");
+        assert_eq!(&bytes[..8], b"HINFXOR1");
 
         let q = json(&hinf(&["eval", "--model", f, "--json"]));
         assert_eq!(q["layers"], 7);
@@ -579,4 +579,134 @@ fn unwritable_outputs_are_refused_before_any_work() {
     let left: Vec<_> = std::fs::read_dir(&d).unwrap().collect();
     assert_eq!(left.len(), 1, "nothing written beside a-file");
     let _ = std::fs::remove_dir_all(&d);
+}
+
+/// A file that is not a model is named as such by `eval`, with or without
+/// `--data`, and whatever it holds (CSV, empty, other bytes).
+#[test]
+fn eval_names_a_file_that_is_not_a_model() {
+    let iris = concat!(env!("CARGO_MANIFEST_DIR"), "/../data/iris.csv");
+    for extra in [&[][..], &["--data", iris], &["--json"]] {
+        let mut args = vec!["eval", "--model", iris];
+        args.extend_from_slice(extra);
+        assert_usage_error(
+            &args,
+            "is not a hinf model (wrong magic: it looks like a CSV file",
+        );
+    }
+    let dir = scratch("not-a-model");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, bytes, says) in [
+        ("empty", &b""[..], "it is empty"),
+        ("elf", b"\x7fELF\x02\x01", "(wrong magic);"),
+    ] {
+        let f = dir.join(name);
+        std::fs::write(&f, bytes).unwrap();
+        assert_usage_error(&["eval", "--model", f.to_str().unwrap()], says);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The core model file inside a `train --save` file (after the magic, the
+/// JSON section's length, the JSON and its CRC).
+fn core_section(bytes: &[u8]) -> &[u8] {
+    let j = u32::from_le_bytes(bytes[8..12].try_into().unwrap()) as usize;
+    &bytes[16 + j..]
+}
+
+/// `train --save` stores the input coding and targets with the model, and
+/// `eval` uses them (a contradicting `--inputs` is refused); a bare core
+/// model file still loads, evaluated with `--inputs` (bipolar by default,
+/// said in a note).
+#[test]
+fn a_model_stores_its_coding_and_eval_uses_it() {
+    let dir = scratch("coding");
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("m.hinf");
+    let f = f.to_str().unwrap();
+    for (inputs, targets) in [("binary", "zero-one"), ("bipolar", "soft")] {
+        let o = hinf(&[
+            "train",
+            "--method",
+            "hinf",
+            "--layers",
+            "5",
+            "--trials",
+            "1",
+            "--inputs",
+            inputs,
+            "--targets",
+            targets,
+            "--json",
+            "--save",
+            f,
+        ]);
+        assert_eq!(json(&o)["converged"], 1);
+        let q = json(&hinf(&["eval", "--model", f, "--json"]));
+        assert_eq!(q["inputs"], inputs, "{q}");
+        assert_eq!(q["correct"], 4, "{q}");
+        let low = if targets == "soft" { 0.1 } else { 0.0 };
+        assert_eq!(q["targets"][0].as_f64(), Some(low), "{q}");
+        let other = if inputs == "binary" {
+            "bipolar"
+        } else {
+            "binary"
+        };
+        assert_usage_error(
+            &["eval", "--model", f, "--inputs", other],
+            &format!("was trained with --inputs {inputs}"),
+        );
+        let same = json(&hinf(&["eval", "--model", f, "--inputs", inputs, "--json"]));
+        assert_eq!(same, q);
+    }
+    // The bare core file of a binary model: bipolar by default (2/4, with a
+    // note), right with --inputs binary.
+    hinf(&[
+        "train", "--method", "hinf", "--layers", "5", "--trials", "1", "--inputs", "binary",
+        "--save", f,
+    ]);
+    let bare = dir.join("bare.hinf");
+    std::fs::write(&bare, core_section(&std::fs::read(f).unwrap())).unwrap();
+    let b = bare.to_str().unwrap();
+    let o = hinf(&["eval", "--model", b, "--json"]);
+    assert_eq!(json(&o)["correct"], 2);
+    assert!(stderr(&o).starts_with("note: ") && stderr(&o).contains("bipolar"));
+    let o = hinf(&["eval", "--model", b, "--inputs", "binary", "--json"]);
+    assert_eq!(json(&o)["correct"], 4);
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A steepest-descent learner's `P` is `ε0 I` by definition: its model
+/// file holds the network (and ε0 among the settings), not the 4.5 MB of
+/// a packed `P` at L = 41 (N_w = 1066).
+#[test]
+fn a_steepest_descent_model_is_the_network_alone() {
+    let dir = scratch("sd-size");
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("sd.hinf");
+    let f = f.to_str().unwrap();
+    let o = hinf(&[
+        "train",
+        "--method",
+        "sd",
+        "--layers",
+        "41",
+        "--trials",
+        "1",
+        "--max-epochs",
+        "1",
+        "--json",
+        "--save",
+        f,
+    ]);
+    let nw = json(&o)["n_weights"].as_u64().unwrap() as usize;
+    assert_eq!(nw, 1066);
+    let bytes = std::fs::read(f).unwrap();
+    // The core section: 40 header bytes, N_w f64 weights, the CRC.
+    assert_eq!(core_section(&bytes).len(), 40 + 8 * nw + 4);
+    assert!(bytes.len() < 10_000, "{} bytes", bytes.len());
+    let q = json(&hinf(&["eval", "--model", f, "--json"]));
+    assert_eq!(q["has_covariance"], false);
+    let _ = std::fs::remove_dir_all(&dir);
 }

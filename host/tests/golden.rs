@@ -1,5 +1,5 @@
 //! Golden outputs of the `hinf` binary: what `reproduce --quick`, a small
-//! `sweep`, `compare`, `fit`/`eval`, `train`, `gen` and every usage error
+//! `sweep`, `compare`, `fit`/`eval`/`predict`, `train`, `gen` and every usage error
 //! print and write, byte for byte except timings.
 //!
 //! Each case runs its commands in a fresh directory holding a copy of
@@ -344,6 +344,33 @@ fn train_and_xor_models() {
             &[
                 "train",
                 "--method",
+                "hinf",
+                "--layers",
+                "5",
+                "--trials",
+                "1",
+                "--max-epochs",
+                "5",
+                "--inputs",
+                "binary",
+                "--save",
+                "part.hinf",
+            ],
+            &[
+                "train",
+                "--method",
+                "hinf",
+                "--layers",
+                "5",
+                "--init",
+                "part.hinf",
+                "--save",
+                "more.hinf",
+            ],
+            &["eval", "--model", "more.hinf"],
+            &[
+                "train",
+                "--method",
                 "sd",
                 "--layers",
                 "5",
@@ -450,6 +477,28 @@ fn fit_and_eval_on_shipped_data() {
                 "iris.model",
             ],
             &["eval", "--model", "iris.model", "--data", "data/iris.csv"],
+            &[
+                "predict",
+                "--model",
+                "iris.model",
+                "--data",
+                "data/iris.csv",
+                "--out",
+                "preds.csv",
+            ],
+            &[
+                "fit",
+                "--data",
+                "data/iris.csv",
+                "--init",
+                "iris.model",
+                "--tol",
+                "0.005",
+                "--max-epochs",
+                "5",
+                "--save",
+                "iris2.model",
+            ],
             &[
                 "eval",
                 "--model",
@@ -759,6 +808,14 @@ fn usage_errors() {
         ],
         &[
             "eval",
+            "--model",
+            "data/iris.csv",
+            "--data",
+            "data/iris.csv",
+        ],
+        &["eval", "--model", "data/iris.csv"],
+        &[
+            "predict",
             "--model",
             "data/iris.csv",
             "--data",

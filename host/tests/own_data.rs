@@ -173,6 +173,7 @@ fn iris_is_learned_by_hinf_and_the_model_file_round_trips() {
         encoding: enc.clone(),
         fit: spec,
         data: "data/iris.csv".into(),
+        epochs: out.epochs,
     };
     save(&path, &meta, &net).unwrap();
     let (meta2, mut net2) = load(&path).unwrap();
@@ -239,6 +240,7 @@ fn an_f32_fit_saves_and_loads_in_f32() {
         encoding: enc.clone(),
         fit: spec,
         data: "data/iris.csv".into(),
+        epochs: out.epochs,
     };
     let p32 = tmp("iris-f32.model");
     save(&p32, &meta, &net).unwrap();
@@ -379,7 +381,7 @@ fn cli_fit_save_eval_and_csv_errors() {
     assert!(err.contains("no column 'kind'"), "{err}");
     let (code, _, err) = hinf(&["eval", "--model", b, "--data", "data/iris.csv"]);
     assert_eq!(code, 2);
-    assert!(err.contains("not a usable"), "{err}");
+    assert!(err.contains("is not a hinf model"), "{err}");
 }
 
 #[test]

@@ -11,9 +11,10 @@ use serde::Serialize;
 use super::check::{self, UsageError};
 use super::eval::describe_quality;
 use super::output::{Failure, print_json, print_out};
+use crate::data::fitted::read;
 use crate::data::{
-    Dataset, Encoding, FitOutcome, ModelMeta, Quality, Table, Task, evaluate, fit, save,
-    split_indices,
+    Dataset, Encoding, FitOutcome, Fitted, ModelMeta, Quality, Table, Task, evaluate, fit_from,
+    save, split_indices,
 };
 use crate::report::plural;
 use crate::run::memory;
@@ -26,8 +27,14 @@ pub struct FitArgs {
     #[arg(long, value_name = "FILE.csv")]
     pub data: PathBuf,
     /// Target column(s), comma-separated: numeric columns (regression) or
-    /// one class column (classification, one sigmoid output per class).
-    #[arg(long, value_name = "COLS", value_delimiter = ',', required = true)]
+    /// one class column (classification, one sigmoid output per class)
+    /// [with --init: the model's].
+    #[arg(
+        long,
+        value_name = "COLS",
+        value_delimiter = ',',
+        required_unless_present = "init"
+    )]
     pub target: Vec<String>,
     /// Feature columns, comma-separated [default: every other column].
     #[arg(long, value_name = "COLS", value_delimiter = ',')]
@@ -36,15 +43,16 @@ pub struct FitArgs {
     /// single target column is not numeric].
     #[arg(long, value_enum, default_value_t = Task::Auto)]
     pub task: Task,
-    /// The learning rule.
-    #[arg(long, value_enum, default_value_t = Method::Hinf)]
-    pub method: Method,
-    /// Number of layers L = 2n + 3 (5, 7, 9, ...).
-    #[arg(long, default_value_t = 5, value_name = "L")]
-    pub layers: usize,
-    /// Hidden width N.
-    #[arg(long, default_value_t = hinf::PAPER_WIDTH, value_name = "N")]
-    pub width: usize,
+    /// The learning rule [default: hinf; with --init: the model's].
+    #[arg(long, value_enum)]
+    pub method: Option<Method>,
+    /// Number of layers L = 2n + 3 (5, 7, 9, ...) [default: 5; with
+    /// --init: the model's, and another is refused].
+    #[arg(long, value_name = "L")]
+    pub layers: Option<usize>,
+    /// Hidden width N [default: 5; with --init: the model's].
+    #[arg(long, value_name = "N")]
+    pub width: Option<usize>,
     /// Fraction of the rows (shuffled with --seed) to train on; the rest is
     /// the test set. 1 trains on everything.
     #[arg(
@@ -69,28 +77,34 @@ pub struct FitArgs {
     /// Epoch cap.
     #[arg(long, default_value_t = 200, value_name = "N")]
     pub max_epochs: u32,
-    /// ε0 of P = ε0 I (H∞, sd).
-    #[arg(long, default_value_t = hinf::DEFAULT_EPS0, value_name = "E", allow_negative_numbers = true)]
-    pub eps0: f64,
-    /// γ_f (H∞).
-    #[arg(long, default_value_t = hinf::PAPER_GAMMA, value_name = "G", allow_negative_numbers = true)]
-    pub gamma: f64,
-    /// Adam's step size α.
-    #[arg(long, default_value_t = hinf::AdamConfig::default().lr, value_name = "A", allow_negative_numbers = true)]
-    pub adam_lr: f64,
-    /// Sigmoid slope η0.
-    #[arg(long, default_value_t = hinf::PAPER_SLOPE, value_name = "S", allow_negative_numbers = true)]
-    pub slope: f64,
+    /// ε0 of P = ε0 I (H∞, sd) [default: 10; with --init: the model's].
+    #[arg(long, value_name = "E", allow_negative_numbers = true)]
+    pub eps0: Option<f64>,
+    /// γ_f (H∞) [default: 1.7; with --init: the model's].
+    #[arg(long, value_name = "G", allow_negative_numbers = true)]
+    pub gamma: Option<f64>,
+    /// Adam's step size α [default: 0.01; with --init: the model's].
+    #[arg(long, value_name = "A", allow_negative_numbers = true)]
+    pub adam_lr: Option<f64>,
+    /// Sigmoid slope η0 [default: 2.5; with --init: the model's].
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
+    pub slope: Option<f64>,
     /// Seed of the split, the initial weights and the sample order.
     #[arg(long, default_value_t = 1, value_name = "S")]
     pub seed: u64,
     /// Scalar type of the network, the optimiser and the saved model
-    /// (`hinf eval` reads either).
-    #[arg(long, value_enum, default_value_t = Precision::F64)]
-    pub precision: Precision,
+    /// (`hinf eval` reads either) [default: f64; with --init: the model's].
+    #[arg(long, value_enum)]
+    pub precision: Option<Precision>,
     /// Write the trained model (network + encoding) here.
     #[arg(long, value_name = "MODEL")]
     pub save: Option<PathBuf>,
+    /// Continue training the network of this `fit --save` model, with its
+    /// encoding (the data need its columns; --target, --features, --task,
+    /// --standardize, --layers, --width, --slope and --precision may only
+    /// repeat it). The optimizer starts afresh (P = ε0 I, Adam's moments 0).
+    #[arg(long, value_name = "MODEL")]
+    pub init: Option<PathBuf>,
     /// Print one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
@@ -105,25 +119,28 @@ struct FitReport {
     test: Option<Quality>,
 }
 
-/// Trains in precision `T`, evaluates on both sets and saves if asked.
+/// Trains in precision `T` (from `init`'s network, if given), evaluates on
+/// both sets and saves if asked.
 fn fit_eval_save<T: Real>(
     a: &FitArgs,
     spec: &FitSpec,
-    enc: &Encoding,
-    train_set: &Dataset,
-    test_set: Option<&Dataset>,
+    d: &FitData,
+    init: Option<&Fitted>,
 ) -> Result<FitReport, Failure> {
-    let (mut net, out) = fit::<T>(train_set, spec)?;
-    let train = evaluate(&mut net, train_set, enc)?;
-    let test = match test_set {
-        Some(t) => Some(evaluate(&mut net, t, enc)?),
-        None => None,
+    let from = init.map(Fitted::model).transpose()?;
+    let (mut net, out) = fit_from::<T>(&d.train, spec, from.as_ref())?;
+    let train = evaluate(&mut net, &d.train, &d.enc)?;
+    let test = if d.test.is_empty() {
+        None
+    } else {
+        Some(evaluate(&mut net, &d.test, &d.enc)?)
     };
     if let Some(path) = &a.save {
         let meta = ModelMeta {
-            encoding: enc.clone(),
+            encoding: d.enc.clone(),
             fit: *spec,
             data: a.data.display().to_string(),
+            epochs: init.map_or(0, |m| m.meta.epochs) + out.epochs,
         };
         save(path, &meta, &net)?;
     }
@@ -136,13 +153,14 @@ fn fit_eval_save<T: Real>(
     })
 }
 
-/// Checks `fit`'s flags before any file is read: one line naming the flag.
-fn check_fit_flags(a: &FitArgs) -> Result<(), UsageError> {
+/// Checks `fit`'s flags and the settings `spec` they give before any data
+/// file is read: one line naming the flag.
+fn check_fit_flags(a: &FitArgs, spec: &FitSpec) -> Result<(), UsageError> {
     let bad = |flag: &str, value: String, why: String| Err(check::invalid(flag, value, why));
     if !(a.split > 0.0 && a.split <= 1.0) {
         return bad("--split", a.split.to_string(), "must be in (0, 1]".into());
     }
-    check::network_shape(a.width, a.layers, a.slope)?;
+    check::network_shape(spec.width, spec.layers, spec.slope)?;
     if !(a.tol.is_finite() && a.tol > 0.0) {
         return bad(
             "--tol",
@@ -152,23 +170,23 @@ fn check_fit_flags(a: &FitArgs) -> Result<(), UsageError> {
     }
     check::at_least_one("--max-epochs", a.max_epochs.into(), "epoch")?;
     let g = hinf::GEhfConfig {
-        gamma: a.gamma,
-        eps0: a.eps0,
+        gamma: spec.gamma,
+        eps0: spec.eps0,
         ..hinf::GEhfConfig::default()
     };
     match g.validate() {
         Err(e @ hinf::Error::InvalidGamma) => {
-            return bad("--gamma", a.gamma.to_string(), e.to_string());
+            return bad("--gamma", spec.gamma.to_string(), e.to_string());
         }
-        Err(e) => return bad("--eps0", a.eps0.to_string(), e.to_string()),
+        Err(e) => return bad("--eps0", spec.eps0.to_string(), e.to_string()),
         Ok(()) => {}
     }
     let adam = hinf::AdamConfig {
-        lr: a.adam_lr,
+        lr: spec.adam_lr,
         ..hinf::AdamConfig::default()
     };
     if let Err(e) = adam.validate() {
-        return bad("--adam-lr", a.adam_lr.to_string(), e.to_string());
+        return bad("--adam-lr", spec.adam_lr.to_string(), e.to_string());
     }
     Ok(())
 }
@@ -182,38 +200,48 @@ struct FitData {
 }
 
 impl FitArgs {
-    /// The settings of the fit.
-    fn spec(&self) -> FitSpec {
-        FitSpec {
-            method: self.method,
-            layers: self.layers,
-            width: self.width,
-            slope: self.slope,
-            eps0: self.eps0,
-            gamma: self.gamma,
-            adam_lr: self.adam_lr,
+    /// The settings of the fit: the flags, else the model's (`--init`),
+    /// else the defaults; and its precision.
+    fn spec(&self, init: Option<&Fitted>) -> (FitSpec, Precision) {
+        let base = init.map_or_else(FitSpec::default, |m| m.meta.fit);
+        let spec = FitSpec {
+            method: self.method.unwrap_or(base.method),
+            layers: self.layers.unwrap_or(base.layers),
+            width: self.width.unwrap_or(base.width),
+            slope: self.slope.unwrap_or(base.slope),
+            eps0: self.eps0.unwrap_or(base.eps0),
+            gamma: self.gamma.unwrap_or(base.gamma),
+            adam_lr: self.adam_lr.unwrap_or(base.adam_lr),
             tol: self.tol,
             max_epochs: self.max_epochs,
             seed: self.seed,
             ..FitSpec::default()
-        }
+        };
+        let precision = match init {
+            Some(m) => m.net.precision(),
+            None => self.precision.unwrap_or_default(),
+        };
+        (spec, precision)
     }
 
-    /// Reads, splits and encodes `--data`; a malformed file or a column
-    /// that is not there is bad input (exit 2).
-    fn data(&self) -> Result<FitData, UsageError> {
+    /// Reads, splits and encodes `--data` (with `enc`, the model's
+    /// encoding, if given; else one fitted on the training rows); a
+    /// malformed file or a column that is not there is bad input (exit 2).
+    fn data(&self, enc: Option<&Encoding>) -> Result<FitData, UsageError> {
         let table = Table::read(&self.data).map_err(UsageError::from)?;
         let (tr, te) = split_indices(table.rows.len(), self.split, self.seed);
-        let features = self.features.as_deref();
-        let enc = Encoding::fit(
-            &table,
-            &self.target,
-            features,
-            self.task,
-            self.standardize,
-            &tr,
-        )
-        .map_err(UsageError::from)?;
+        let enc = match enc {
+            Some(e) => e.clone(),
+            None => Encoding::fit(
+                &table,
+                &self.target,
+                self.features.as_deref(),
+                self.task,
+                self.standardize,
+                &tr,
+            )
+            .map_err(UsageError::from)?,
+        };
         let all = enc.encode(&table).map_err(UsageError::from)?;
         let (train, test) = (all.subset(&tr), all.subset(&te));
         Ok(FitData {
@@ -225,29 +253,86 @@ impl FitArgs {
     }
 }
 
+/// With `--init`: the flags that fix the network or its encoding may only
+/// repeat the model's.
+fn check_init(a: &FitArgs, m: &Fitted) -> Result<(), UsageError> {
+    let (fit, enc) = (&m.meta.fit, &m.meta.encoding);
+    let path = a.init.as_deref().unwrap_or(std::path::Path::new(""));
+    let differs = |given: Option<usize>, model: usize| given.filter(|&g| g != model);
+    let clash = if let Some(l) = differs(a.layers, fit.layers) {
+        Some(format!("--layers {l}: the model has L = {}", fit.layers))
+    } else if let Some(w) = differs(a.width, fit.width) {
+        Some(format!("--width {w}: the model has N = {}", fit.width))
+    } else if let Some(e) = a.slope.filter(|&e| e != fit.slope) {
+        Some(format!("--slope {e}: the model has η0 = {}", fit.slope))
+    } else if let Some(p) = a.precision.filter(|&p| p != m.net.precision()) {
+        Some(format!(
+            "--precision {}: the model is {}",
+            p.name(),
+            m.net.precision_name()
+        ))
+    } else if !a.target.is_empty() && a.target != enc.targets {
+        Some(format!(
+            "--target {}: the model's is {}",
+            a.target.join(","),
+            enc.targets.join(",")
+        ))
+    } else if let Some(f) = a.features.as_ref().filter(|f| **f != enc.features) {
+        Some(format!(
+            "--features {}: the model's are {}",
+            f.join(","),
+            enc.features.join(",")
+        ))
+    } else if a.task != Task::Auto && a.task != enc.task {
+        Some(format!(
+            "--task {}: the model's is {}",
+            a.task.name(),
+            enc.task.name()
+        ))
+    } else if a.standardize && !enc.is_standardized() {
+        Some("--standardize: the model's features are not standardized".to_string())
+    } else {
+        None
+    };
+    match clash {
+        Some(c) => Err(UsageError(format!(
+            "--init {}: {c} (these flags may only repeat the model's)",
+            path.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// `hinf fit`.
 pub fn run(a: &FitArgs) -> Result<(), Failure> {
-    check_fit_flags(a)?;
+    let init = match &a.init {
+        Some(path) => Some(read(path).map_err(UsageError::from)?),
+        None => None,
+    };
+    if let Some(m) = &init {
+        check_init(a, m)?;
+    }
+    let (spec, precision) = a.spec(init.as_ref());
+    check_fit_flags(a, &spec)?;
     if let Some(path) = &a.save {
         check::output_file("--save", path)?;
     }
-    let d = a.data()?;
-    let spec = a.spec();
+    let d = a.data(init.as_ref().map(|m| &m.meta.encoding))?;
     let (rows, n_in, n_out) = (d.train.len(), d.train.n_inputs, d.train.n_outputs);
-    if let Some(bytes) = memory::fit_bytes(&spec, n_in, n_out, rows, a.precision) {
-        let what = memory::describe(a.method, a.layers, None, a.max_epochs);
+    if let Some(bytes) = memory::fit_bytes(&spec, n_in, n_out, rows, precision) {
+        let what = memory::describe(spec.method, spec.layers, None, a.max_epochs);
         let advice = "use a smaller --layers or a lower --max-epochs";
         memory::check_available(bytes, 1, &what, advice).map_err(UsageError::from)?;
     }
-    let test_set = (!d.test.is_empty()).then_some(&d.test);
-    let report = match a.precision {
-        Precision::F64 => fit_eval_save::<f64>(a, &spec, &d.enc, &d.train, test_set)?,
-        Precision::F32 => fit_eval_save::<f32>(a, &spec, &d.enc, &d.train, test_set)?,
+    let report = match precision {
+        Precision::F64 => fit_eval_save::<f64>(a, &spec, &d, init.as_ref())?,
+        Precision::F32 => fit_eval_save::<f32>(a, &spec, &d, init.as_ref())?,
     };
+    let before = init.as_ref().map(|m| m.meta.epochs);
     if a.json {
-        print_json(&json(a, &d, &report))
+        print_json(&json(&spec, &d, &report))
     } else {
-        print_out(&text(a, &d, &report));
+        print_out(&text(a, &spec, &d, &report, before));
         Ok(())
     }
 }
@@ -270,11 +355,11 @@ struct FitJson<'a> {
     test: Option<Quality>,
 }
 
-fn json<'a>(a: &'a FitArgs, d: &FitData, r: &'a FitReport) -> FitJson<'a> {
+fn json<'a>(spec: &FitSpec, d: &FitData, r: &'a FitReport) -> FitJson<'a> {
     FitJson {
-        method: a.method.name(),
+        method: spec.method.name(),
         precision: r.precision,
-        layers: a.layers,
+        layers: spec.layers,
         n_weights: r.n_weights,
         outputs: d.enc.n_outputs(),
         train_rows: d.train.len(),
@@ -288,8 +373,9 @@ fn json<'a>(a: &'a FitArgs, d: &FitData, r: &'a FitReport) -> FitJson<'a> {
     }
 }
 
-/// The text `fit` prints: the data, the run, the quality, the file.
-fn text(a: &FitArgs, d: &FitData, r: &FitReport) -> String {
+/// The text `fit` prints: the data, the model continued (trained `before`
+/// epochs), the run, the quality, the file.
+fn text(a: &FitArgs, spec: &FitSpec, d: &FitData, r: &FitReport, before: Option<u32>) -> String {
     let (enc, out) = (&d.enc, &r.out);
     let mut s = String::new();
     let _ = writeln!(
@@ -306,12 +392,15 @@ fn text(a: &FitArgs, d: &FitData, r: &FitReport) -> String {
             _ => "regression".to_string(),
         }
     );
+    if let (Some(p), Some(e)) = (&a.init, before) {
+        let _ = writeln!(s, "continuing {} (trained {e} epochs before)", p.display());
+    }
     let _ = writeln!(
         s,
         "{} at L = {}, N = {} (N_w = {}, {}): {} after {} in {:.2} s (training MSE {:.5}, tol {})",
-        a.method.title(),
-        a.layers,
-        a.width,
+        spec.method.title(),
+        spec.layers,
+        spec.width,
         r.n_weights,
         r.precision,
         if out.converged {

@@ -17,6 +17,7 @@ pub mod fit;
 pub mod r#gen;
 pub mod interrupt;
 pub mod output;
+pub mod predict;
 pub mod reproduce;
 pub mod settings;
 pub mod sweep;
@@ -60,6 +61,8 @@ pub enum Command {
     Fit(fit::FitArgs),
     /// Evaluate a model saved by `fit --save` on a CSV file.
     Eval(eval::EvalArgs),
+    /// Predict with a saved model, one CSV row per row of a CSV file.
+    Predict(predict::PredictArgs),
     /// Write the generated data sets (two spirals, 4-bit parity, noisy sine).
     Gen(r#gen::GenArgs),
     /// Run a grid of settings (comma-separated lists) at chosen depths and
@@ -156,6 +159,7 @@ where
         Command::Reproduce(a) => reproduce::run(a),
         Command::Fit(a) => fit::run(a),
         Command::Eval(a) => eval::run(a),
+        Command::Predict(a) => predict::run(a),
         Command::Gen(a) => r#gen::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Sweep(a) => sweep::run(a),

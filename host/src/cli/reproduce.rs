@@ -199,7 +199,7 @@ fn run_all(
             label,
             progress::enabled(),
         );
-        let r = run_watched(spec, &pb, Some(stop)).map_err(run_err)?;
+        let r = run_watched(spec, None, &pb, Some(stop)).map_err(run_err)?;
         pb.finish();
         match r {
             Some(r) => run.add(r, false)?,

@@ -314,7 +314,7 @@ fn run_grid(
             trial.eps0
         );
         let pb = TrialsBar::new(a.trials, trial.max_epochs, label, show);
-        let r = run_watched(&spec, &pb, Some(interrupt::stop_flag())).map_err(run_err)?;
+        let r = run_watched(&spec, None, &pb, Some(interrupt::stop_flag())).map_err(run_err)?;
         pb.finish();
         let Some(r) = r else { break };
         rows.push(SweepRow::new(i, &r));

@@ -6,8 +6,9 @@ use clap::Args;
 
 use super::check::{self, UsageError};
 use super::interrupt;
-use super::output::{Failure, print_json, print_out, run_err};
+use super::output::{Failure, print_err, print_json, print_out, run_err};
 use super::settings::SettingsArgs;
+use crate::data::xor_model::{XorMeta, XorModel, read_xor, save_xor};
 use crate::learn::MAX_SAVED_P;
 use crate::report;
 use crate::report::progress::{self, TrialsBar};
@@ -23,9 +24,9 @@ pub struct TrainArgs {
     /// Number of layers L = 2n + 3 (5, 7, 9, ...; the paper: 5 to 1001).
     #[arg(long, value_name = "L")]
     pub layers: usize,
-    /// Number of independent trials; ≥ 1.
-    #[arg(long, default_value_t = 100, value_name = "T")]
-    pub trials: usize,
+    /// Number of independent trials; ≥ 1 [default: 100; 1 with --init].
+    #[arg(long, value_name = "T")]
+    pub trials: Option<usize>,
     /// Base seed; trial i uses splitmix64(S ^ i).
     #[arg(long, default_value_t = 1, value_name = "S")]
     pub seed: u64,
@@ -37,11 +38,18 @@ pub struct TrainArgs {
     /// learning-curve SVG into this directory.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Save trial 0's trained learner to this model file (the core's
-    /// CRC-checked format: network, and the g-EHF's P or Adam's state so
-    /// that training can continue; read it with `hinf eval --model FILE`).
+    /// Save trial 0's trained learner to this model file: the settings
+    /// (input coding, targets, ...) and, in the core's CRC-checked format,
+    /// the network and the g-EHF's P or Adam's state so that training can
+    /// continue; read it with `hinf eval --model FILE`.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
+    /// Continue training the learner saved in this model file (`train
+    /// --save`): its network, P or Adam's state, and settings (--method
+    /// and --layers must be the model's; the stopping rule, order, epoch
+    /// cap and storage of P are the flags').
+    #[arg(long, value_name = "MODEL")]
+    pub init: Option<PathBuf>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub settings: SettingsArgs,
@@ -51,14 +59,17 @@ impl TrainArgs {
     /// The experiment these flags describe, validated.
     pub fn experiment(&self) -> Result<ExperimentSpec, UsageError> {
         self.settings.check()?;
-        check::at_least_one("--trials", self.trials as u64, "trial")?;
+        let trials = self
+            .trials
+            .unwrap_or(if self.init.is_some() { 1 } else { 100 });
+        check::at_least_one("--trials", trials as u64, "trial")?;
         let trial = self.settings.trial_spec(self.method, self.layers);
         check::spec(&trial, "--layers")?;
-        let at_once = at_once(self.settings.threads, self.trials);
+        let at_once = at_once(self.settings.threads, trials);
         check::memory(&trial, at_once, check::SHRINK_A_RUN)?;
         Ok(ExperimentSpec {
             trial,
-            trials: self.trials,
+            trials,
             seed: self.seed,
         })
     }
@@ -66,20 +77,32 @@ impl TrainArgs {
 
 /// `hinf train`.
 pub fn run(a: &TrainArgs) -> Result<(), Failure> {
-    let spec = a.experiment()?;
+    let mut spec = a.experiment()?;
     if let Some(dir) = &a.out {
         check::output_dir("--out", dir)?;
     }
     if let Some(path) = &a.save {
         check::output_file("--save", path)?;
     }
+    let init = match &a.init {
+        Some(path) => Some(read_xor(path).map_err(UsageError::from)?),
+        None => None,
+    };
+    let before = match &init {
+        Some(m) => continue_with(a, m, &mut spec)?,
+        None => 0,
+    };
+    let from = init.as_ref().map(XorModel::model).transpose()?;
+    let from = from.as_ref();
     let show = progress::enabled();
     let label = format!("{} L={}", spec.trial.method.name(), spec.trial.layers);
     let pb = TrialsBar::new(spec.trials, spec.trial.max_epochs, label, show);
     let stop = interrupt::stop_flag();
-    let result = with_threads(a.settings.threads, || run_watched(&spec, &pb, Some(stop)))
-        .map_err(Failure::Run)?
-        .map_err(run_err)?;
+    let result = with_threads(a.settings.threads, || {
+        run_watched(&spec, from, &pb, Some(stop))
+    })
+    .map_err(Failure::Run)?
+    .map_err(run_err)?;
     pb.finish();
     let Some(result) = result else {
         return Err(Failure::Interrupted(
@@ -90,7 +113,11 @@ pub fn run(a: &TrainArgs) -> Result<(), Failure> {
         report::write_experiment(dir, Some(dir), true, &result).map_err(run_err)?;
     }
     if let Some(path) = &a.save {
-        save_trial0(a, &spec, path, show)?;
+        let trained = Trained {
+            before,
+            init: init.is_some(),
+        };
+        save_trial0(a, &spec, path, show, from, trained)?;
     }
     if a.json {
         print_json(&result.summary)?;
@@ -100,13 +127,22 @@ pub fn run(a: &TrainArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// What trial 0 was trained from: the epochs of `--init`'s model before.
+#[derive(Debug, Clone, Copy)]
+struct Trained {
+    before: u32,
+    init: bool,
+}
+
 /// Trains trial 0 again (same seed, so the same run), keeping its learner,
-/// and saves it to `path`.
+/// and saves it, with the run's settings, to `path`.
 fn save_trial0(
     a: &TrainArgs,
     spec: &ExperimentSpec,
     path: &Path,
     show: bool,
+    from: Option<&hinf::model::Model<'_>>,
+    trained: Trained,
 ) -> Result<(), Failure> {
     let seed = trial_seed(spec.seed, 0);
     let pb = TrialsBar::new(1, spec.trial.max_epochs, "trial 0 for --save", show);
@@ -115,7 +151,7 @@ fn save_trial0(
         !interrupt::interrupted()
     };
     let (trial, bytes) =
-        run_trial_with_model(&spec.trial, seed, 0, Some(&hook)).map_err(run_err)?;
+        run_trial_with_model(&spec.trial, seed, 0, from, Some(&hook)).map_err(run_err)?;
     pb.finish();
     if interrupt::interrupted() {
         return Err(Failure::Interrupted(format!(
@@ -123,10 +159,15 @@ fn save_trial0(
             path.display()
         )));
     }
-    std::fs::write(path, &bytes)
-        .map_err(|e| Failure::Run(format!("cannot write {}: {e}", path.display())))?;
+    let meta = XorMeta {
+        settings: spec.trial,
+        seed,
+        epochs: trained.before + trial.epochs,
+        converged: trial.converged,
+    };
+    let len = save_xor(path, &meta, &bytes).map_err(run_err)?;
     let nw = spec.trial.net_spec().map(|s| s.n_weights()).unwrap_or(0);
-    if spec.trial.method != Method::Adam && nw > MAX_SAVED_P {
+    if spec.trial.method == Method::Hinf && nw > MAX_SAVED_P {
         eprintln!(
             "note: N_w = {nw} > {}: {} holds the network only, without the g-EHF's P \
              and parameters, so training cannot continue from it exactly",
@@ -135,8 +176,13 @@ fn save_trial0(
         );
     }
     if !a.json {
+        let in_all = if trained.init {
+            format!(", {} in all", meta.epochs)
+        } else {
+            String::new()
+        };
         print_out(&format!(
-            "saved trial 0 (seed {seed}, {} after {}) to {} ({} bytes)\n",
+            "saved trial 0 (seed {seed}, {} after {}{in_all}) to {} ({len} bytes)\n",
             if trial.converged {
                 "converged"
             } else {
@@ -144,8 +190,38 @@ fn save_trial0(
             },
             report::plural(trial.epochs, "epoch"),
             path.display(),
-            bytes.len()
         ));
     }
     Ok(())
+}
+
+/// Continues the model `init` (`--init`): its settings replace the flags'
+/// where they describe the learner (said on stderr); returns the epochs it
+/// was trained before.
+fn continue_with(
+    a: &TrainArgs,
+    init: &XorModel,
+    spec: &mut ExperimentSpec,
+) -> Result<u32, Failure> {
+    let path = a.init.as_deref().unwrap_or(Path::new("")).display();
+    let c = init
+        .continued(&spec.trial)
+        .map_err(|e| UsageError(format!("--init {path}: {e}")))?;
+    if let Some(note) = &c.note {
+        print_err(&format!("note: {path}: {note}"));
+    }
+    spec.trial = c.settings;
+    check::spec(&spec.trial, "--init")?;
+    if !a.json {
+        let before = match c.epochs_before {
+            Some(e) => format!("{e} epochs before"),
+            None => "a bare core file".into(),
+        };
+        print_out(&format!(
+            "continuing {path} ({} L={}, {before})\n",
+            spec.trial.method.name(),
+            spec.trial.layers,
+        ));
+    }
+    Ok(c.epochs_before.unwrap_or(0))
 }

@@ -177,6 +177,12 @@ impl Encoding {
         })
     }
 
+    /// `true` if the features are standardized (some mean or scale is not
+    /// the identity's 0 and 1).
+    pub fn is_standardized(&self) -> bool {
+        self.mean.iter().any(|&m| m != 0.0) || self.scale.iter().any(|&s| s != 1.0)
+    }
+
     /// N_L.
     pub fn n_outputs(&self) -> usize {
         match self.task {
@@ -201,27 +207,13 @@ impl Encoding {
     /// target columns, by name). An unknown class label is an error naming
     /// its line.
     pub fn encode(&self, table: &Table) -> Result<Dataset, DataError> {
-        let fcols = self
-            .features
-            .iter()
-            .map(|f| table.column(f))
-            .collect::<Result<Vec<_>, _>>()?;
+        let inputs = self.encode_features(table)?;
         let tcols = self
             .targets
             .iter()
             .map(|t| table.column(t))
             .collect::<Result<Vec<_>, _>>()?;
-        let feats = fcols
-            .iter()
-            .map(|&j| table.numeric(j))
-            .collect::<Result<Vec<_>, _>>()?;
         let n = table.rows.len();
-        let mut inputs = Vec::with_capacity(n * fcols.len());
-        for r in 0..n {
-            for (k, col) in feats.iter().enumerate() {
-                inputs.push((col[r] - self.mean[k]) / self.scale[k]);
-            }
-        }
         let mut targets = Vec::with_capacity(n * self.n_outputs());
         match self.task {
             Task::Classification => {
@@ -255,9 +247,27 @@ impl Encoding {
         Ok(Dataset {
             inputs,
             targets,
-            n_inputs: fcols.len(),
+            n_inputs: self.features.len(),
             n_outputs: self.n_outputs(),
         })
+    }
+
+    /// The network inputs of every row of `table` (row-major), which needs
+    /// the feature columns only (by name; others are ignored).
+    pub fn encode_features(&self, table: &Table) -> Result<Vec<f64>, DataError> {
+        let feats = self
+            .features
+            .iter()
+            .map(|f| table.column(f).and_then(|j| table.numeric(j)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let n = table.rows.len();
+        let mut inputs = Vec::with_capacity(n * feats.len());
+        for r in 0..n {
+            for (k, col) in feats.iter().enumerate() {
+                inputs.push((col[r] - self.mean[k]) / self.scale[k]);
+            }
+        }
+        Ok(inputs)
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use hinf::model::Model;
 use hinf::{
     AdamConfig, EpochReport, Extension, GEhfConfig, Real, Regularization, ResNet, ResNetSpec,
     SampleOrder, Samples, StopCriterion, TrainConfig, TrainOutcome, train,
@@ -77,6 +78,17 @@ pub fn fit<T: Real>(
     data: &Dataset,
     spec: &FitSpec,
 ) -> Result<(ResNet<T, Vec<T>>, FitOutcome), DataError> {
+    fit_from(data, spec, None)
+}
+
+/// [`fit`] from a saved network (`from`, a core model file of precision
+/// `T` and the shape `spec` and `data` give) instead of fresh weights; the
+/// optimizer starts afresh unless the file holds its state.
+pub fn fit_from<T: Real>(
+    data: &Dataset,
+    spec: &FitSpec,
+    from: Option<&Model<'_>>,
+) -> Result<(ResNet<T, Vec<T>>, FitOutcome), DataError> {
     let m = data.n_outputs;
     let net_spec = ResNetSpec::new(data.n_inputs, spec.width, m, spec.layers, spec.slope)?;
     let (inputs, targets) = data.cast::<T>();
@@ -95,7 +107,7 @@ pub fn fit<T: Real>(
         config,
         rng: &mut rng,
     };
-    let (outcome, curve) = build(&learner, net_spec.n_weights(), run)?;
+    let (outcome, curve) = build(&learner, net_spec.n_weights(), from, run)?;
     let seconds = start.elapsed().as_secs_f64();
     let (converged, epochs, failure) = match outcome {
         Ok(o) => (o.converged, o.epochs, None),
@@ -125,6 +137,10 @@ struct FitRun<'a, 'd, T: Real> {
 
 impl<T: Real> WithOptimizer<T> for FitRun<'_, '_, T> {
     type Output = (hinf::Result<TrainOutcome>, Vec<f64>);
+
+    fn net(&mut self) -> &mut ResNet<T, Vec<T>> {
+        self.net
+    }
 
     fn run<O: Learner<T>>(self, mut opt: O) -> hinf::Result<Self::Output> {
         let mut order = vec![0usize; self.data.len()];

@@ -1,13 +1,10 @@
 //! The model file of `hinf fit --save`: the network with its [`Encoding`]
 //! and training settings.
 //!
-//! | bytes       | field                                                          |
-//! |-------------|----------------------------------------------------------------|
-//! | 8           | magic `b"HINFFIT1"`                                            |
-//! | 4           | length J of the JSON section, `u32` little-endian              |
-//! | J           | JSON: the [`Encoding`] (columns, standardization, classes, target ranges) and the training settings |
-//! | 4           | CRC-32 of the JSON section, `u32` little-endian                 |
-//! | rest        | the network as a core model file ([`hinf::model`]: versioned, own CRC-32) |
+//! The file is the host wrapper of [`super::model_file`] with the magic
+//! `b"HINFFIT1"`: its JSON section is a [`ModelMeta`] (the [`Encoding`]:
+//! columns, standardization, classes, target ranges; and the training
+//! settings), its core section the network alone.
 //!
 //! The network is stored in the precision it was trained in (`fit
 //! --precision f64|f32`); the core section records it, and [`load`]
@@ -23,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::encoding::{Dataset, Encoding, Quality, Task, quality};
 use super::error::DataError;
+use super::model_file::{ModelKind, kind, not_a_model, unwrap, wrap};
 use crate::settings::{FitSpec, Precision};
 
 /// What `fit --save` stores beside the network.
@@ -34,10 +32,32 @@ pub struct ModelMeta {
     pub fit: FitSpec,
     /// The training file.
     pub data: String,
+    /// Epochs trained, in all (with `fit --init`, the earlier runs' too).
+    #[serde(default)]
+    pub epochs: u32,
+}
+
+/// A `fit` model as read: its settings, its network, and the network as
+/// the core model file it was stored as (for `fit --init`).
+#[derive(Debug, Clone)]
+pub struct Fitted {
+    /// Encoding and training settings.
+    pub meta: ModelMeta,
+    /// The network, in its precision.
+    pub net: FittedNet,
+    /// The core model file of the network.
+    pub core: Vec<u8>,
+}
+
+impl Fitted {
+    /// The parsed core model file (checked when the file was read).
+    pub fn model(&self) -> Result<model::Model<'_>, DataError> {
+        Ok(model::Model::parse(&self.core)?)
+    }
 }
 
 /// The first bytes of a `hinf fit` model file.
-pub const MAGIC: &[u8; 8] = b"HINFFIT1";
+pub use super::model_file::FIT_MAGIC as MAGIC;
 
 /// A trained network in the precision it was trained and saved in.
 #[derive(Debug, Clone)]
@@ -49,6 +69,13 @@ pub enum FittedNet {
 }
 
 impl FittedNet {
+    /// The network of a core model file, in the file's precision.
+    pub fn of(m: &model::Model<'_>) -> hinf::Result<Self> {
+        match m.precision() {
+            4 => load_net::<f32>(m).map(FittedNet::F32),
+            _ => load_net::<f64>(m).map(FittedNet::F64),
+        }
+    }
     /// The scalar type of the network.
     pub fn precision(&self) -> Precision {
         match self {
@@ -77,6 +104,14 @@ impl FittedNet {
             FittedNet::F32(n) => n.weights().iter().map(|w| w.to_f64()).collect(),
         }
     }
+    /// The outputs for `inputs` (row-major, N1 per row), N_L per row,
+    /// computed in the network's precision.
+    pub fn outputs(&mut self, inputs: &[f64]) -> hinf::Result<Vec<f64>> {
+        match self {
+            FittedNet::F64(n) => outputs_of(n, inputs),
+            FittedNet::F32(n) => outputs_of(n, inputs),
+        }
+    }
     /// [`evaluate`] in the network's own precision.
     pub fn evaluate(&mut self, data: &Dataset, enc: &Encoding) -> Result<Quality, DataError> {
         match self {
@@ -84,6 +119,20 @@ impl FittedNet {
             FittedNet::F32(n) => evaluate(n, data, enc),
         }
     }
+}
+
+/// [`FittedNet::outputs`] in precision `T`.
+fn outputs_of<T: Real>(net: &mut ResNet<T, Vec<T>>, inputs: &[f64]) -> hinf::Result<Vec<f64>> {
+    let n_in = net.spec().inputs().max(1);
+    let mut x = vec![T::ZERO; n_in];
+    let mut out = Vec::with_capacity(inputs.len() / n_in * net.spec().outputs());
+    for row in inputs.chunks_exact(n_in) {
+        for (xi, &v) in x.iter_mut().zip(row) {
+            *xi = T::from_f64(v);
+        }
+        out.extend(net.forward(&x)?.iter().map(|o| o.to_f64()));
+    }
+    Ok(out)
 }
 
 /// Writes a trained model of either precision (see the module's format
@@ -96,12 +145,7 @@ pub fn save<T: Real, S: AsRef<[T]> + AsMut<[T]>>(
     let json = serde_json::to_vec(meta).map_err(|e| DataError::Model(e.to_string()))?;
     let mut core = vec![0u8; model::saved_len::<T>(net.spec(), false, false)];
     let n = model::save_network(net, &mut core)?;
-    let mut bytes = Vec::with_capacity(16 + json.len() + n);
-    bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&(json.len() as u32).to_le_bytes());
-    bytes.extend_from_slice(&json);
-    bytes.extend_from_slice(&model::crc32(&json).to_le_bytes());
-    bytes.extend_from_slice(&core[..n]);
+    let bytes = wrap(MAGIC, &json, &core[..n]);
     std::fs::write(path, bytes).map_err(|e| DataError::file(path, "write", e))
 }
 
@@ -114,34 +158,38 @@ fn load_net<T: Real>(m: &model::Model<'_>) -> hinf::Result<ResNet<T, Vec<T>>> {
 
 /// Reads a model written by [`save`], in the precision the file records.
 pub fn load(path: &Path) -> Result<(ModelMeta, FittedNet), DataError> {
+    read(path).map(|f| (f.meta, f.net))
+}
+
+/// [`load`], keeping the core model file too.
+pub fn read(path: &Path) -> Result<Fitted, DataError> {
     let bytes = std::fs::read(path).map_err(|e| DataError::file(path, "read", e))?;
+    parse(&bytes, path)
+}
+
+/// [`read`] from the bytes of `path`.
+pub fn parse(bytes: &[u8], path: &Path) -> Result<Fitted, DataError> {
     let bad = |what: &str| {
         DataError::Model(format!(
             "{}: not a usable `hinf fit` model: {what}",
             path.display()
         ))
     };
-    if bytes.len() < 16 || &bytes[..8] != MAGIC {
-        return Err(bad("wrong magic (expected HINFFIT1)"));
+    match kind(bytes) {
+        ModelKind::Fit => {}
+        ModelKind::Core | ModelKind::Xor => {
+            return Err(DataError::Model(format!(
+                "{} is an XOR model from `hinf train --save`, not a `hinf fit` model",
+                path.display()
+            )));
+        }
+        ModelKind::NotAModel => return Err(not_a_model(path, bytes)),
     }
-    let j = u32::from_le_bytes(bytes[8..12].try_into().unwrap_or_default()) as usize;
-    let Some(json) = bytes.get(12..12 + j) else {
-        return Err(bad("truncated JSON section"));
-    };
-    let Some(crc) = bytes.get(12 + j..16 + j) else {
-        return Err(bad("truncated"));
-    };
-    if model::crc32(json).to_le_bytes() != crc {
-        return Err(bad("JSON section checksum mismatch"));
-    }
+    let (json, core) = unwrap(bytes).map_err(bad)?;
     let meta: ModelMeta = serde_json::from_slice(json).map_err(|e| bad(&e.to_string()))?;
-    let m = model::Model::parse(&bytes[16 + j..]).map_err(|e| bad(&e.to_string()))?;
+    let m = model::Model::parse(core).map_err(|e| bad(&e.to_string()))?;
     let spec = m.spec();
-    let net = match m.precision() {
-        4 => load_net::<f32>(&m).map(FittedNet::F32),
-        _ => load_net::<f64>(&m).map(FittedNet::F64),
-    }
-    .map_err(|e| bad(&e.to_string()))?;
+    let net = FittedNet::of(&m).map_err(|e| bad(&e.to_string()))?;
     let enc = &meta.encoding;
     if spec.inputs() != enc.features.len()
         || spec.outputs() != enc.n_outputs()
@@ -152,7 +200,8 @@ pub fn load(path: &Path) -> Result<(ModelMeta, FittedNet), DataError> {
     {
         return Err(bad("the encoding does not match the network"));
     }
-    Ok((meta, net))
+    let core = core.to_vec();
+    Ok(Fitted { meta, net, core })
 }
 
 /// Evaluates a trained network (either precision) on `data` (already

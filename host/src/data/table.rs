@@ -121,9 +121,17 @@ impl Table {
         })
     }
 
-    /// Reads and parses a CSV file.
+    /// Reads and parses a CSV file (a model file given as data is named
+    /// as such).
     pub fn read(path: &Path) -> Result<Self, DataError> {
-        let text = std::fs::read_to_string(path).map_err(|e| DataError::file(path, "read", e))?;
+        let bytes = std::fs::read(path).map_err(|e| DataError::file(path, "read", e))?;
+        if bytes.starts_with(b"HINF") {
+            return Err(DataError::Csv(format!(
+                "{}: a hinf model, not a CSV file (models go with --model)",
+                path.display()
+            )));
+        }
+        let text = String::from_utf8(bytes).map_err(|e| DataError::file(path, "read", e))?;
         Self::parse(&text, &path.display().to_string())
     }
 

@@ -1,11 +1,14 @@
 //! The one trial driver: trains a net with whatever optimizer
-//! [`super::build`] made, recording the curve and the outputs for the
-//! failure classes, with the exact fixed-point shortcut, and keeping the
-//! trained learner as a model file if asked.
+//! [`super::build`] made (fresh, or from a saved learner), recording the
+//! curve and the outputs for the failure classes (epoch 0 included), with
+//! the exact fixed-point shortcut, and keeping the trained learner as a
+//! model file if asked.
 
 use std::cell::Cell;
 
-use hinf::{EpochReport, Real, ResNet, SampleOrder, Samples, TrainConfig, TrainOutcome, train};
+use hinf::{
+    EpochReport, ErrorTiming, Real, ResNet, SampleOrder, Samples, TrainConfig, TrainOutcome, train,
+};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::classify::Tracker;
@@ -63,7 +66,15 @@ pub struct Driven {
 impl<T: Real> WithOptimizer<T> for Driver<'_, '_, T> {
     type Output = Driven;
 
+    fn net(&mut self) -> &mut ResNet<T, Vec<T>> {
+        self.net
+    }
+
     fn run<O: Learner<T>>(self, mut opt: O) -> hinf::Result<Driven> {
+        if self.config.timing != ErrorTiming::AfterEpoch {
+            // (With after-epoch timing, `Watched` records epoch 0 from the loop.)
+            self.tracker.record_net(self.net, &self.data);
+        }
         let fixed_at = Cell::new(None);
         let mut curve = Vec::new();
         let mut order = vec![0usize; self.data.len()];

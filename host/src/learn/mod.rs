@@ -1,6 +1,7 @@
 //! Numerics beyond the core, no I/O: the exact structured `P` for deep
 //! nets, the one optimizer factory, the one trial driver with its
-//! fixed-point shortcut, the failure classes, and saving a learner.
+//! fixed-point shortcut, the failure classes, and saving and loading a
+//! learner.
 //!
 //! | module | what |
 //! |---|---|
@@ -9,7 +10,7 @@
 //! | [`driver`] | one training run of whatever [`build`] made ([`Driver`]) |
 //! | [`watch`] | outputs per epoch and the exact fixed point ([`Watched`]) |
 //! | [`classify`] | why a trial did not converge ([`FailureClass`]) |
-//! | [`save`] | a learner as a core model file ([`SaveState`]) |
+//! | [`save`] | a learner as a core model file and back ([`SaveState`], [`LoadState`]) |
 
 pub mod classify;
 pub mod driver;
@@ -21,6 +22,6 @@ pub mod watch;
 pub use classify::{FailureClass, Tracker, jacobian_norm};
 pub use driver::{Driven, Driver, EpochHook, RunMode};
 pub use optimizer::{Learner, LearnerSpec, WithOptimizer, build, zeros};
-pub use save::{MAX_SAVED_P, SaveState};
+pub use save::{LoadState, MAX_SAVED_P, SaveState};
 pub use structured::StructuredCovariance;
 pub use watch::{ExactState, Watched};

@@ -1,25 +1,30 @@
 //! The one optimizer factory: method × storage of `P` → a core optimizer,
-//! handed to a [`WithOptimizer`] (whatever its concrete type).
+//! fresh or started from a saved learner, handed to a [`WithOptimizer`]
+//! (whatever its concrete type).
 
+use hinf::model::Model;
 use hinf::{
     Adam, AdamConfig, DenseCovariance, Extension, GEhf, GEhfConfig, IsotropicCovariance, Optimizer,
-    PackedCovariance, Real, Regularization, packed_len,
+    PackedCovariance, Real, Regularization, ResNet, packed_len,
 };
 
-use super::save::SaveState;
+use super::save::{LoadState, SaveState};
 use super::structured::StructuredCovariance;
 use super::watch::ExactState;
 use crate::settings::{CovarianceKind, Method};
 
 /// What the trial driver needs of an optimizer: the core's step, its exact
-/// state (for the fixed-point shortcut) and saving.
-pub trait Learner<T: Real>: Optimizer<T> + ExactState + SaveState<T> {}
-impl<T: Real, O: Optimizer<T> + ExactState + SaveState<T>> Learner<T> for O {}
+/// state (for the fixed-point shortcut), saving and loading.
+pub trait Learner<T: Real>: Optimizer<T> + ExactState + SaveState<T> + LoadState<T> {}
+impl<T: Real, O: Optimizer<T> + ExactState + SaveState<T> + LoadState<T>> Learner<T> for O {}
 
 /// Something to do with a freshly built optimizer.
 pub trait WithOptimizer<T: Real> {
     /// What it gives.
     type Output;
+    /// The network `opt` will train ([`build`] loads a saved learner's
+    /// network into it before [`WithOptimizer::run`]).
+    fn net(&mut self) -> &mut ResNet<T, Vec<T>>;
     /// Does it with `opt`.
     fn run<O: Learner<T>>(self, opt: O) -> hinf::Result<Self::Output>;
 }
@@ -57,34 +62,53 @@ pub fn zeros<T: Real>(n: usize, what: &'static str) -> hinf::Result<Vec<T>> {
     Ok(v)
 }
 
-/// Builds the optimizer `spec` names for `n` weights and runs `with` on it.
+/// Builds the optimizer `spec` names for `n` weights and runs `with` on
+/// it; with `from`, both start from that saved learner first (its
+/// network, and its `P` or Adam's state where the file holds them: see
+/// [`LoadState`]).
 pub fn build<T: Real, W: WithOptimizer<T>>(
     spec: &LearnerSpec,
     n: usize,
+    from: Option<&Model<'_>>,
     with: W,
 ) -> hinf::Result<W::Output> {
     let eps0 = T::from_f64(spec.gehf.eps0);
     match (spec.method, spec.covariance) {
         (Method::Adam, _) => {
             let state = zeros(3 * n, "memory for the adam state")?;
-            with.run(Adam::new(spec.adam, n, state)?)
+            start(with, from, Adam::new(spec.adam, n, state)?)
         }
         (Method::Sd, _) => {
             let p = IsotropicCovariance::new(n, eps0)?;
-            with.run(gehf(spec, p)?.with_extension(spec.extension)?)
+            start(with, from, gehf(spec, p)?.with_extension(spec.extension)?)
         }
         (Method::Hinf, CovarianceKind::Structured) => {
-            with.run(hinf_filter(spec, StructuredCovariance::new(n, eps0))?)
+            let p = StructuredCovariance::new(n, eps0);
+            start(with, from, hinf_filter(spec, p)?)
         }
         (Method::Hinf, CovarianceKind::Packed) => {
             let packed = zeros(packed_len(n), "memory for the packed covariance")?;
-            with.run(hinf_filter(spec, PackedCovariance::new(n, eps0, packed)?)?)
+            let p = PackedCovariance::new(n, eps0, packed)?;
+            start(with, from, hinf_filter(spec, p)?)
         }
         (Method::Hinf, CovarianceKind::Dense) => {
             let dense = zeros(n * n, "memory for the dense covariance")?;
-            with.run(hinf_filter(spec, DenseCovariance::new(n, eps0, dense)?)?)
+            let p = DenseCovariance::new(n, eps0, dense)?;
+            start(with, from, hinf_filter(spec, p)?)
         }
     }
+}
+
+/// Loads `from` (if any) into `with`'s network and `opt`, then runs.
+fn start<T: Real, W: WithOptimizer<T>, O: Learner<T>>(
+    mut with: W,
+    from: Option<&Model<'_>>,
+    mut opt: O,
+) -> hinf::Result<W::Output> {
+    if let Some(m) = from {
+        opt.load_state(m, with.net())?;
+    }
+    with.run(opt)
 }
 
 fn gehf<T: Real, C: hinf::Covariance<T>>(

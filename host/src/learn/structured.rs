@@ -447,6 +447,16 @@ impl<T: Real> Covariance<T> for StructuredCovariance<T> {
         self.repr = Repr::low_rank(self.dim, eps0);
     }
 
+    /// A saved `P` (packed lower triangle) is taken as it is, in packed
+    /// storage from then on (as after the switch); [`Self::rank`] restarts
+    /// at 0. Fails, changing nothing, on a wrong length or a non-finite value.
+    fn load_packed(&mut self, packed: &[T]) -> hinf::Result<()> {
+        let mut p = PackedCovariance::new(self.dim, T::ONE, packed.to_vec())?;
+        p.set_packed(packed)?;
+        self.repr = Repr::Packed { p, rank: 0 };
+        Ok(())
+    }
+
     fn downdate_diagonal_bounds(&self, c: T, u: &[T]) -> Option<(T, T)> {
         match &self.repr {
             Repr::Packed { p, .. } => p.downdate_diagonal_bounds(c, u),

@@ -4,6 +4,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use hinf::model::Model;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -29,13 +30,23 @@ pub fn run_experiment(
     spec: &ExperimentSpec,
     on_trial: &(dyn Fn(&TrialResult) + Sync),
 ) -> hinf::Result<ExperimentResult> {
+    run_experiment_from(spec, None, on_trial)
+}
+
+/// [`run_experiment`], every trial starting from the saved learner `from`
+/// (if any; see [`super::trial::run_trial_from`]).
+pub fn run_experiment_from(
+    spec: &ExperimentSpec,
+    from: Option<&Model<'_>>,
+    on_trial: &(dyn Fn(&TrialResult) + Sync),
+) -> hinf::Result<ExperimentResult> {
     struct OnTrial<'a>(&'a (dyn Fn(&TrialResult) + Sync));
     impl Observer for OnTrial<'_> {
         fn trial_done(&self, r: &TrialResult) {
             (self.0)(r)
         }
     }
-    let r = run_watched(spec, &OnTrial(on_trial), None)?;
+    let r = run_watched(spec, from, &OnTrial(on_trial), None)?;
     Ok(r.unwrap_or_else(|| unreachable!("stopped without a stop flag")))
 }
 
@@ -55,11 +66,12 @@ pub trait Observer: Sync {
     }
 }
 
-/// [`run_experiment`], telling `observer`; once `stop` is set, trials not
-/// started are skipped, running ones stop after their epoch, and the
+/// [`run_experiment_from`], telling `observer`; once `stop` is set, trials
+/// not started are skipped, running ones stop after their epoch, and the
 /// experiment gives `None` (unless every trial had finished).
 pub fn run_watched(
     spec: &ExperimentSpec,
+    from: Option<&Model<'_>>,
     observer: &dyn Observer,
     stop: Option<&AtomicBool>,
 ) -> hinf::Result<Option<ExperimentResult>> {
@@ -81,7 +93,7 @@ pub fn run_watched(
                 !stopped()
             };
             let hook: Option<EpochHook<'_>> = if watch { Some(&hook) } else { None };
-            let r = run_trial_watched(&spec.trial, trial_seed(spec.seed, i), i, hook)?;
+            let r = run_trial_watched(&spec.trial, trial_seed(spec.seed, i), i, from, hook)?;
             // (A trial that saw the stop may have been cut short.)
             if stopped() {
                 return Ok(None);

@@ -20,7 +20,8 @@ pub mod sweep;
 pub mod trial;
 
 pub use experiment::{
-    EpochStats, ExperimentResult, Observer, Summary, run_experiment, run_watched,
+    EpochStats, ExperimentResult, Observer, Summary, run_experiment, run_experiment_from,
+    run_watched,
 };
 pub use memory::NotEnoughMemory;
 pub use pool::{at_once, with_threads};
@@ -28,6 +29,6 @@ pub use reproduce::{PaperRow, ReproducePlan, ReproduceSummary, paper};
 pub use seed::{splitmix64, trial_seed};
 pub use sweep::{SweepRow, SweepSummary, dedupe};
 pub use trial::{
-    TrialResult, learner_spec, run_trial, run_trial_every_epoch, run_trial_in, run_trial_watched,
-    run_trial_with_model,
+    TrialResult, learner_spec, run_trial, run_trial_every_epoch, run_trial_from, run_trial_in,
+    run_trial_watched, run_trial_with_model,
 };

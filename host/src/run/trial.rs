@@ -2,7 +2,8 @@
 
 use std::time::Instant;
 
-use hinf::{ErrorTiming, Real, ResNet, TrainOutcome, Xor};
+use hinf::model::Model;
+use hinf::{Real, ResNet, TrainOutcome, Xor};
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
@@ -60,18 +61,31 @@ pub struct TrialResult {
 /// spec; a run that diverges is a non-converged [`TrialResult`] with
 /// [`TrialResult::failure`] set.
 pub fn run_trial(spec: &TrialSpec, seed: u64, index: usize) -> hinf::Result<TrialResult> {
-    run_trial_watched(spec, seed, index, None)
+    run_trial_watched(spec, seed, index, None, None)
 }
 
-/// [`run_trial`], with `on_epoch` seeing every epoch and able to stop the
-/// trial (which then ends early, not converged).
+/// [`run_trial`] from a saved learner (`from`: its network, and its `P` or
+/// Adam's state where the file holds them) instead of fresh weights; the
+/// seed then draws only the shuffled orders.
+pub fn run_trial_from(
+    spec: &TrialSpec,
+    seed: u64,
+    index: usize,
+    from: Option<&Model<'_>>,
+) -> hinf::Result<TrialResult> {
+    run_trial_watched(spec, seed, index, from, None)
+}
+
+/// [`run_trial_from`], with `on_epoch` seeing every epoch and able to stop
+/// the trial (which then ends early, not converged).
 pub fn run_trial_watched(
     spec: &TrialSpec,
     seed: u64,
     index: usize,
+    from: Option<&Model<'_>>,
     on_epoch: Option<EpochHook<'_>>,
 ) -> hinf::Result<TrialResult> {
-    in_precision(spec, seed, index, RunMode::Shortcut, on_epoch).map(|(r, _)| r)
+    in_precision(spec, seed, index, RunMode::Shortcut, from, on_epoch).map(|(r, _)| r)
 }
 
 /// [`run_trial`] in a chosen scalar type.
@@ -88,7 +102,7 @@ pub fn run_trial_in<T: Real>(
     seed: u64,
     index: usize,
 ) -> hinf::Result<TrialResult> {
-    run_in::<T>(spec, seed, index, RunMode::Shortcut, None).map(|(r, _)| r)
+    run_in::<T>(spec, seed, index, RunMode::Shortcut, None, None).map(|(r, _)| r)
 }
 
 /// [`run_trial`] running every epoch, even past an exact fixed point (to
@@ -98,21 +112,22 @@ pub fn run_trial_every_epoch(
     seed: u64,
     index: usize,
 ) -> hinf::Result<TrialResult> {
-    in_precision(spec, seed, index, RunMode::EveryEpoch, None).map(|(r, _)| r)
+    in_precision(spec, seed, index, RunMode::EveryEpoch, None, None).map(|(r, _)| r)
 }
 
 /// [`run_trial`], and the trained learner as a model file (`hinf::model`
 /// format): the network and, for H∞ with N_w ≤ [`crate::learn::MAX_SAVED_P`],
 /// the filter's parameters and `P`, for Adam its whole state. It runs
-/// every epoch (the saved state includes Adam's step count); `on_epoch`
-/// as in [`run_trial_watched`].
+/// every epoch (the saved state includes Adam's step count); `from` and
+/// `on_epoch` as in [`run_trial_watched`].
 pub fn run_trial_with_model(
     spec: &TrialSpec,
     seed: u64,
     index: usize,
+    from: Option<&Model<'_>>,
     on_epoch: Option<EpochHook<'_>>,
 ) -> hinf::Result<(TrialResult, Vec<u8>)> {
-    let (r, model) = in_precision(spec, seed, index, RunMode::KeepModel, on_epoch)?;
+    let (r, model) = in_precision(spec, seed, index, RunMode::KeepModel, from, on_epoch)?;
     Ok((r, model.unwrap_or_default()))
 }
 
@@ -121,11 +136,12 @@ fn in_precision(
     seed: u64,
     index: usize,
     mode: RunMode,
+    from: Option<&Model<'_>>,
     on_epoch: Option<EpochHook<'_>>,
 ) -> hinf::Result<(TrialResult, Option<Vec<u8>>)> {
     match spec.precision {
-        Precision::F64 => run_in::<f64>(spec, seed, index, mode, on_epoch),
-        Precision::F32 => run_in::<f32>(spec, seed, index, mode, on_epoch),
+        Precision::F64 => run_in::<f64>(spec, seed, index, mode, from, on_epoch),
+        Precision::F32 => run_in::<f32>(spec, seed, index, mode, from, on_epoch),
     }
 }
 
@@ -157,6 +173,7 @@ fn run_in<T: Real>(
     seed: u64,
     index: usize,
     mode: RunMode,
+    from: Option<&Model<'_>>,
     on_epoch: Option<EpochHook<'_>>,
 ) -> hinf::Result<(TrialResult, Option<Vec<u8>>)> {
     spec.validate()?;
@@ -171,10 +188,6 @@ fn run_in<T: Real>(
     let data = xor.samples();
     let config = spec.train_config();
     let mut tracker = Tracker::new(xor.targets.iter().map(|t| t.to_f64()).collect());
-    if config.timing != ErrorTiming::AfterEpoch {
-        // (With after-epoch timing, `Watched` records epoch 0 from the loop.)
-        tracker.record_net(&mut net, &data);
-    }
     let driver = Driver {
         net: &mut net,
         data,
@@ -184,7 +197,7 @@ fn run_in<T: Real>(
         mode,
         on_epoch,
     };
-    let driven = build(&learner_spec(spec)?, net_spec.n_weights(), driver)?;
+    let driven = build(&learner_spec(spec)?, net_spec.n_weights(), from, driver)?;
     let seconds = start.elapsed().as_secs_f64();
     let Driven {
         outcome,
