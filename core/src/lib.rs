@@ -1,7 +1,7 @@
 //! # hinf — H∞-learning for deep sigmoid residual networks
 //!
 //! A `no_std`, allocation-free implementation of K. Nishiyama's *Deep
-//! Residual H∞-learning* (`shared/paper/PAPER.md`): a sigmoid ResNet whose
+//! Residual H∞-learning* (`docs/method.md`): a sigmoid ResNet whose
 //! weights are estimated by an extended H∞ filter (g-EHF), with the
 //! steepest-descent variant and Adam as baselines.
 //!
