@@ -7,17 +7,21 @@
 //! structured `ε0 I − Σ cᵢ uᵢ uᵢᵀ` on a host — plugs into [`crate::GEhf`].
 //!
 //! One file per representation: `packed.rs` ([`PackedCovariance`], the
-//! layout of model files), `dense.rs` ([`DenseCovariance`], the reference)
-//! and `isotropic.rs` ([`IsotropicCovariance`], steepest descent). This
-//! file holds the trait and the checks and helpers they share.
+//! layout of model files), `dense.rs` ([`DenseCovariance`], the reference),
+//! `isotropic.rs` ([`IsotropicCovariance`], steepest descent) and, in
+//! bounded memory, `blocks.rs` ([`BlockCovariance`], `P` restricted to
+//! diagonal blocks: the l-EHF). This file holds the trait and the checks
+//! and helpers they share.
 
 use crate::error::{Error, Param, Result};
 use crate::real::Real;
 use core::cmp::Ordering;
 
+mod blocks;
 mod dense;
 mod isotropic;
 mod packed;
+pub use blocks::{BlockCovariance, BlockLayout, Blocking, block_layout_len};
 pub use dense::DenseCovariance;
 pub use isotropic::IsotropicCovariance;
 pub use packed::PackedCovariance;

@@ -40,6 +40,10 @@ pub enum Param {
     DiagonalFloor,
     /// The factor α > 0 of [`crate::Covariance::scale`] ("P scale").
     CovarianceScale,
+    /// A block layout of `P` that does not partition the spec's weights
+    /// into contiguous, non-empty blocks covering `0..N_w`
+    /// ([`crate::BlockLayout::from_bounds`], "block layout").
+    BlockLayout,
 }
 
 impl Param {
@@ -60,6 +64,7 @@ impl Param {
             Param::ForgettingFactor => "forgetting factor",
             Param::DiagonalFloor => "diagonal floor",
             Param::CovarianceScale => "P scale",
+            Param::BlockLayout => "block layout",
         }
     }
 }
