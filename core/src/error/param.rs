@@ -44,6 +44,9 @@ pub enum Param {
     /// into contiguous, non-empty blocks covering `0..N_w`
     /// ([`crate::BlockLayout::from_bounds`], "block layout").
     BlockLayout,
+    /// The memory r ≥ 1 of an information-form window
+    /// ([`crate::WindowShape`], "memory").
+    Memory,
 }
 
 impl Param {
@@ -65,6 +68,7 @@ impl Param {
             Param::DiagonalFloor => "diagonal floor",
             Param::CovarianceScale => "P scale",
             Param::BlockLayout => "block layout",
+            Param::Memory => "memory",
         }
     }
 }
