@@ -11,7 +11,7 @@
 //! ```text
 //! cargo run --release -p host --example bounded_probe -- \
 //!     [--layers 5,21] [--trials 100] [--cap 300] [--seed 1] [--threads 1] \
-//!     [--trust-region] [--only exact,neuron,layer,sd,w4,w8,w16,w32]
+//!     [--trust-region] [--f32] [--only exact,neuron,layer,sd,w4,w8,w16,w32]
 //! ```
 //!
 //! `--trust-region` runs every covariance with the trust-region extension
@@ -28,7 +28,7 @@ use hinf::{
 use host::StructuredCovariance;
 use host::learn::{Driver, FailureClass, RunMode, Tracker, WithOptimizer};
 use host::run::{learner_spec, run_trial, trial_seed};
-use host::settings::{CovarianceKind, ExtensionKind, Method, TrialSpec};
+use host::settings::{CovarianceKind, ExtensionKind, Method, Precision, TrialSpec};
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
@@ -88,14 +88,14 @@ struct Outcome {
     class: Option<FailureClass>,
 }
 
-/// One trial as `host::run` runs it, with the covariance `make` builds.
-fn trial<C: Covariance<f64>>(spec: &TrialSpec, seed: u64, cov: C) -> hinf::Result<Outcome> {
+/// One trial as `host::run` runs it, with the covariance `cov`.
+fn trial<T: Real, C: Covariance<T>>(spec: &TrialSpec, seed: u64, cov: C) -> hinf::Result<Outcome> {
     let net_spec = spec.net_spec()?;
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    let mut net = ResNet::new(net_spec, vec![0.0f64; net_spec.lanes_buffer_len()])?;
+    let mut net = ResNet::new(net_spec, vec![T::ZERO; net_spec.lanes_buffer_len()])?;
     net.init_uniform(&mut rng, spec.init_range)?;
     let (low, high) = spec.variant.targets.values();
-    let xor = Xor::<f64>::with_targets(spec.inputs.into(), low, high);
+    let xor = Xor::<T>::with_targets(spec.inputs.into(), low, high);
     let data = xor.samples();
     let config = spec.train_config();
     let mut tracker = Tracker::new(xor.targets.iter().map(|t| t.to_f64()).collect());
@@ -103,7 +103,7 @@ fn trial<C: Covariance<f64>>(spec: &TrialSpec, seed: u64, cov: C) -> hinf::Resul
         tracker.record_net(&mut net, &data);
     }
     let ls = learner_spec(spec)?;
-    let filter = GEhf::new(ls.gehf, cov, vec![0.0; ls.scratch])?
+    let filter = GEhf::new(ls.gehf, cov, vec![T::ZERO; ls.scratch])?
         .with_extension(ls.extension)?
         .with_regularization(ls.regularization)?;
     let driver = Driver {
@@ -128,11 +128,18 @@ fn trial<C: Covariance<f64>>(spec: &TrialSpec, seed: u64, cov: C) -> hinf::Resul
 }
 
 fn run(kind: Kind, spec: &TrialSpec, seed: u64) -> Outcome {
+    match spec.precision {
+        Precision::F64 => run_in::<f64>(kind, spec, seed),
+        Precision::F32 => run_in::<f32>(kind, spec, seed),
+    }
+}
+
+fn run_in<T: Real>(kind: Kind, spec: &TrialSpec, seed: u64) -> Outcome {
     let net = spec.net_spec().expect("a valid depth");
     let n = net.n_weights();
-    let eps0 = spec.effective_eps0().expect("a valid depth");
+    let eps0 = T::from_f64(spec.effective_eps0().expect("a valid depth"));
     let result = match kind {
-        Kind::Exact => trial(spec, seed, StructuredCovariance::new(n, eps0)),
+        Kind::Exact => trial::<T, _>(spec, seed, StructuredCovariance::new(n, eps0)),
         Kind::Sd => {
             let sd = TrialSpec {
                 method: Method::Sd,
@@ -153,15 +160,15 @@ fn run(kind: Kind, spec: &TrialSpec, seed: u64) -> Outcome {
             };
             let layout = BlockLayout::standard(blocking, &net, vec![0; blocking.layout_len(&net)])
                 .expect("a layout");
-            let cov = BlockCovariance::new(layout, eps0, vec![0.0; blocking.packed_len(&net)])
+            let cov = BlockCovariance::new(layout, eps0, vec![T::ZERO; blocking.packed_len(&net)])
                 .expect("a block covariance");
-            trial(spec, seed, cov)
+            trial::<T, _>(spec, seed, cov)
         }
         Kind::Window(r) => {
             let shape = WindowShape::new(n, r, 1);
             let cov =
-                InfoWindow::new(shape, eps0, vec![0.0; shape.storage_len()]).expect("a window");
-            trial(spec, seed, cov)
+                InfoWindow::new(shape, eps0, vec![T::ZERO; shape.storage_len()]).expect("a window");
+            trial::<T, _>(spec, seed, cov)
         }
     };
     result.unwrap_or(Outcome {
@@ -178,6 +185,7 @@ fn main() {
     let mut seed = 1u64;
     let mut threads = 1;
     let mut trust_region = false;
+    let mut precision = Precision::F64;
     let mut kinds: Vec<Kind> = ["exact", "sd", "neuron", "layer", "w4", "w8", "w16", "w32"]
         .iter()
         .filter_map(|s| Kind::parse(s))
@@ -192,6 +200,7 @@ fn main() {
             "--seed" => seed = value().parse().expect("seed"),
             "--threads" => threads = value().parse().expect("threads"),
             "--trust-region" => trust_region = true,
+            "--f32" => precision = Precision::F32,
             "--only" => {
                 kinds = value()
                     .split(',')
@@ -206,7 +215,12 @@ fn main() {
         .build()
         .expect("a thread pool");
     println!(
-        "XOR, {trials} trials (seeds splitmix64({seed} ^ i)), cap {cap} epochs, {}\n",
+        "XOR, {trials} trials (seeds splitmix64({seed} ^ i)), cap {cap} epochs, {}, {}\n",
+        if precision == Precision::F32 {
+            "f32"
+        } else {
+            "f64"
+        },
         if trust_region {
             "trust-region extension, eps0 = 1000"
         } else {
@@ -217,6 +231,7 @@ fn main() {
         let mut spec = TrialSpec {
             layers: l,
             max_epochs: cap,
+            precision,
             ..TrialSpec::default()
         };
         if trust_region {
