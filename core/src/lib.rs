@@ -72,7 +72,10 @@ pub mod spec;
 pub mod train;
 
 pub use adam::{Adam, AdamConfig, AdamMode};
-pub use covariance::{Covariance, DenseCovariance, IsotropicCovariance, PackedCovariance};
+pub use covariance::{
+    BlockCovariance, BlockLayout, Blocking, Covariance, DenseCovariance, InfoWindow,
+    IsotropicCovariance, MAX_WINDOW_ROWS, PackedCovariance, WindowShape, block_layout_len,
+};
 pub use data::{ErrorStats, InputCoding, Samples, StopCriterion, Xor};
 pub use error::{Error, ModelError, Param, Result};
 pub use gehf::{

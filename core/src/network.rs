@@ -99,6 +99,17 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
         (w, &rest[start..start + nw])
     }
 
+    /// The weights, mutable, and all N_L rows of the last
+    /// [`ResNet::jacobian`] (row o = `∂h_o/∂w`; stale if there was none
+    /// since the weights changed).
+    pub(crate) fn weights_mut_and_jacobian_rows(&mut self) -> (&mut [T], &[T]) {
+        let nw = self.spec.n_weights();
+        let start = self.spec.n_activations();
+        let rows = self.spec.outputs() * nw;
+        let (w, rest) = self.buf.as_mut().split_at_mut(nw);
+        (w, &rest[start..start + rows])
+    }
+
     /// Replaces the weights. Fails, changing nothing, on a wrong length or a
     /// non-finite value.
     pub fn set_weights(&mut self, weights: &[T]) -> Result<()> {

@@ -7,20 +7,27 @@
 //! structured `ε0 I − Σ cᵢ uᵢ uᵢᵀ` on a host — plugs into [`crate::GEhf`].
 //!
 //! One file per representation: `packed.rs` ([`PackedCovariance`], the
-//! layout of model files), `dense.rs` ([`DenseCovariance`], the reference)
-//! and `isotropic.rs` ([`IsotropicCovariance`], steepest descent). This
-//! file holds the trait and the checks and helpers they share.
+//! layout of model files), `dense.rs` ([`DenseCovariance`], the reference),
+//! `isotropic.rs` ([`IsotropicCovariance`], steepest descent) and, in
+//! bounded memory, `blocks.rs` ([`BlockCovariance`], `P` restricted to
+//! diagonal blocks: the l-EHF) and `window.rs` ([`InfoWindow`], eq. 7 over
+//! the last r Jacobians). This file holds the trait and the checks and
+//! helpers they share.
 
 use crate::error::{Error, Param, Result};
 use crate::real::Real;
 use core::cmp::Ordering;
 
+mod blocks;
 mod dense;
 mod isotropic;
 mod packed;
+mod window;
+pub use blocks::{BlockCovariance, BlockLayout, Blocking, block_layout_len};
 pub use dense::DenseCovariance;
 pub use isotropic::IsotropicCovariance;
 pub use packed::PackedCovariance;
+pub use window::{InfoWindow, MAX_WINDOW_ROWS, WindowShape};
 
 /// A symmetric positive-definite N × N matrix `P` that the g-EHF multiplies
 /// and downdates.
@@ -45,6 +52,60 @@ pub trait Covariance<T: Real> {
     /// `true` if [`Covariance::downdate`] leaves `P` unchanged (steepest descent).
     fn is_fixed(&self) -> bool {
         false
+    }
+
+    // ---- the Jacobian itself: hooks for covariances that keep it ----------
+    //
+    // A covariance in information form (eq. 7, `P⁻¹ = ε0⁻¹ I + a Σ hᵢ hᵢᵀ`
+    // with `a = 1 − γ_f⁻²`) needs the Jacobian rows `h`, not only `u = P h`.
+    // The filter hands them over through the three methods below. Their
+    // defaults are exactly what the filter did before they existed (the
+    // product `P h` and the rank-one downdates `P ← P − c u uᵀ`), so a
+    // covariance that keeps `P` itself needs none of them.
+
+    /// `out ← P̃ v`, where `P̃` is the covariance to which the next
+    /// [`Covariance::record`] of one row adds its term (eq. 7). That is `P`
+    /// itself (the default: [`Covariance::mul_vec`]) unless the covariance
+    /// forgets as it records: a full window drops its oldest Jacobian
+    /// first. The covariance-first gain order
+    /// ([`crate::GainOrder::CovarianceFirst`], the gain from the `P` that
+    /// already holds the current Jacobian) computes `u` with it, so that
+    /// its closed form `K = u / (1 + (2 − γ⁻²) s)` is exact for such a
+    /// covariance too.
+    fn mul_vec_pending(&self, v: &[T], out: &mut [T]) {
+        self.mul_vec(v, out)
+    }
+
+    /// Called by the filter once per step, after every check of the step
+    /// and before the weights or `P` change, with the rows (N_L rows of N,
+    /// row o = `∂h_o/∂w`, the layout of [`crate::ResNet::jacobian`]) that
+    /// [`Covariance::record`] will take in and the weight `a = 1 − γ_f⁻²`
+    /// of eq. (7). A covariance whose update can fail does its fallible
+    /// work here, without changing `P` as [`Covariance::mul_vec`] and
+    /// [`Covariance::get`] see it, and refuses the step with an error
+    /// ([`Error::Diverged`] if `P` would not stay positive definite): the
+    /// filter then changes nothing. Default: `Ok(())`.
+    fn prepare_record(&mut self, _rows: &[T], _a: T) -> Result<()> {
+        Ok(())
+    }
+
+    /// Takes in one sample's Jacobian rows `h_1 … h_m` (`rows`, m·N):
+    /// `P⁻¹ ← P⁻¹ + a Σ_j h_j h_jᵀ` (eq. 7, `a = 1 − γ_f⁻²`). `c` (m values)
+    /// and `v` (m·N) are the same update as m rank-one downdates, computed
+    /// by the filter: `P ← P − c_j v_j v_jᵀ` in order, `v_j` being
+    /// `P h_j` for the `P` left by the previous one (eq. 4; see
+    /// [`Covariance::downdate`]). Called after
+    /// [`Covariance::prepare_record`] with the same rows.
+    ///
+    /// Default: those m downdates, in order (one for one output).
+    fn record(&mut self, _rows: &[T], _a: T, c: &[T], v: &[T]) {
+        let n = self.dim();
+        if n == 0 {
+            return;
+        }
+        for (cj, vj) in c.iter().zip(v.chunks_exact(n)) {
+            self.downdate(*cj, vj);
+        }
     }
 
     // ---- numerical health: optional P-side operations --------------------

@@ -79,44 +79,17 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Covariance<T> for PackedCovariance<T, 
     }
 
     fn mul_vec(&self, v: &[T], out: &mut [T]) {
-        let p = self.packed();
-        out.iter_mut().for_each(|o| *o = T::ZERO);
-        let mut start = 0;
-        for i in 0..self.dim.min(v.len()).min(out.len()) {
-            let row = &p[start..start + i + 1];
-            start += i + 1;
-            let vi = v[i];
-            let mut acc = T::ZERO;
-            for (j, pij) in row[..i].iter().enumerate() {
-                acc += *pij * v[j];
-                out[j] += *pij * vi; // the mirrored upper triangle
-            }
-            out[i] += acc + row[i] * vi;
-        }
+        packed_mul_vec(self.packed(), self.dim, v, out);
     }
 
     fn downdate(&mut self, c: T, u: &[T]) {
-        let n = self.dim.min(u.len());
-        let p = &mut self.data.as_mut()[..packed_len(self.dim)];
-        let mut start = 0;
-        for i in 0..n {
-            let cui = c * u[i];
-            for (pij, uj) in p[start..start + i + 1].iter_mut().zip(u) {
-                *pij -= cui * *uj;
-            }
-            start += i + 1;
-        }
+        let n = self.dim;
+        packed_downdate(&mut self.data.as_mut()[..packed_len(n)], n, c, u);
     }
 
     fn reset(&mut self, eps0: T) {
-        let p = &mut self.data.as_mut()[..packed_len(self.dim)];
-        p.iter_mut().for_each(|x| *x = T::ZERO);
-        let mut k = 0;
-        for i in 0..self.dim {
-            k += i;
-            p[k] = eps0;
-            k += 1;
-        }
+        let n = self.dim;
+        packed_identity(&mut self.data.as_mut()[..packed_len(n)], n, eps0);
     }
 
     fn get(&self, i: usize, j: usize) -> T {
@@ -203,13 +176,57 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Covariance<T> for PackedCovariance<T, 
     }
 }
 
+/// `out ← P v` for the packed n × n lower triangle `p` (`packed_len(n)`
+/// entries): each stored entry is read once, for both triangles. Shared by
+/// [`PackedCovariance`] and each block of a block-diagonal `P`
+/// (`blocks.rs`), so that one block is the packed `P` bit for bit.
+pub(super) fn packed_mul_vec<T: Real>(p: &[T], n: usize, v: &[T], out: &mut [T]) {
+    out.iter_mut().for_each(|o| *o = T::ZERO);
+    let mut start = 0;
+    for i in 0..n.min(v.len()).min(out.len()) {
+        let Some(row) = p.get(start..start + i + 1) else {
+            return;
+        };
+        start += i + 1;
+        let vi = v[i];
+        let mut acc = T::ZERO;
+        for (j, pij) in row[..i].iter().enumerate() {
+            acc += *pij * v[j];
+            out[j] += *pij * vi; // the mirrored upper triangle
+        }
+        out[i] += acc + row[i] * vi;
+    }
+}
+
+/// `P ← P − c u uᵀ` on the packed n × n lower triangle `p` (eq. 4,
+/// rank-one form): row i is `p_ij −= (c u_i) u_j`, j ≤ i.
+pub(super) fn packed_downdate<T: Real>(p: &mut [T], n: usize, c: T, u: &[T]) {
+    let mut start = 0;
+    for i in 0..n.min(u.len()) {
+        let cui = c * u[i];
+        let Some(row) = p.get_mut(start..start + i + 1) else {
+            return;
+        };
+        for (pij, uj) in row.iter_mut().zip(u) {
+            *pij -= cui * *uj;
+        }
+        start += i + 1;
+    }
+}
+
+/// `P ← ε0 I` on the packed n × n lower triangle `p` (eq. 5).
+pub(super) fn packed_identity<T: Real>(p: &mut [T], n: usize, eps0: T) {
+    p.iter_mut().for_each(|x| *x = T::ZERO);
+    for_diagonal_mut(p, n, |d| *d = eps0);
+}
+
 /// The diagonal of a packed lower triangle.
-fn diagonal<T: Real>(p: &[T]) -> impl Iterator<Item = T> + '_ {
+pub(super) fn diagonal<T: Real>(p: &[T]) -> impl Iterator<Item = T> + '_ {
     (0..).map_while(move |i: usize| p.get(packed_len(i + 1).wrapping_sub(1)).copied())
 }
 
 /// Applies `f` to each diagonal entry of a packed n × n lower triangle.
-fn for_diagonal_mut<T: Real>(p: &mut [T], n: usize, mut f: impl FnMut(&mut T)) {
+pub(super) fn for_diagonal_mut<T: Real>(p: &mut [T], n: usize, mut f: impl FnMut(&mut T)) {
     let mut k = 0;
     for i in 0..n {
         k += i;

@@ -40,6 +40,13 @@ pub enum Param {
     DiagonalFloor,
     /// The factor α > 0 of [`crate::Covariance::scale`] ("P scale").
     CovarianceScale,
+    /// A block layout of `P` that does not partition the spec's weights
+    /// into contiguous, non-empty blocks covering `0..N_w`
+    /// ([`crate::BlockLayout::from_bounds`], "block layout").
+    BlockLayout,
+    /// The memory r ≥ 1 of an information-form window
+    /// ([`crate::WindowShape`], "memory").
+    Memory,
 }
 
 impl Param {
@@ -60,6 +67,8 @@ impl Param {
             Param::ForgettingFactor => "forgetting factor",
             Param::DiagonalFloor => "diagonal floor",
             Param::CovarianceScale => "P scale",
+            Param::BlockLayout => "block layout",
+            Param::Memory => "memory",
         }
     }
 }

@@ -86,6 +86,22 @@ fn gain_denominator<T: Real>(a: T, fixed: bool, order: GainOrder, s: T) -> T {
     }
 }
 
+/// [`Covariance::prepare_record`] for the rows `h` of the step about to be
+/// applied; a refusal for numerical reasons ([`Error::Diverged`]) counts
+/// as a rejected step.
+fn prepare<T: Real, C: Covariance<T>>(
+    cov: &mut C,
+    health: &mut Health,
+    h: &[T],
+    a: T,
+) -> Result<()> {
+    cov.prepare_record(h, a).inspect_err(|e| {
+        if matches!(e, Error::Diverged { .. }) {
+            health.rejected += 1;
+        }
+    })
+}
+
 /// `true` if `P`'s diagonal after a downdate, in `[lo, hi]`, stays finite
 /// after the regularization (`hi / λ + q`) and positive, or is raised by a
 /// diagonal floor.

@@ -55,7 +55,7 @@
 //!   [`super::GainOrder::CovarianceFirst`] (with a non-fixed `P`) are
 //!   single-output only: [`crate::Error::Unsupported`] for m ≥ 2.
 
-use super::{Extension, GEhf, GainOrder, diagonal_admissible, gain_denominator};
+use super::{Extension, GEhf, GainOrder, diagonal_admissible, gain_denominator, prepare};
 use crate::covariance::Covariance;
 use crate::data::ErrorStats;
 use crate::error::{Error, Result, check_finite, check_len};
@@ -108,7 +108,7 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
         let mut e = [T::ZERO; MAX_OUTPUTS];
         e[..m].copy_from_slice(errors);
         let g = self.products(jacobian, m, nw)?;
-        self.apply(weights, &g, &e, m, nw)
+        self.apply(weights, jacobian, &g, &e, m, nw)
     }
 
     /// [`GEhf::step`] for a network with N_L ≥ 2 outputs.
@@ -134,7 +134,8 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
             }
             (out[0], self.products(h, m, nw)?)
         };
-        let hph = self.apply(net.weights_mut(), &g, &e, m, nw)?;
+        let (w, h) = net.weights_mut_and_jacobian_rows();
+        let hph = self.apply(w, h, &g, &e, m, nw)?;
         Ok(StepReport {
             error: e[0],
             output,
@@ -178,9 +179,16 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
     /// (row-major m × m, symmetrised from its lower triangle).
     fn products(&mut self, h: &[T], m: usize, nw: usize) -> Result<[T; SQ]> {
         let u = &mut self.u.as_mut()[..m * nw];
+        // One output in the covariance-first order: P before the current
+        // Jacobian enters (`Covariance::mul_vec_pending`), as `step` does.
+        let pending = m == 1 && self.config.gain_order == GainOrder::CovarianceFirst;
         if nw > 0 {
             for (hi, ui) in h.chunks_exact(nw).zip(u.chunks_exact_mut(nw)) {
-                self.cov.mul_vec(hi, ui);
+                if pending {
+                    self.cov.mul_vec_pending(hi, ui);
+                } else {
+                    self.cov.mul_vec(hi, ui);
+                }
             }
         }
         let mut g = [T::ZERO; SQ];
@@ -199,8 +207,16 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
     }
 
     /// Gain, checks, weight step and downdates, from `U` (in the scratch),
-    /// `G` and `e`. Returns `G_00`.
-    fn apply(&mut self, w: &mut [T], g: &[T; SQ], e: &[T], m: usize, nw: usize) -> Result<T> {
+    /// the Jacobian `h` (m rows of N_w), `G` and `e`. Returns `G_00`.
+    fn apply(
+        &mut self,
+        w: &mut [T],
+        h: &[T],
+        g: &[T; SQ],
+        e: &[T],
+        m: usize,
+        nw: usize,
+    ) -> Result<T> {
         let fixed = self.cov.is_fixed();
         // α = (I + G)⁻¹ e  (eq. 3).
         let Some(alpha) = self.gain_coefficients(g, e, m) else {
@@ -236,14 +252,14 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
             }
         }
 
+        // A covariance that keeps the Jacobian prepares to take it in, or
+        // refuses the step; nothing changed yet.
+        prepare(&mut self.cov, &mut self.health, h, self.a)?;
         // ŵ ← ŵ + K e  (eq. 3)
         step.apply(w);
-        // P ← P − Σ c_i v_i v_iᵀ, in order (eq. 4 as m rank-one downdates).
-        if nw > 0 {
-            for (j, vj) in v.chunks_exact(nw).enumerate() {
-                self.cov.downdate(c[j], vj);
-            }
-        }
+        // P ← P − Σ c_i v_i v_iᵀ, in order (eq. 4 as m rank-one downdates;
+        // by default `Covariance::record` is exactly these downdates).
+        self.cov.record(h, self.a, &c[..m], v);
         self.health.steps += 1;
         if !fixed && !self.regularization.is_none() {
             self.regularize();

@@ -2,7 +2,9 @@
 //! rank-one form derived in the module docs of [`super`], with the
 //! optional trust region of [`super::TrustRegion`].
 
-use super::{Extension, GEhf, GainOrder, TrustRegion, diagonal_admissible, gain_denominator};
+use super::{
+    Extension, GEhf, GainOrder, TrustRegion, diagonal_admissible, gain_denominator, prepare,
+};
 use crate::covariance::Covariance;
 use crate::data::ErrorStats;
 use crate::error::{Error, Result, check_finite, check_len};
@@ -47,8 +49,13 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
         let (out, h) = net.jacobian(x)?;
         let output = out[0];
         let error = y[0] - output;
-        // u = P h,  s = h P hᵀ.
-        self.cov.mul_vec(h, u);
+        // u = P h,  s = h P hᵀ (for the covariance-first order, P before
+        // the current Jacobian enters: see `Covariance::mul_vec_pending`).
+        if self.config.gain_order == GainOrder::CovarianceFirst {
+            self.cov.mul_vec_pending(h, u);
+        } else {
+            self.cov.mul_vec(h, u);
+        }
         let s = dot(h, u);
 
         let fixed = self.cov.is_fixed();
@@ -78,6 +85,9 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
         }) {
             return Err(self.health.reject("weights"));
         }
+        // A covariance that keeps the Jacobian (an information-form window)
+        // prepares to take it in, or refuses the step; nothing changed yet.
+        prepare(&mut self.cov, &mut self.health, net.last_jacobian(), self.a)?;
         match (trust, saved) {
             (Some(tr), Some(saved)) if slope_at_output > T::ZERO && step != T::ZERO => {
                 let linear = OutputMove {
@@ -89,8 +99,9 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
             // ŵ ← ŵ + K e  (eq. 3)
             _ => add_scaled(net.weights_mut(), step, u),
         }
-        // P ← P − c u uᵀ  (eq. 4, rank-one form)
-        self.cov.downdate(c, u);
+        // P ← P − c u uᵀ  (eq. 4, rank-one form; by default
+        // `Covariance::record` is exactly this downdate).
+        self.cov.record(net.last_jacobian(), self.a, &[c], u);
         self.health.steps += 1;
         if !fixed && !reg.is_none() {
             self.regularize();

@@ -1,0 +1,584 @@
+//! `P` in information form over a window of recent Jacobians (issue 15,
+//! item 2): eq. (7) with the sum cut to the last r samples.
+//!
+//! # What is kept
+//!
+//! The exact filter's `P` satisfies eq. (7),
+//! `P_k⁻¹ = ε0⁻¹ I + (1 − γ_f⁻²) Σ_{i ≤ k} h_iᵀ h_i`. [`InfoWindow`] keeps
+//! the Jacobian rows `h_i` of the last r samples only (N_L rows each, the
+//! oldest leaves when a new one comes), stacked as the rows of `J`
+//! (n × N, n ≤ r·N_L), each with the weight `a_i = 1 − γ_f⁻²` it was
+//! recorded with (`D = diag(a_i)`):
+//!
+//! ```text
+//! P⁻¹ = ε0⁻¹ I + Jᵀ D J.
+//! ```
+//!
+//! With r at least the number of samples seen, this is the exact g-EHF's
+//! `P` (up to rounding); with fewer, each step's downdate is still the
+//! whole rank-one one of eq. (4), coupling every weight — only old ones
+//! are forgotten.
+//!
+//! # The product, through the n × n Gram system (Woodbury)
+//!
+//! The Woodbury identity `(B + U C V)⁻¹ = B⁻¹ − B⁻¹ U (C⁻¹ + V B⁻¹ U)⁻¹ V B⁻¹`
+//! with `B = ε0⁻¹ I`, `U = Jᵀ`, `C = D`, `V = J` gives
+//!
+//! ```text
+//! P = ε0 I − ε0 Jᵀ (D⁻¹ + ε0 J Jᵀ)⁻¹ J ε0,
+//! P h = ε0 h − ε0² Jᵀ A⁻¹ J h,    A = D⁻¹ + ε0 G,   G = J Jᵀ (n × n).
+//! ```
+//!
+//! With every `a_i = a`, `D⁻¹ = I/(1 − γ⁻²)`: the issue's
+//! `ε0 h − ε0² Jᵀ (I/(1−γ⁻²) + ε0 J Jᵀ)⁻¹ J h`. (Check with n = 1:
+//! Sherman–Morrison on `ε0⁻¹ I + a h_1 h_1ᵀ` gives
+//! `ε0 I − ε0² a h_1 h_1ᵀ / (1 + a ε0 |h_1|²)`
+//! `= ε0 I − ε0² h_1 h_1ᵀ / (1/a + ε0 |h_1|²)`, the same.)
+//!
+//! `G` is positive semi-definite and `D⁻¹ ⪰ I` (0 < a_i < 1), so `A ⪰ I`
+//! is symmetric positive definite and has a Cholesky factor `A = L Lᵀ`;
+//! and then `P`, the inverse of `ε0⁻¹ I + Jᵀ D J ≻ 0`, is positive
+//! definite too. In floating point the window checks the matrix it
+//! factors: a successful Cholesky of `A` is its test of `P`
+//! ([`Covariance::is_positive_definite`]). The window keeps `G`
+//! (updated by n + m dot products per sample) and `L` (refactored, n³/6,
+//! per sample), and computes `P h` as `t = J h`, `L Lᵀ z = t`,
+//! `P h = ε0 h − ε0² Jᵀ z`: 2 n N + n² operations, against N²/2 for a
+//! packed `P`. If the factorisation of the next `A` meets a non-positive
+//! (or non-finite) pivot — rounding has made the computed `G` indefinite
+//! beyond `D⁻¹` — [`Covariance::prepare_record`] refuses the step with
+//! [`Error::Diverged`] and nothing changes.
+//!
+//! `L` is kept for the rows in the order newest first, so that the `A` of
+//! the window without its oldest row (the last one) is factored by the
+//! leading block of `L`: that is the `P̃` of
+//! [`Covariance::mul_vec_pending`].
+//!
+//! # Both gain orders
+//!
+//! * [`crate::GainOrder::Paper`]: the gain of sample k + 1 uses the `P`
+//!   of the window as it stands (the last r samples up to k, the window's
+//!   `P_{k+1|k}`); then the record takes `h_{k+1}` in and, when full,
+//!   drops the oldest sample.
+//! * [`crate::GainOrder::CovarianceFirst`]: the gain is to use the `P'`
+//!   that already holds `h_{k+1}`: `P'⁻¹ = P̃⁻¹ + a h hᵀ`, `P̃` the window
+//!   without the sample the record will drop. With `ũ = P̃ h` and
+//!   `s̃ = hᵀ ũ`, Sherman–Morrison gives `P' h = ũ / (1 + a s̃)` and
+//!   `K = P' h / (1 + hᵀ P' h) = ũ / (1 + (1 + a) s̃)`: the filter's closed
+//!   form, exact here because the filter computes `ũ` by
+//!   [`Covariance::mul_vec_pending`] (for a window not yet full `P̃ = P`).
+//!
+//! # Several outputs
+//!
+//! A sample of N_L outputs records its N_L rows at once
+//! (`P'⁻¹ = P⁻¹ + a Σ_o h_oᵀ h_o`, eq. 7 with the rank-N_L term of
+//! `gehf/multi.rs`) and, when full, the oldest sample's N_L rows leave:
+//! the window holds r·N_L rows, with N_L spare slots for the sample being
+//! recorded. The multi-output filter's gain uses `P` as it stands (the
+//! paper's order); its `c_i`, `v_i` are not needed.
+//!
+//! # Storage
+//!
+//! All the caller's, in one slice of [`WindowShape::storage_len`]
+//! elements: the rows ((r + 1)·N_L slots of N), the Gram matrix by slot,
+//! the weights `a_i`, and two packed factors (the current one and the one
+//! being prepared). The product needs n numbers of work space, kept on
+//! the stack: n ≤ [`MAX_WINDOW_ROWS`].
+//!
+//! The rows are stored densely, N numbers each. A network's Jacobian row
+//! has more structure — a neuron's block is `φ_j [1, z of the layer
+//! below]` (eqs. 21–23), about 0.37 N numbers per sample for the paper's
+//! XOR net — which a later storage can use; the algebra above is the same.
+
+use super::{Covariance, cholesky_packed};
+use crate::error::{Error, Param, Result, check_finite};
+use crate::real::{Real, dot};
+use crate::spec::packed_len;
+
+/// The most rows (Jacobian rows, N_L per sample) an [`InfoWindow`] holds,
+/// with its spare slots: (r + 1)·N_L ≤ 256. Its products keep n numbers on
+/// the stack (1 KiB in `f32`, 2 KiB in `f64`, twice that for
+/// [`Covariance::get`]).
+pub const MAX_WINDOW_ROWS: usize = 256;
+
+/// The size of an [`InfoWindow`]: dimension N, memory r (samples) and
+/// outputs N_L (rows per sample).
+///
+/// ```
+/// use hinf::{InfoWindow, WindowShape};
+/// const SHAPE: WindowShape = WindowShape::new(76, 16, 1); // L = 5, r = 16
+/// assert_eq!(SHAPE.storage_len(), 17 * 76 + 17 * 17 + 17 + 2 * 136);
+/// let p = InfoWindow::new(SHAPE, 10.0f32, [0.0f32; SHAPE.storage_len()])?;
+/// assert_eq!(p.len(), 0); // P = ε0 I
+/// # Ok::<(), hinf::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct WindowShape {
+    /// N, the dimension (N_w).
+    pub dim: usize,
+    /// r ≥ 1, the samples kept.
+    pub memory: usize,
+    /// N_L ≥ 1, the Jacobian rows per sample.
+    pub outputs: usize,
+}
+
+impl WindowShape {
+    /// A window of `memory` samples of `outputs` rows of dimension `dim`.
+    pub const fn new(dim: usize, memory: usize, outputs: usize) -> Self {
+        Self {
+            dim,
+            memory,
+            outputs,
+        }
+    }
+
+    /// R = r·N_L, the rows kept.
+    pub const fn rows(&self) -> usize {
+        self.memory.saturating_mul(self.outputs)
+    }
+
+    /// C = (r + 1)·N_L, the row slots (the kept rows and one sample's
+    /// spare).
+    pub const fn slots(&self) -> usize {
+        self.memory.saturating_add(1).saturating_mul(self.outputs)
+    }
+
+    /// The elements of `T` the window needs: C·N (rows) + C² (Gram) + C
+    /// (weights) + 2·R(R + 1)/2 (factors).
+    pub const fn storage_len(&self) -> usize {
+        let c = self.slots();
+        let r = self.rows();
+        c.saturating_mul(self.dim)
+            .saturating_add(c.saturating_mul(c))
+            .saturating_add(c)
+            .saturating_add(r.saturating_mul(r.saturating_add(1)))
+    }
+
+    /// r ≥ 1 ([`Param::Memory`]), N_L ≥ 1 ([`Error::ZeroWidth`]) and
+    /// C ≤ [`MAX_WINDOW_ROWS`] ([`Error::CapacityExceeded`]).
+    pub fn validate(&self) -> Result<()> {
+        if self.memory == 0 {
+            return Err(Error::InvalidParameter {
+                name: Param::Memory,
+            });
+        }
+        if self.outputs == 0 {
+            return Err(Error::ZeroWidth);
+        }
+        if self.slots() > MAX_WINDOW_ROWS {
+            return Err(Error::CapacityExceeded {
+                what: "information window rows",
+                needed: self.slots(),
+                capacity: MAX_WINDOW_ROWS,
+            });
+        }
+        Ok(())
+    }
+
+    /// Offsets of the parts of the storage: (Gram, weights, factor 0,
+    /// factor 1).
+    const fn parts(&self) -> (usize, usize, usize, usize) {
+        let c = self.slots();
+        let gram = c * self.dim;
+        let weights = gram + c * c;
+        let f0 = weights + c;
+        (gram, weights, f0, f0 + packed_len(self.rows()))
+    }
+}
+
+/// `P⁻¹ = ε0⁻¹ I + Jᵀ D J` over the Jacobian rows of the last r samples,
+/// applied through the Cholesky factor of the n × n Gram system (see the
+/// module docs of `covariance/window.rs`). With r ≥ the number of samples
+/// seen it is the g-EHF's exact `P`.
+///
+/// It needs the Jacobian, which the filter hands over through
+/// [`Covariance::prepare_record`] and [`Covariance::record`];
+/// [`Covariance::downdate`] alone (`u` without `h`) cannot update it and
+/// does nothing. Not regularizable (`P + qI` and a floor have no
+/// information form of this shape): [`crate::GEhf`] refuses a
+/// [`crate::Regularization`] with it.
+#[derive(Debug, Clone)]
+pub struct InfoWindow<T, S> {
+    shape: WindowShape,
+    eps0: T,
+    /// Slot of the oldest kept row.
+    head: usize,
+    /// Rows kept, n ≤ R.
+    len: usize,
+    /// Which factor is current (0 or 1).
+    cur: usize,
+    /// Rows staged by `prepare_record` (0: none).
+    staged: usize,
+    data: S,
+}
+
+impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
+    /// `P = ε0 I` (an empty window) of `shape` in `storage` (at least
+    /// [`WindowShape::storage_len`] elements). Fails on an invalid shape
+    /// ([`WindowShape::validate`]), ε0 not finite and > 0, or a short
+    /// storage.
+    pub fn new(shape: WindowShape, eps0: T, storage: S) -> Result<Self> {
+        shape.validate()?;
+        if !(eps0.is_finite() && eps0 > T::ZERO) {
+            return Err(Error::InvalidEps0);
+        }
+        let needed = shape.storage_len();
+        let capacity = storage.as_ref().len();
+        if capacity < needed {
+            return Err(Error::CapacityExceeded {
+                what: "information window",
+                needed,
+                capacity,
+            });
+        }
+        Ok(Self {
+            shape,
+            eps0,
+            head: 0,
+            len: 0,
+            cur: 0,
+            staged: 0,
+            data: storage,
+        })
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> WindowShape {
+        self.shape
+    }
+
+    /// ε0.
+    pub fn eps0(&self) -> T {
+        self.eps0
+    }
+
+    /// n, the Jacobian rows kept (≤ r·N_L).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// `true` if no row is kept (`P = ε0 I`).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Kept row q, newest first (q = 0 the newest; `None` for q ≥ n).
+    pub fn row(&self, q: usize) -> Option<&[T]> {
+        if q >= self.len {
+            return None;
+        }
+        let s = self.slot(self.head, self.len, q);
+        self.data
+            .as_ref()
+            .get(s * self.shape.dim..(s + 1) * self.shape.dim)
+    }
+
+    /// Checks the Gram system `A = D⁻¹ + ε0 J Jᵀ` of the kept rows by a
+    /// fresh Cholesky factorisation in `scratch` (at least n(n + 1)/2
+    /// elements): `Ok(true)` if it, and so `P`, is numerically positive
+    /// definite. The same as [`Covariance::is_positive_definite`].
+    pub fn gram_is_positive_definite(&self, scratch: &mut [T]) -> Result<bool> {
+        let n = self.len;
+        let needed = packed_len(n);
+        let Some(l) = scratch.get_mut(..needed) else {
+            return Err(Error::CapacityExceeded {
+                what: "cholesky scratch",
+                needed,
+                capacity: scratch.len(),
+            });
+        };
+        self.fill_gram_system(self.head, n, l);
+        Ok(cholesky_packed(l, n))
+    }
+
+    /// Ring slot of logical row q (0 = newest) for n rows from `head`.
+    fn slot(&self, head: usize, n: usize, q: usize) -> usize {
+        slot(self.shape.slots(), head, n, q)
+    }
+
+    /// The packed lower triangle of `A` for the n rows from `head` into `l`.
+    fn fill_gram_system(&self, head: usize, n: usize, l: &mut [T]) {
+        let (_, _, f0, _) = self.shape.parts();
+        fill_system(
+            &self.data.as_ref()[..f0],
+            &self.shape,
+            self.eps0,
+            head,
+            n,
+            l,
+        );
+    }
+
+    /// The current factor L (packed, newest first).
+    fn factor(&self) -> &[T] {
+        let (_, _, f0, f1) = self.shape.parts();
+        let start = if self.cur == 0 { f0 } else { f1 };
+        &self.data.as_ref()[start..start + packed_len(self.shape.rows())]
+    }
+
+    /// `out ← ε0 v − ε0² J_kᵀ A_k⁻¹ J_k v` over the k newest rows, whose
+    /// `A_k` is factored by the leading k × k block of the current L.
+    fn product(&self, k: usize, v: &[T], out: &mut [T]) {
+        let nd = self.shape.dim;
+        let data = self.data.as_ref();
+        let mut z = [T::ZERO; MAX_WINDOW_ROWS];
+        let z = &mut z[..k.min(MAX_WINDOW_ROWS)];
+        // t = J v.
+        for (q, zq) in z.iter_mut().enumerate() {
+            let s = self.slot(self.head, self.len, q);
+            *zq = dot(&data[s * nd..(s + 1) * nd], v);
+        }
+        // z = A⁻¹ t = L⁻ᵀ L⁻¹ t.
+        solve_cholesky(self.factor(), z);
+        // out = ε0 v − ε0² Jᵀ z.
+        for (o, x) in out.iter_mut().zip(v) {
+            *o = self.eps0 * *x;
+        }
+        let e2 = self.eps0 * self.eps0;
+        for (q, zq) in z.iter().enumerate() {
+            let s = self.slot(self.head, self.len, q);
+            let f = e2 * *zq;
+            for (o, x) in out.iter_mut().zip(&data[s * nd..(s + 1) * nd]) {
+                *o -= f * *x;
+            }
+        }
+    }
+
+    /// The state after `m` more rows: (head, n).
+    fn after(&self, m: usize) -> (usize, usize) {
+        let total = self.len + m;
+        let n = total.min(self.shape.rows());
+        ((self.head + (total - n)) % self.shape.slots(), n)
+    }
+
+    /// Stages `rows` (m·N) with weight `a`: copies them into the spare
+    /// slots, extends the Gram matrix and factors the next `A` into the
+    /// spare factor. Changes nothing `mul_vec` or `get` read.
+    fn stage(&mut self, rows: &[T], a: T) -> Result<()> {
+        self.staged = 0;
+        let nd = self.shape.dim;
+        let m = rows.len().checked_div(nd).unwrap_or(0);
+        if m == 0 || m * nd != rows.len() {
+            return Err(Error::LengthMismatch {
+                what: "information window rows",
+                expected: self.shape.outputs * nd,
+                found: rows.len(),
+            });
+        }
+        if m > self.shape.outputs {
+            return Err(Error::CapacityExceeded {
+                what: "information window rows per sample",
+                needed: m,
+                capacity: self.shape.outputs,
+            });
+        }
+        if !(a.is_finite() && a > T::ZERO) {
+            return Err(Error::InvalidGamma);
+        }
+        check_finite("jacobian", rows)?;
+        let c = self.shape.slots();
+        let (gram, weights, f0, f1) = self.shape.parts();
+        let (head, n) = (self.head, self.len);
+        let (head2, n2) = self.after(m);
+        let spare = if self.cur == 0 { f1 } else { f0 };
+        let (shape, eps0) = (self.shape, self.eps0);
+        let data = self.data.as_mut();
+        // The new rows go to the slots after the newest kept one: free,
+        // since n ≤ R and m ≤ N_L = C − R.
+        for (i, row) in rows.chunks_exact(nd).enumerate() {
+            let s = (head + n + i) % c;
+            data[s * nd..(s + 1) * nd].copy_from_slice(row);
+            data[weights + s] = a;
+        }
+        // Gram entries of the new rows with every kept and new row.
+        for i in 0..m {
+            let si = (head + n + i) % c;
+            for j in 0..=n + i {
+                let sj = (head + j) % c;
+                let g = dot(&data[si * nd..(si + 1) * nd], &data[sj * nd..(sj + 1) * nd]);
+                data[gram + si * c + sj] = g;
+                data[gram + sj * c + si] = g;
+            }
+        }
+        // Factor A' = D⁻¹ + ε0 G' of the rows kept after the record.
+        let (front, factors) = data.split_at_mut(f0);
+        let l = &mut factors[spare - f0..spare - f0 + packed_len(n2)];
+        fill_system(front, &shape, eps0, head2, n2, l);
+        if !(cholesky_packed(l, n2) && l.iter().all(|x| x.is_finite())) {
+            return Err(Error::Diverged { what: "covariance" });
+        }
+        self.staged = m;
+        Ok(())
+    }
+
+    /// `true` if `rows` and `a` are what `stage` last staged.
+    fn is_staged(&self, rows: &[T], a: T) -> bool {
+        let nd = self.shape.dim;
+        let m = self.staged;
+        if m == 0 || rows.len() != m * nd {
+            return false;
+        }
+        let c = self.shape.slots();
+        let (_, weights, _, _) = self.shape.parts();
+        let data = self.data.as_ref();
+        rows.chunks_exact(nd.max(1)).enumerate().all(|(i, row)| {
+            let s = (self.head + self.len + i) % c;
+            data[weights + s] == a && data[s * nd..(s + 1) * nd] == *row
+        })
+    }
+
+    /// Makes the staged rows part of the window (the oldest leave).
+    fn commit(&mut self) {
+        let (head, n) = self.after(self.staged);
+        self.head = head;
+        self.len = n;
+        self.cur = 1 - self.cur;
+        self.staged = 0;
+    }
+}
+
+/// Ring slot of logical row q (0 = newest) of n rows from `head`, C slots.
+fn slot(c: usize, head: usize, n: usize, q: usize) -> usize {
+    (head + n - 1 - q) % c
+}
+
+/// The packed lower triangle of `A = D⁻¹ + ε0 G` for the n rows from
+/// `head`, newest first, into `l`; `front` is the storage before the
+/// factors (rows, Gram, weights).
+fn fill_system<T: Real>(
+    front: &[T],
+    shape: &WindowShape,
+    eps0: T,
+    head: usize,
+    n: usize,
+    l: &mut [T],
+) {
+    let c = shape.slots();
+    let (gram, weights, _, _) = shape.parts();
+    let mut k = 0;
+    for p in 0..n {
+        let sp = slot(c, head, n, p);
+        for q in 0..=p {
+            let sq = slot(c, head, n, q);
+            let mut x = eps0 * front[gram + sp * c + sq];
+            if p == q {
+                x += T::ONE / front[weights + sp];
+            }
+            l[k] = x;
+            k += 1;
+        }
+    }
+}
+
+/// `z ← A⁻¹ z` for `A = L Lᵀ`, L the leading k × k block (k = `z.len()`)
+/// of a packed lower-triangular factor: forward, then back substitution.
+fn solve_cholesky<T: Real>(l: &[T], z: &mut [T]) {
+    let k = z.len();
+    forward(l, z);
+    for q in (0..k).rev() {
+        let mut acc = z[q];
+        for p in q + 1..k {
+            acc -= l[packed_len(p) + q] * z[p];
+        }
+        z[q] = acc / l[packed_len(q) + q];
+    }
+}
+
+/// `z ← L⁻¹ z`, L the leading block of a packed lower-triangular factor.
+fn forward<T: Real>(l: &[T], z: &mut [T]) {
+    for q in 0..z.len() {
+        let row = &l[packed_len(q)..packed_len(q) + q + 1];
+        let mut acc = z[q];
+        for (lp, zp) in row[..q].iter().zip(&z[..q]) {
+            acc -= *lp * *zp;
+        }
+        z[q] = acc / row[q];
+    }
+}
+
+impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Covariance<T> for InfoWindow<T, S> {
+    fn dim(&self) -> usize {
+        self.shape.dim
+    }
+
+    /// `P v = ε0 v − ε0² Jᵀ A⁻¹ J v` over every kept row.
+    fn mul_vec(&self, v: &[T], out: &mut [T]) {
+        self.product(self.len, v, out);
+    }
+
+    /// As [`Covariance::mul_vec`] without the oldest row when the window
+    /// is full (the row the next record of one row drops).
+    fn mul_vec_pending(&self, v: &[T], out: &mut [T]) {
+        let k = if self.len == self.shape.rows() {
+            self.len.saturating_sub(1)
+        } else {
+            self.len
+        };
+        self.product(k, v, out);
+    }
+
+    /// Does nothing: `P − c u uᵀ` has no information form of this shape
+    /// without `h`. The filter calls [`Covariance::record`], which has it.
+    fn downdate(&mut self, _c: T, _u: &[T]) {}
+
+    fn prepare_record(&mut self, rows: &[T], a: T) -> Result<()> {
+        self.stage(rows, a)
+    }
+
+    /// Takes the sample's rows in (eq. 7) and drops the oldest sample if
+    /// the window is full. Commits what [`Covariance::prepare_record`]
+    /// staged for these rows; otherwise stages them first and, if that
+    /// fails, changes nothing.
+    fn record(&mut self, rows: &[T], a: T, _c: &[T], _v: &[T]) {
+        if self.is_staged(rows, a) || self.stage(rows, a).is_ok() {
+            self.commit();
+        }
+    }
+
+    /// `P ← ε0 I`: the window is emptied (eq. 5).
+    fn reset(&mut self, eps0: T) {
+        self.eps0 = eps0;
+        self.head = 0;
+        self.len = 0;
+        self.cur = 0;
+        self.staged = 0;
+    }
+
+    /// `P[i][j] = ε0 δ_ij − ε0² (L⁻¹ J e_i) · (L⁻¹ J e_j)`. O(n²).
+    fn get(&self, i: usize, j: usize) -> T {
+        let nd = self.shape.dim;
+        if i >= nd || j >= nd {
+            return T::ZERO;
+        }
+        let n = self.len;
+        let data = self.data.as_ref();
+        let mut x = [T::ZERO; MAX_WINDOW_ROWS];
+        let mut y = [T::ZERO; MAX_WINDOW_ROWS];
+        let (x, y) = (&mut x[..n], &mut y[..n]);
+        for q in 0..n {
+            let s = self.slot(self.head, n, q);
+            x[q] = data[s * nd + i];
+            y[q] = data[s * nd + j];
+        }
+        let l = self.factor();
+        forward(l, x);
+        forward(l, y);
+        let base = if i == j { self.eps0 } else { T::ZERO };
+        base - self.eps0 * self.eps0 * dot(x, y)
+    }
+
+    fn symmetrize(&mut self) -> Result<T> {
+        Ok(T::ZERO)
+    }
+
+    fn asymmetry(&self) -> T {
+        T::ZERO
+    }
+
+    /// The Gram system's Cholesky ([`InfoWindow::gram_is_positive_definite`]):
+    /// `scratch` needs n(n + 1)/2 elements, n the rows kept.
+    fn is_positive_definite(&self, scratch: &mut [T]) -> Result<bool> {
+        self.gram_is_positive_definite(scratch)
+    }
+}
