@@ -507,6 +507,7 @@ fn fit_and_eval_on_shipped_data() {
                 "data/iris.csv",
                 "--json",
             ],
+            &["fit", "--data", "data/sine.csv", "--target", "y"],
             &[
                 "fit",
                 "--data",

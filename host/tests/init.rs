@@ -328,7 +328,7 @@ fn fit_from_a_network_continues_steepest_descent_exactly() {
     let spec = |max_epochs| FitSpec {
         method: Method::Sd,
         max_epochs,
-        tol: 1e-9,
+        tol: Some(1e-9),
         shuffle: false,
         ..FitSpec::default()
     };
@@ -336,7 +336,7 @@ fn fit_from_a_network_continues_steepest_descent_exactly() {
     let mut file = vec![0u8; hinf::model::saved_len::<f64>(first.spec(), false, false)];
     let n = hinf::model::save_network(&first, &mut file).unwrap();
     let saved = hinf::model::Model::parse(&file[..n]).unwrap();
-    let (continued, out) = fit_from::<f64>(&data, &spec(6), Some(&saved)).unwrap();
+    let (continued, out) = fit_from::<f64>(&data, None, &spec(6), Some(&saved)).unwrap();
     let (whole, _) = fit::<f64>(&data, &spec(10)).unwrap();
     assert_eq!(out.epochs, 6);
     assert_eq!(continued.weights(), whole.weights());

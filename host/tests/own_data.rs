@@ -154,7 +154,7 @@ fn iris_is_learned_by_hinf_and_the_model_file_round_trips() {
     assert_eq!(enc.n_outputs(), 3);
     let (train, test) = (all.subset(&tr), all.subset(&te));
     let spec = FitSpec {
-        tol: 0.02,
+        tol: Some(0.02),
         max_epochs: 50,
         seed: 7,
         ..FitSpec::default()
@@ -227,7 +227,7 @@ fn an_f32_fit_saves_and_loads_in_f32() {
     let (enc, all) = iris(&tr);
     let (train, test) = (all.subset(&tr), all.subset(&te));
     let spec = FitSpec {
-        tol: 0.02,
+        tol: Some(0.02),
         max_epochs: 50,
         seed: 7,
         ..FitSpec::default()
@@ -275,7 +275,7 @@ fn f32_and_f64_fits_reach_similar_training_error() {
     for method in [Method::Hinf, Method::Sd, Method::Adam] {
         let spec = FitSpec {
             method,
-            tol: 1e-6,
+            tol: Some(1e-6),
             max_epochs: 8,
             seed: 3,
             ..FitSpec::default()
@@ -695,5 +695,100 @@ fn random_csv_is_an_error_or_a_fit_never_a_panic() {
     assert!(
         parsed > 0 && fitted > 0 && refused > 0,
         "{parsed} {fitted} {refused}"
+    );
+}
+
+/// A regression fit holds out a fifth of its training rows and stops once
+/// the best MSE on them is `--patience` epochs old, keeping that epoch's
+/// weights — not after 1 epoch at RMSE 0.2 on the noisy sine, as the
+/// classification tolerance did. fit reports the RMSE in the target's units.
+#[test]
+fn regression_stops_on_held_out_rows_and_reports_rmse_in_units() {
+    let json = |args: &[&str]| {
+        let (code, out, err) = hinf(args);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()
+    };
+    let sine = ["fit", "--data", "data/sine.csv", "--target", "y"];
+    let j = json(&[&sine[..], &["--json"]].concat());
+    assert_eq!(
+        (j["train_rows"].as_u64(), j["held_out_rows"].as_u64()),
+        (Some(128), Some(32))
+    );
+    assert_eq!(j["stop"], "validation", "{j}");
+    let (epochs, kept) = (
+        j["epochs"].as_u64().unwrap(),
+        j["kept_epoch"].as_u64().unwrap(),
+    );
+    assert_eq!(epochs, kept + 20, "{j}");
+    assert!(j["test"]["rmse"].as_f64().unwrap() < 0.12, "{j}");
+    let (code, out, _) = hinf(&sine);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains(&format!("kept epoch {kept} (held-out MSE")),
+        "{out}"
+    );
+    assert!(out.contains("in target units"), "{out}");
+    // --patience 0: every training row, to the cap (or --tol).
+    let all = json(
+        &[
+            &sine[..],
+            &["--patience", "0", "--max-epochs", "30", "--json"],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        (all["train_rows"].as_u64(), all["held_out_rows"].as_u64()),
+        (Some(160), Some(0))
+    );
+    assert_eq!(
+        (all["stop"].as_str(), all["epochs"].as_u64()),
+        (Some("max-epochs"), Some(30))
+    );
+    assert!(all["kept_epoch"].is_null());
+    let tol = json(&[&sine[..], &["--patience", "0", "--tol", "0.002", "--json"]].concat());
+    assert_eq!(tol["stop"], "tolerance");
+    let (code, _, err) = hinf(&[
+        "fit",
+        "--data",
+        "data/iris.csv",
+        "--target",
+        "species",
+        "--patience",
+        "5",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("'--patience'") && err.contains("for regression"),
+        "{err}"
+    );
+}
+
+/// The kept weights are the best epoch's on the held-out rows: their MSE
+/// there is the one recorded.
+#[test]
+fn early_stopping_keeps_the_best_held_out_epoch() {
+    let table = Table::read(&repo("data/sine.csv")).unwrap();
+    let (tr, _) = split_indices(table.rows.len(), 0.8, 1);
+    let (fit_rows, held) = host::data::early_stop::validation_split(&tr, 1);
+    assert_eq!((fit_rows.len(), held.len()), (128, 32));
+    let enc = Encoding::fit(&table, &["y".into()], None, Task::Auto, false, &tr).unwrap();
+    let all = enc.encode(&table).unwrap();
+    let (train, held) = (all.subset(&fit_rows), all.subset(&held));
+    let spec = FitSpec {
+        tol: None,
+        patience: Some(5),
+        ..FitSpec::default()
+    };
+    let (mut net, out) = host::data::fit_from::<f64>(&train, Some(&held), &spec, None).unwrap();
+    let kept = out.kept.unwrap();
+    assert_eq!(out.stop, host::data::Stop::Validation);
+    assert_eq!(out.epochs, kept.epoch + 5);
+    let q = host::data::evaluate(&mut net, &held, &enc).unwrap();
+    assert!(
+        (q.mse - kept.mse).abs() <= 1e-12 * kept.mse,
+        "{} vs {}",
+        q.mse,
+        kept.mse
     );
 }

@@ -11,10 +11,11 @@ use serde::Serialize;
 use super::check::{self, UsageError};
 use super::eval::describe_quality;
 use super::output::{Failure, print_json, print_out};
+use crate::data::early_stop::{DEFAULT_PATIENCE, validation_split};
 use crate::data::fitted::read;
 use crate::data::{
-    Dataset, Encoding, FitOutcome, Fitted, ModelMeta, Quality, Table, Task, evaluate, fit_from,
-    save, split_indices,
+    Dataset, Encoding, FitOutcome, Fitted, ModelMeta, Quality, Stop, Table, Task, evaluate,
+    fit_from, save, split_indices,
 };
 use crate::report::plural;
 use crate::run::memory;
@@ -66,14 +67,16 @@ pub struct FitArgs {
     /// training rows; stored in the model).
     #[arg(long)]
     pub standardize: bool,
-    /// Stop when the training MSE (rows × outputs) is below this.
-    #[arg(
-        long,
-        default_value_t = 0.01,
-        value_name = "TOL",
-        allow_negative_numbers = true
-    )]
-    pub tol: f64,
+    /// Stop when the training MSE (rows × outputs, targets scaled to
+    /// [0.1, 0.9] or one-hot) is below this [default: 0.01 for
+    /// classification; none for regression, which stops on --patience].
+    #[arg(long, value_name = "TOL", allow_negative_numbers = true)]
+    pub tol: Option<f64>,
+    /// Regression: hold out a fifth of the training rows and stop once the
+    /// best MSE on them is this many epochs old, keeping that epoch's
+    /// weights [default: 20; 0: no rows held out, no early stop].
+    #[arg(long, value_name = "K")]
+    pub patience: Option<u32>,
     /// Epoch cap.
     #[arg(long, default_value_t = 200, value_name = "N")]
     pub max_epochs: u32,
@@ -128,7 +131,7 @@ fn fit_eval_save<T: Real>(
     init: Option<&Fitted>,
 ) -> Result<FitReport, Failure> {
     let from = init.map(Fitted::model).transpose()?;
-    let (mut net, out) = fit_from::<T>(&d.train, spec, from.as_ref())?;
+    let (mut net, out) = fit_from::<T>(&d.train, Some(&d.held), spec, from.as_ref())?;
     let train = evaluate(&mut net, &d.train, &d.enc)?;
     let test = if d.test.is_empty() {
         None
@@ -161,12 +164,8 @@ fn check_fit_flags(a: &FitArgs, spec: &FitSpec) -> Result<(), UsageError> {
         return bad("--split", a.split.to_string(), "must be in (0, 1]".into());
     }
     check::network_shape(spec.width, spec.layers, spec.slope)?;
-    if !(a.tol.is_finite() && a.tol > 0.0) {
-        return bad(
-            "--tol",
-            a.tol.to_string(),
-            "need a finite number > 0".into(),
-        );
+    if let Some(tol) = a.tol.filter(|t| !(t.is_finite() && *t > 0.0)) {
+        return bad("--tol", tol.to_string(), "need a finite number > 0".into());
     }
     check::at_least_one("--max-epochs", a.max_epochs.into(), "epoch")?;
     let g = hinf::GEhfConfig {
@@ -191,11 +190,13 @@ fn check_fit_flags(a: &FitArgs, spec: &FitSpec) -> Result<(), UsageError> {
     Ok(())
 }
 
-/// The data of a fit: the table, its encoding, the training and test rows.
+/// The data of a fit: the table, its encoding, the rows to train on, those
+/// held out of the training rows (regression), and the test rows.
 struct FitData {
     table: Table,
     enc: Encoding,
     train: Dataset,
+    held: Dataset,
     test: Dataset,
 }
 
@@ -243,12 +244,45 @@ impl FitArgs {
             .map_err(UsageError::from)?,
         };
         let all = enc.encode(&table).map_err(UsageError::from)?;
-        let (train, test) = (all.subset(&tr), all.subset(&te));
+        let hold_out = enc.task == Task::Regression && self.patience != Some(0);
+        let (tr, held) = match hold_out {
+            true => validation_split(&tr, self.seed),
+            false => (tr, Vec::new()),
+        };
+        let (train, held, test) = (all.subset(&tr), all.subset(&held), all.subset(&te));
         Ok(FitData {
             table,
             enc,
             train,
+            held,
             test,
+        })
+    }
+
+    /// The stopping rules for the task of `enc`: classification, the
+    /// tolerance (0.01 unless given; `--patience` is refused); regression,
+    /// the tolerance only if given, and the patience (20 unless given; 0:
+    /// none).
+    fn stopping(&self, spec: FitSpec, enc: &Encoding) -> Result<FitSpec, UsageError> {
+        if enc.task == Task::Classification {
+            if let Some(k) = self.patience {
+                return Err(check::invalid(
+                    "--patience",
+                    k,
+                    "early stopping on held-out rows is for regression; classification stops on --tol",
+                ));
+            }
+            let tol = self.tol.or(FitSpec::default().tol);
+            return Ok(FitSpec { tol, ..spec });
+        }
+        let patience = match self.patience.unwrap_or(DEFAULT_PATIENCE) {
+            0 => None,
+            k => Some(k),
+        };
+        Ok(FitSpec {
+            tol: self.tol,
+            patience,
+            ..spec
         })
     }
 }
@@ -318,6 +352,7 @@ pub fn run(a: &FitArgs) -> Result<(), Failure> {
         check::output_file("--save", path)?;
     }
     let d = a.data(init.as_ref().map(|m| &m.meta.encoding))?;
+    let spec = a.stopping(spec, &d.enc)?;
     let (rows, n_in, n_out) = (d.train.len(), d.train.n_inputs, d.train.n_outputs);
     if let Some(bytes) = memory::fit_bytes(&spec, n_in, n_out, rows, precision) {
         let what = memory::describe(spec.method, spec.layers, None, a.max_epochs);
@@ -346,9 +381,13 @@ struct FitJson<'a> {
     n_weights: usize,
     outputs: usize,
     train_rows: usize,
+    held_out_rows: usize,
     test_rows: usize,
     converged: bool,
+    stop: Stop,
     epochs: u32,
+    kept_epoch: Option<u32>,
+    validation_mse: Option<f64>,
     seconds: f64,
     failure: &'a Option<String>,
     train: Quality,
@@ -363,9 +402,13 @@ fn json<'a>(spec: &FitSpec, d: &FitData, r: &'a FitReport) -> FitJson<'a> {
         n_weights: r.n_weights,
         outputs: d.enc.n_outputs(),
         train_rows: d.train.len(),
+        held_out_rows: d.held.len(),
         test_rows: d.test.len(),
         converged: r.out.converged,
+        stop: r.out.stop,
         epochs: r.out.epochs,
+        kept_epoch: r.out.kept.map(|b| b.epoch),
+        validation_mse: r.out.kept.map(|b| b.mse),
         seconds: r.out.seconds,
         failure: &r.out.failure,
         train: r.train,
@@ -376,11 +419,15 @@ fn json<'a>(spec: &FitSpec, d: &FitData, r: &'a FitReport) -> FitJson<'a> {
 /// The text `fit` prints: the data, the model continued (trained `before`
 /// epochs), the run, the quality, the file.
 fn text(a: &FitArgs, spec: &FitSpec, d: &FitData, r: &FitReport, before: Option<u32>) -> String {
-    let (enc, out) = (&d.enc, &r.out);
+    let enc = &d.enc;
     let mut s = String::new();
+    let held = match d.held.len() {
+        0 => String::new(),
+        n => format!(" + {n} held out"),
+    };
     let _ = writeln!(
         s,
-        "{}: {} ({} train, {} test), {} -> {} ({})",
+        "{}: {} ({} train{held}, {} test), {} -> {} ({})",
         a.data.display(),
         plural(d.table.rows.len() as u64, "row"),
         d.train.len(),
@@ -397,23 +444,15 @@ fn text(a: &FitArgs, spec: &FitSpec, d: &FitData, r: &FitReport, before: Option<
     }
     let _ = writeln!(
         s,
-        "{} at L = {}, N = {} (N_w = {}, {}): {} after {} in {:.2} s (training MSE {:.5}, tol {})",
+        "{} at L = {}, N = {} (N_w = {}, {}): {}",
         spec.method.title(),
         spec.layers,
         spec.width,
         r.n_weights,
         r.precision,
-        if out.converged {
-            "converged"
-        } else {
-            "stopped"
-        },
-        plural(out.epochs, "epoch"),
-        out.seconds,
-        out.curve.last().copied().unwrap_or(f64::NAN),
-        a.tol
+        how_it_stopped(spec, r)
     );
-    if let Some(f) = &out.failure {
+    if let Some(f) = &r.out.failure {
         let _ = writeln!(s, "stopped early: {f}");
     }
     let _ = writeln!(s, "train: {}", describe_quality(&r.train));
@@ -424,4 +463,39 @@ fn text(a: &FitArgs, spec: &FitSpec, d: &FitData, r: &FitReport, before: Option<
         let _ = writeln!(s, "saved {}", p.display());
     }
     s
+}
+
+/// How the run ended, with the training error of the weights kept (and
+/// its RMSE in the targets' units for regression) and the rule.
+fn how_it_stopped(spec: &FitSpec, r: &FitReport) -> String {
+    let out = &r.out;
+    let (e, t) = (out.epochs, out.seconds);
+    let at = out.kept.map_or(e, |b| b.epoch) as usize;
+    let mse = out.curve.get(at).or(out.curve.last()).copied();
+    let mut error = format!("training MSE {:.5}", mse.unwrap_or(f64::NAN));
+    if let Some(rmse) = r.train.rmse {
+        let _ = write!(error, ", RMSE {rmse:.4} in target units");
+    }
+    let tol = spec
+        .tol
+        .map_or("no tol".to_string(), |t| format!("tol {t}"));
+    let n = plural(e, "epoch");
+    let head = match out.stop {
+        Stop::Tolerance => format!("converged after {n} in {t:.2} s"),
+        Stop::Validation => format!("stopped early after {n} in {t:.2} s"),
+        _ => format!("stopped after {n} in {t:.2} s"),
+    };
+    let Some(b) = out.kept else {
+        return format!("{head} ({error}, {tol})");
+    };
+    let why = match out.stop {
+        Stop::Tolerance => tol,
+        Stop::Validation => format!("no better held-out MSE in {}", plural(e - b.epoch, "epoch")),
+        Stop::MaxEpochs => "the epoch cap".into(),
+        Stop::Failure => "a refused update".into(),
+    };
+    format!(
+        "{head} ({why}): kept epoch {} (held-out MSE {:.5}, {error})",
+        b.epoch, b.mse
+    )
 }

@@ -132,7 +132,7 @@ pub fn run_seeds(batch: &Batch<'_>) -> Result<Vec<Run>, DataError> {
             let spec = FitSpec {
                 method: batch.method,
                 layers: batch.layers,
-                tol: b.tol,
+                tol: Some(b.tol),
                 max_epochs: batch.max_epochs,
                 seed,
                 ..FitSpec::default()

@@ -22,8 +22,14 @@ pub struct FitSpec {
     pub gamma: f64,
     /// Adam's step size α (β1, β2, ε and per-sample mode: the paper's).
     pub adam_lr: f64,
-    /// Stop when the training MSE (over rows × outputs) is below this.
-    pub tol: f64,
+    /// Stop when the training MSE (over rows × outputs) is below this;
+    /// `None`: no tolerance (regression's default, see `patience`).
+    pub tol: Option<f64>,
+    /// Regression: stop once the best validation MSE (rows held out of the
+    /// training rows) is this many epochs old, keeping its weights; `None`:
+    /// no validation.
+    #[serde(default)]
+    pub patience: Option<u32>,
     /// Epoch cap.
     pub max_epochs: u32,
     /// Initial weights uniform in [−a, a].
@@ -44,7 +50,8 @@ impl Default for FitSpec {
             eps0: hinf::DEFAULT_EPS0,
             gamma: hinf::PAPER_GAMMA,
             adam_lr: AdamConfig::default().lr,
-            tol: 0.01,
+            tol: Some(0.01),
+            patience: None,
             max_epochs: 200,
             init_range: hinf::PAPER_INIT_RANGE,
             seed: 1,
