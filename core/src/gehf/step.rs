@@ -25,6 +25,9 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
     /// On any error (wrong lengths, non-finite input or target, a network
     /// whose size does not match `P`, an update that would be non-finite)
     /// the weights and `P` are unchanged.
+    // (One function of about 90 lines on purpose: every check comes before
+    // the first change, in the order of eqs. 3–4, and that order is the
+    // guarantee above; split up, it would be spread over several bodies.)
     pub fn step<NS: AsRef<[T]> + AsMut<[T]>>(
         &mut self,
         net: &mut ResNet<T, NS>,
