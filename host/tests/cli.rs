@@ -1,31 +1,21 @@
 //! The `hinf` binary: JSON fields, exit codes, one-line errors, and the
 //! files `reproduce` promises.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn hinf(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hinf"))
-        .args(args)
-        .output()
-        .expect("run hinf")
-}
+mod common;
+use common::{hinf, scratch};
 
 fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    common::text(&o.stdout)
 }
 fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    common::text(&o.stderr)
 }
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("hinf-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
 }
 
 fn json(o: &Output) -> serde_json::Value {

@@ -2,19 +2,17 @@
 //! Where the file holds the whole learner, N epochs, save, M more with
 //! `--init` is the N + M epochs of one run, bit for bit.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::fresh as scratch;
+
+fn hinf(args: &[&str]) -> std::process::Output {
+    common::hinf_in(&common::repo(), args)
+}
+
+use std::path::Path;
 
 use host::data::{Encoding, Table, Task, fit, fit_from, split_indices};
 use host::settings::{FitSpec, Method};
-
-fn hinf(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hinf"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .output()
-        .expect("run hinf")
-}
 
 fn ok(args: &[&str]) -> String {
     let o = hinf(args);
@@ -30,13 +28,6 @@ fn refused(args: &[&str], says: &str) {
     assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains(says), "{args:?}: {err} should say {says}");
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("hinf-init-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 /// The JSON section and the core section of a `train --save` file.

@@ -3,25 +3,15 @@
 //! whose report describes exactly the experiment files in it; then
 //! `reproduce --resume` finishes the run as if it had never stopped.
 
+mod common;
+use common::{hinf, scratch, text};
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-
-fn hinf(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hinf"))
-        .args(args)
-        .output()
-        .expect("run hinf")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("hinf-int-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
 
 /// Runs `args`, sends SIGINT once `ready` holds (or after 20 s), and
 /// returns what the run printed and its exit status.
@@ -40,10 +30,6 @@ fn interrupt_when(args: &[&str], ready: impl Fn() -> bool) -> Output {
     let sent = Command::new("kill").args(["-INT", &pid]).status();
     assert!(sent.is_ok_and(|s| s.success()), "kill -INT {pid}");
     child.wait_with_output().expect("wait for hinf")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn stem(e: &Value) -> String {

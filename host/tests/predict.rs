@@ -2,16 +2,14 @@
 //! outputs or the targets in their own units; XOR on truth values; bad
 //! input is one line, exit 2, and writes nothing.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::fresh as scratch;
 
-fn hinf(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hinf"))
-        .args(args)
-        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
-        .output()
-        .expect("run hinf")
+fn hinf(args: &[&str]) -> std::process::Output {
+    common::hinf_in(&common::repo(), args)
 }
+
+use std::path::Path;
 
 fn ok(args: &[&str]) -> String {
     let o = hinf(args);
@@ -31,13 +29,6 @@ fn refused(args: &[&str], says: &str) {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains(says), "{args:?}: {err} should say {says}");
     assert!(o.stdout.is_empty());
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("hinf-predict-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 fn s(p: &Path) -> &str {

@@ -1,20 +1,7 @@
 //! `hinf sweep` and the variant flags: files, failure classes, exit codes.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn hinf(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hinf"))
-        .args(args)
-        .output()
-        .expect("run hinf")
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("hinf-sweep-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
+mod common;
+use common::{hinf, scratch};
 
 #[test]
 fn sweep_writes_its_files_and_classifies_failures() {
