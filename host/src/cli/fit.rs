@@ -440,7 +440,8 @@ fn text(a: &FitArgs, spec: &FitSpec, d: &FitData, r: &FitReport, before: Option<
         }
     );
     if let (Some(p), Some(e)) = (&a.init, before) {
-        let _ = writeln!(s, "continuing {} (trained {e} epochs before)", p.display());
+        let e = plural(e, "epoch");
+        let _ = writeln!(s, "continuing {} (trained {e} before)", p.display());
     }
     let _ = writeln!(
         s,

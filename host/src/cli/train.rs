@@ -214,7 +214,7 @@ fn continue_with(
     check::spec(&spec.trial, "--init")?;
     if !a.json {
         let before = match c.epochs_before {
-            Some(e) => format!("{e} epochs before"),
+            Some(e) => format!("{} before", report::plural(e, "epoch")),
             None => "a bare core file".into(),
         };
         print_out(&format!(
