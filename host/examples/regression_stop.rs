@@ -168,7 +168,7 @@ fn one(
         epochs,
         seed,
     };
-    build(&learner, net_spec.n_weights(), None, run).unwrap()
+    build(&learner, &net_spec, None, run).unwrap()
 }
 
 /// The epoch a rule stops after (≥ 1), on a training-MSE curve.

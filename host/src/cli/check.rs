@@ -4,9 +4,10 @@ use std::path::Path;
 
 use hinf::{Error, Param};
 
+use super::values::MethodArg;
 use crate::report::io::{check_writable_dir, check_writable_file};
 use crate::run::memory;
-use crate::settings::{CovarianceKind, Method, TrialSpec, setting};
+use crate::settings::{Choice, CovarianceKind, Method, TrialSpec, setting};
 
 /// A usage error: one line, exit status 2.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +73,7 @@ fn setting_of(e: &Error) -> Option<&'static str> {
             Param::TrustRegionTolerance => Some("tr-tolerance"),
             Param::ProcessNoise => Some("process-noise"),
             Param::ForgettingFactor => Some("forgetting"),
+            Param::Memory => Some("memory"),
             // State read from a model file, not a flag.
             Param::AdamSecondMoment
             | Param::AdamBiasProduct
@@ -107,6 +109,15 @@ pub fn spec(s: &TrialSpec, layers_flag: &str) -> Result<(), UsageError> {
             let fits = |l| hinf::ResNetSpec::xor(l).is_ok();
             return too_large(layers_flag, s.layers, largest_depth(fits), "depth");
         }
+        if let (Error::CapacityExceeded { capacity, .. }, Some(r)) = (&e, s.memory()) {
+            let outputs = s.net_spec().map_or(1, |n| n.outputs());
+            let most = (capacity / outputs).saturating_sub(1);
+            return invalid(
+                "--memory",
+                r,
+                format!("a window keeps at most {most} samples of {outputs} output(s)"),
+            );
+        }
         let Some(name) = setting_of(&e) else {
             return invalid("a parameter", "", e);
         };
@@ -118,6 +129,49 @@ pub fn spec(s: &TrialSpec, layers_flag: &str) -> Result<(), UsageError> {
         let value = setting(name).map_or(String::new(), |st| (st.value)(s).plain());
         invalid(&flag, value, format!("{e}{}", allowed(name)))
     })
+}
+
+/// The storage flags agree with the learning rules: `--covariance` only
+/// with a rule that keeps a `P` (H∞: `hinf`, `lehf`), `lehf` only with
+/// its own covariance (neuron blocks), `--memory` only with a window
+/// covariance, and R ≥ 1.
+pub fn storage(
+    methods: &[MethodArg],
+    covariances: Option<&[CovarianceKind]>,
+    memory: Option<&[usize]>,
+) -> Result<(), UsageError> {
+    if let Some(&c) = covariances.and_then(|c| c.first()) {
+        if let (false, Some(m)) = (methods.iter().any(|m| m.keeps_p()), methods.first()) {
+            let why = format!("--method {} keeps no P (only hinf does)", m.name());
+            return Err(invalid("--covariance", c.name(), why));
+        }
+        let other = covariances
+            .into_iter()
+            .flatten()
+            .find(|&&c| c != CovarianceKind::NeuronBlocks);
+        if let (true, Some(c)) = (methods.contains(&MethodArg::Lehf), other) {
+            let why = "--method lehf is --method hinf --covariance neuron-blocks";
+            return Err(invalid("--covariance", c.name(), why));
+        }
+    }
+    let Some(rs) = memory else { return Ok(()) };
+    for &r in rs {
+        at_least_one("--memory", r as u64, "sample")?;
+    }
+    let windowed = covariances.is_some_and(|c| c.iter().any(|c| c.has_memory()));
+    if !windowed {
+        let given = rs
+            .iter()
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        return Err(invalid(
+            "--memory",
+            given,
+            "only a window covariance keeps samples (--covariance info-window)",
+        ));
+    }
+    Ok(())
 }
 
 /// The largest value in `lo..=hi` for which `ok` holds (`ok` monotone:

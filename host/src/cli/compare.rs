@@ -8,13 +8,14 @@ use clap::Args;
 
 use super::check::{self, UsageError};
 use super::output::{Failure, print_out};
+use super::values::MethodArg;
 use crate::data::Task;
 use crate::data::compare::{Batch, Benchmark, Run, benchmarks, load_set, run_seeds};
 use crate::report;
 use crate::report::compare::{CompareRun, compare_markdown};
 use crate::report::plot::learning_curves;
 use crate::run::{at_once, memory};
-use crate::settings::{Choice, FitSpec, Method, Precision};
+use crate::settings::{CovarianceKind, FitSpec, Learner, Method, Precision};
 
 /// `hinf compare`.
 #[derive(Debug, Clone, Args)]
@@ -39,12 +40,51 @@ pub struct CompareArgs {
     /// (the list of `benchmarks()`) [default: all].
     #[arg(long, value_delimiter = ',')]
     pub sets: Option<Vec<String>>,
-    /// Methods, comma-separated.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Method::Hinf, Method::Sd, Method::Adam])]
-    pub methods: Vec<Method>,
+    /// Methods, comma-separated (`lehf`: hinf with neuron blocks).
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [MethodArg::Rule(Method::Hinf), MethodArg::Rule(Method::Sd), MethodArg::Rule(Method::Adam)])]
+    pub methods: Vec<MethodArg>,
+    /// Storages of P, comma-separated: `hinf` runs once with each
+    /// [default: structured].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub covariance: Option<Vec<CovarianceKind>>,
+    /// R ≥ 1, the samples a window covariance keeps [default: 8].
+    #[arg(long, value_name = "R")]
+    pub memory: Option<usize>,
     /// Base seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+}
+
+/// The learners of `--methods` × `--covariance`: `hinf` once per
+/// covariance, the others once, in the order given, without repeats.
+fn learners(a: &CompareArgs) -> Result<Vec<Learner>, UsageError> {
+    let memory = a.memory.as_ref().map(core::slice::from_ref);
+    check::storage(&a.methods, a.covariance.as_deref(), memory)?;
+    let covariances = a
+        .covariance
+        .clone()
+        .unwrap_or(vec![CovarianceKind::default()]);
+    let mut out: Vec<Learner> = Vec::new();
+    for m in &a.methods {
+        let kinds = match m.covariance() {
+            Some(c) => vec![c],
+            None => covariances.clone(),
+        };
+        for c in kinds {
+            let l = Learner::new(m.method(), c, a.memory);
+            if !out.contains(&l) {
+                out.push(l);
+            }
+        }
+    }
+    if let Some(r) = a.memory.filter(|&r| r >= hinf::MAX_WINDOW_ROWS) {
+        let why = format!(
+            "a window keeps at most {} samples",
+            hinf::MAX_WINDOW_ROWS - 1
+        );
+        return Err(check::invalid("--memory", r, why));
+    }
+    Ok(out)
 }
 
 /// The data sets `--sets` names (all by default), and the checks of the
@@ -71,7 +111,11 @@ fn chosen_sets(a: &CompareArgs) -> Result<Vec<Benchmark>, UsageError> {
 
 /// The deepest runs of each set and method must fit in memory, as many at
 /// once as there are threads.
-fn check_memory(a: &CompareArgs, sets: &[Benchmark]) -> Result<(), UsageError> {
+fn check_memory(
+    a: &CompareArgs,
+    sets: &[Benchmark],
+    learners: &[Learner],
+) -> Result<(), UsageError> {
     let deepest = a.layers.iter().copied().max().unwrap_or(5);
     let at_once = at_once(None, a.seeds);
     for b in sets {
@@ -82,9 +126,11 @@ fn check_memory(a: &CompareArgs, sets: &[Benchmark]) -> Result<(), UsageError> {
         else {
             continue; // (reported by the run itself)
         };
-        for &method in &a.methods {
+        for l in learners {
             let spec = FitSpec {
-                method,
+                method: l.method,
+                covariance: l.covariance,
+                memory: l.memory,
                 layers: deepest,
                 max_epochs: a.max_epochs,
                 ..FitSpec::default()
@@ -93,7 +139,7 @@ fn check_memory(a: &CompareArgs, sets: &[Benchmark]) -> Result<(), UsageError> {
             let Some(bytes) = memory::fit_bytes(&spec, n_in, n_out, rows, Precision::F64) else {
                 continue;
             };
-            let what = memory::describe(method, deepest, Some(b.name), a.max_epochs);
+            let what = memory::describe(l.method, deepest, Some(b.name), a.max_epochs);
             let advice = "use smaller --layers or a lower --max-epochs";
             memory::check_available(bytes, at_once, &what, advice)?;
         }
@@ -104,19 +150,20 @@ fn check_memory(a: &CompareArgs, sets: &[Benchmark]) -> Result<(), UsageError> {
 /// `hinf compare`.
 pub fn run(a: &CompareArgs) -> Result<(), Failure> {
     let sets = chosen_sets(a)?;
-    check_memory(a, &sets)?;
+    let learners = learners(a)?;
+    check_memory(a, &sets, &learners)?;
     check::output_dir("--out", &a.out)?;
     let start = Instant::now();
     let mut runs = Vec::new();
     for b in &sets {
         for &layers in &a.layers {
-            for &method in &a.methods {
+            for &learner in &learners {
                 let t0 = Instant::now();
                 let batch = Batch {
                     set: b,
                     data_dir: &a.data_dir,
                     layers,
-                    method,
+                    learner,
                     seeds: a.seeds,
                     seed: a.seed,
                     max_epochs: a.max_epochs,
@@ -125,7 +172,7 @@ pub fn run(a: &CompareArgs) -> Result<(), Failure> {
                 eprintln!(
                     "{} L = {layers} {}: {}/{} reached the target ({:.1} s)",
                     b.name,
-                    method.name(),
+                    learner.name(),
                     r.iter().filter(|x| x.converged).count(),
                     r.len(),
                     t0.elapsed().as_secs_f64()
@@ -140,12 +187,12 @@ pub fn run(a: &CompareArgs) -> Result<(), Failure> {
         seeds: a.seeds,
         max_epochs: a.max_epochs,
         sets: a.sets.as_deref(),
-        methods: &a.methods,
+        learners: &learners,
         seed: a.seed,
     };
     let seconds = start.elapsed().as_secs_f64();
     let md = compare_markdown(&runs, &sets, &what, seconds);
-    write_figures(a, &sets, &runs)?;
+    write_figures(a, &sets, &learners, &runs)?;
     let report = a.out.join("report.md");
     report::write_text(&report, &md)?;
     report::write_json(&a.out.join("results.json"), &runs)?;
@@ -157,22 +204,27 @@ pub fn run(a: &CompareArgs) -> Result<(), Failure> {
 }
 
 /// The learning curves of every set and method at the deepest depth.
-fn write_figures(a: &CompareArgs, sets: &[Benchmark], runs: &[Run]) -> Result<(), Failure> {
+fn write_figures(
+    a: &CompareArgs,
+    sets: &[Benchmark],
+    learners: &[Learner],
+    runs: &[Run],
+) -> Result<(), Failure> {
     let deepest = *a.layers.iter().max().unwrap_or(&5);
     for b in sets {
-        for &method in &a.methods {
+        for learner in learners {
             let curves: Vec<&[f64]> = runs
                 .iter()
-                .filter(|r| r.set == b.name && r.method == method && r.layers == deepest)
+                .filter(|r| r.set == b.name && r.learner == *learner && r.layers == deepest)
                 .map(|r| r.curve.as_slice())
                 .collect();
             let p = a
                 .out
-                .join(format!("{}-{}-L{deepest}.svg", b.name, method.name()));
+                .join(format!("{}-{}-L{deepest}.svg", b.name, learner.name()));
             let title = format!(
                 "{}: {} at L = {deepest}, {} seeds",
                 b.name,
-                method.title(),
+                learner.title(),
                 curves.len()
             );
             learning_curves(&p, &title, "training MSE", &curves, b.tol)?;

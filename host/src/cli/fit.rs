@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::check::{self, UsageError};
 use super::eval::describe_quality;
 use super::output::{Failure, print_json, print_out};
+use super::values::MethodArg;
 use crate::data::early_stop::{DEFAULT_PATIENCE, validation_split};
 use crate::data::fitted::read;
 use crate::data::{
@@ -19,7 +20,7 @@ use crate::data::{
 };
 use crate::report::plural;
 use crate::run::memory;
-use crate::settings::{Choice, FitSpec, Method, Precision};
+use crate::settings::{Choice, CovarianceKind, FitSpec, Precision};
 
 /// `hinf fit`.
 #[derive(Debug, Clone, Args)]
@@ -46,7 +47,14 @@ pub struct FitArgs {
     pub task: Task,
     /// The learning rule [default: hinf; with --init: the model's].
     #[arg(long, value_enum)]
-    pub method: Option<Method>,
+    pub method: Option<MethodArg>,
+    /// Storage of P for H∞ [default: structured; with --init: the
+    /// model's]: see `hinf train --help`.
+    #[arg(long, value_enum)]
+    pub covariance: Option<CovarianceKind>,
+    /// R ≥ 1, the samples a window covariance keeps [default: 8].
+    #[arg(long, value_name = "R")]
+    pub memory: Option<usize>,
     /// Number of layers L = 2n + 3 (5, 7, 9, ...) [default: 5; with
     /// --init: the model's, and another is refused].
     #[arg(long, value_name = "L")]
@@ -164,6 +172,21 @@ fn check_fit_flags(a: &FitArgs, spec: &FitSpec) -> Result<(), UsageError> {
         return bad("--split", a.split.to_string(), "must be in (0, 1]".into());
     }
     check::network_shape(spec.width, spec.layers, spec.slope)?;
+    let method = a.method.unwrap_or(MethodArg::Rule(spec.method));
+    let covariance = a.covariance.as_ref().map(core::slice::from_ref);
+    check::storage(
+        &[method],
+        covariance,
+        a.memory.as_ref().map(core::slice::from_ref),
+    )?;
+    if let Some(r) = spec.memory().filter(|&r| r >= hinf::MAX_WINDOW_ROWS) {
+        let most = hinf::MAX_WINDOW_ROWS - 1;
+        return bad(
+            "--memory",
+            r.to_string(),
+            format!("a window keeps at most {most} samples"),
+        );
+    }
     if let Some(tol) = a.tol.filter(|t| !(t.is_finite() && *t > 0.0)) {
         return bad("--tol", tol.to_string(), "need a finite number > 0".into());
     }
@@ -205,8 +228,11 @@ impl FitArgs {
     /// else the defaults; and its precision.
     fn spec(&self, init: Option<&Fitted>) -> (FitSpec, Precision) {
         let base = init.map_or_else(FitSpec::default, |m| m.meta.fit);
+        let covariance = self.method.and_then(MethodArg::covariance);
         let spec = FitSpec {
-            method: self.method.unwrap_or(base.method),
+            method: self.method.map_or(base.method, MethodArg::method),
+            covariance: covariance.or(self.covariance).unwrap_or(base.covariance),
+            memory: self.memory.or(base.memory),
             layers: self.layers.unwrap_or(base.layers),
             width: self.width.unwrap_or(base.width),
             slope: self.slope.unwrap_or(base.slope),

@@ -11,6 +11,7 @@ use super::check::{self, UsageError};
 use super::interrupt;
 use super::output::{Failure, print_json, print_out, run_err};
 use super::settings::SettingsArgs;
+use super::values::MethodArg;
 use crate::report::progress::{self, TrialsBar};
 use crate::report::reproduce::write_report;
 use crate::report::resume::{clear_earlier, finished};
@@ -83,7 +84,7 @@ impl ReproduceArgs {
             .trials
             .unwrap_or(if self.quick { QUICK_TRIALS } else { 100 });
         check::at_least_one("--trials", trials as u64, "trial")?;
-        self.settings.check()?;
+        self.settings.check(&[MethodArg::Rule(Method::Hinf)])?;
         let depths = match &self.depths {
             Some(d) if d.is_empty() => {
                 return Err(check::invalid("--depths", "", "give at least one depth"));
@@ -99,7 +100,7 @@ impl ReproduceArgs {
         )?;
         let sd_layers = self.sd_layers.unwrap_or(if self.quick { 41 } else { 801 });
         let plan = ReproducePlan {
-            base: self.settings.trial_spec(Method::Hinf, 5),
+            base: self.settings.trial_spec(MethodArg::Rule(Method::Hinf), 5),
             depths,
             sd_layers: (!self.no_sd).then_some(sd_layers),
             beyond: self.beyond,

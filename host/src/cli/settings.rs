@@ -4,9 +4,10 @@ use clap::Args;
 use hinf::{AdamConfig, DEFAULT_EPS0, GEhfConfig, InputCoding, TrainConfig, TrustRegion};
 
 use super::check::{self, UsageError};
+use super::values::MethodArg;
 use crate::settings::{
-    AdamMode, CovarianceKind, Criterion, Eps0Scale, ExtensionKind, GainOrder, Inputs, Method,
-    Order, Precision, Targets, Timing, TrialSpec, Variant, caps,
+    AdamMode, CovarianceKind, Criterion, Eps0Scale, ExtensionKind, GainOrder, Inputs, Order,
+    Precision, Targets, Timing, TrialSpec, Variant, caps,
 };
 
 /// The settings shared by `train` and `reproduce`. Defaults for what the
@@ -63,10 +64,15 @@ pub struct SettingsArgs {
     /// Scalar type of the computation.
     #[arg(long, value_enum, default_value_t = Precision::F64)]
     pub precision: Precision,
-    /// Storage of P for H∞: exact structured low-rank (turns packed when
-    /// cheaper), packed, or dense (N_w² — small nets only).
-    #[arg(long, value_enum, default_value_t = CovarianceKind::Structured)]
-    pub covariance: CovarianceKind,
+    /// Storage of P for H∞ [default: structured]: exact (structured
+    /// low-rank turning packed when cheaper, packed, or dense: N_w², small
+    /// nets only) or in bounded memory (blocks, or a window of --memory R
+    /// samples).
+    #[arg(long, value_enum)]
+    pub covariance: Option<CovarianceKind>,
+    /// R ≥ 1, the samples a window covariance keeps [default: 8].
+    #[arg(long, value_name = "R")]
+    pub memory: Option<usize>,
     /// Worker threads [default: all cores]; results do not depend on it.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -78,9 +84,10 @@ pub struct SettingsArgs {
 impl SettingsArgs {
     /// The trial spec for `method` at `layers`, capped at `--max-epochs`
     /// or else the method's default cap ([`caps::cap`]).
-    pub fn trial_spec(&self, method: Method, layers: usize) -> TrialSpec {
+    pub fn trial_spec(&self, method: MethodArg, layers: usize) -> TrialSpec {
+        let covariance = method.covariance().or(self.covariance).unwrap_or_default();
         let spec = TrialSpec {
-            method,
+            method: method.method(),
             layers,
             eps0: self.eps0,
             gamma: self.gamma,
@@ -98,16 +105,20 @@ impl SettingsArgs {
             adam_mode: self.adam_mode,
             precision: self.precision,
             init_range: self.init_range,
-            covariance: self.covariance,
+            covariance,
+            memory: self.memory,
             variant: self.variant.variant(),
         };
         caps::capped(spec, self.max_epochs)
     }
 
-    /// Checks `--threads` and `--max-epochs` (the rest is checked with
-    /// the trial spec).
-    pub fn check(&self) -> Result<(), UsageError> {
+    /// Checks `--threads`, `--max-epochs`, and the storage flags against
+    /// `methods` (the rest is checked with the trial spec).
+    pub fn check(&self, methods: &[MethodArg]) -> Result<(), UsageError> {
         check::threads(self.threads)?;
+        let covariance = self.covariance.as_ref().map(core::slice::from_ref);
+        let memory = self.memory.as_ref().map(core::slice::from_ref);
+        check::storage(methods, covariance, memory)?;
         check::at_least_one(
             "--max-epochs",
             self.max_epochs.map_or(1, u64::from),

@@ -14,13 +14,14 @@ use clap::Args;
 use super::check::{self, UsageError};
 use super::interrupt;
 use super::output::{Failure, print_json, print_out, run_err};
+use super::values::MethodArg;
 use crate::report::opt;
 use crate::report::progress::{self, TrialsBar};
 use crate::report::sweep::{clear_earlier, replot, write_all};
 use crate::run::{SweepRow, SweepSummary, at_once, dedupe, run_watched, with_threads};
 use crate::settings::{
-    AdamMode, Choice, CovarianceKind, Criterion, Eps0Scale, ExperimentSpec, ExtensionKind,
-    GainOrder, Inputs, Method, Order, Precision, Targets, Timing, TrialSpec, caps,
+    AdamMode, CovarianceKind, Criterion, Eps0Scale, ExperimentSpec, ExtensionKind, GainOrder,
+    Inputs, Learner, Method, Order, Precision, Targets, Timing, TrialSpec, caps,
 };
 
 /// `hinf sweep`.
@@ -31,7 +32,7 @@ pub struct SweepArgs {
     pub out: PathBuf,
     /// Learning rules [default: hinf].
     #[arg(long, value_enum, value_delimiter = ',')]
-    pub method: Option<Vec<Method>>,
+    pub method: Option<Vec<MethodArg>>,
     /// Depths L = 2n + 3 [default: 5].
     #[arg(long, value_delimiter = ',', value_name = "L,...")]
     pub layers: Option<Vec<usize>>,
@@ -141,9 +142,12 @@ pub struct SweepArgs {
     /// Scalar type.
     #[arg(long, value_enum, default_value_t = Precision::F64)]
     pub precision: Precision,
-    /// Storage of P for H∞.
-    #[arg(long, value_enum, default_value_t = CovarianceKind::Structured)]
-    pub covariance: CovarianceKind,
+    /// Storages of P for H∞ [default: structured].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub covariance: Option<Vec<CovarianceKind>>,
+    /// Samples R ≥ 1 a window covariance keeps [default: 8].
+    #[arg(long, value_delimiter = ',', value_name = "R,...")]
+    pub memory: Option<Vec<usize>>,
     /// Worker threads [default: all cores].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -186,15 +190,24 @@ pub fn grid(a: &SweepArgs) -> Result<Vec<TrialSpec>, UsageError> {
     check::at_least_one("--trials", a.trials as u64, "trial")?;
     check::at_least_one("--max-epochs", a.max_epochs.map_or(1, u64::from), "epoch")?;
     check::threads(a.threads)?;
+    let methods = a
+        .method
+        .clone()
+        .unwrap_or(vec![MethodArg::Rule(Method::Hinf)]);
+    check::storage(&methods, a.covariance.as_deref(), a.memory.as_deref())?;
     let base = TrialSpec {
         init_range: a.init_range,
         adam_lr: a.adam_lr,
         precision: a.precision,
-        covariance: a.covariance,
         ..TrialSpec::default()
     };
     let mut g = vec![base];
-    g = expand(g, &a.method, "--method", |s, v| s.method = v)?;
+    g = expand(g, &a.covariance, "--covariance", |s, v| s.covariance = v)?;
+    g = expand(g, &a.memory, "--memory", |s, v| s.memory = Some(v))?;
+    g = expand(g, &a.method, "--method", |s, v| {
+        s.method = v.method();
+        s.covariance = v.covariance().unwrap_or(s.covariance);
+    })?;
     g = expand(g, &a.layers, "--layers", |s, v| s.layers = v)?;
     g = expand(g, &a.gamma, "--gamma", |s, v| s.gamma = v)?;
     g = expand(g, &a.gain_order, "--gain-order", |s, v| s.gain_order = v)?;
@@ -309,7 +322,7 @@ fn run_grid(
             "[{}/{}] {} L={} eps0={}",
             i + 1,
             planned,
-            trial.method.name(),
+            learner_name(trial),
             trial.layers,
             trial.eps0
         );
@@ -331,13 +344,18 @@ fn run_grid(
     Ok((rows, rayon::current_num_threads()))
 }
 
+/// The learner's name (`hinf`, `lehf`, `hinf-info-window-r8`, ...).
+fn learner_name(t: &TrialSpec) -> String {
+    Learner::new(t.method, t.covariance, t.memory).name()
+}
+
 /// The line a finished configuration prints.
 fn row_line(r: &SweepRow) -> String {
     let m = &r.summary;
     format!(
         "[{}] {} L={} eps0={}: converged {}/{} mean {} std {}  {:.1} s\n",
         r.config,
-        m.method.name(),
+        learner_name(&m.settings),
         m.layers,
         m.settings.eps0,
         m.converged,

@@ -8,6 +8,7 @@ use super::check::{self, UsageError};
 use super::interrupt;
 use super::output::{Failure, print_err, print_json, print_out, run_err};
 use super::settings::SettingsArgs;
+use super::values::MethodArg;
 use crate::data::xor_model::{XorMeta, XorModel, read_xor, save_xor};
 use crate::learn::MAX_SAVED_P;
 use crate::report;
@@ -20,7 +21,7 @@ use crate::settings::{Choice, ExperimentSpec, Method};
 pub struct TrainArgs {
     /// The learning rule.
     #[arg(long, value_enum)]
-    pub method: Method,
+    pub method: MethodArg,
     /// Number of layers L = 2n + 3 (5, 7, 9, ...; the paper: 5 to 1001).
     #[arg(long, value_name = "L")]
     pub layers: usize,
@@ -58,7 +59,7 @@ pub struct TrainArgs {
 impl TrainArgs {
     /// The experiment these flags describe, validated.
     pub fn experiment(&self) -> Result<ExperimentSpec, UsageError> {
-        self.settings.check()?;
+        self.settings.check(&[self.method])?;
         let trials = self
             .trials
             .unwrap_or(if self.init.is_some() { 1 } else { 100 });

@@ -12,7 +12,7 @@ use super::fit::fit;
 use super::fitted::evaluate;
 use super::table::Table;
 use crate::run::trial_seed;
-use crate::settings::{FitSpec, Method};
+use crate::settings::{FitSpec, Learner};
 
 /// One benchmark of `hinf compare`.
 #[derive(Debug, Clone, Copy)]
@@ -55,8 +55,9 @@ pub fn benchmarks() -> Vec<Benchmark> {
 pub struct Run {
     /// Data set.
     pub set: String,
-    /// Method.
-    pub method: Method,
+    /// The method and its storage of `P`.
+    #[serde(flatten)]
+    pub learner: Learner,
     /// Depth.
     pub layers: usize,
     /// Seed.
@@ -104,8 +105,8 @@ pub struct Batch<'a> {
     pub data_dir: &'a Path,
     /// L.
     pub layers: usize,
-    /// The learning rule.
-    pub method: Method,
+    /// The learning rule and its storage of `P`.
+    pub learner: Learner,
     /// Seeds to run.
     pub seeds: usize,
     /// Base seed: run i uses `trial_seed(seed, i)` for its split and weights.
@@ -130,7 +131,9 @@ pub fn run_seeds(batch: &Batch<'_>) -> Result<Vec<Run>, DataError> {
                 seed,
             )?;
             let spec = FitSpec {
-                method: batch.method,
+                method: batch.learner.method,
+                covariance: batch.learner.covariance,
+                memory: batch.learner.memory,
                 layers: batch.layers,
                 tol: Some(b.tol),
                 max_epochs: batch.max_epochs,
@@ -141,7 +144,7 @@ pub fn run_seeds(batch: &Batch<'_>) -> Result<Vec<Run>, DataError> {
             let q = evaluate(&mut net, test.as_ref().unwrap_or(&train), &enc)?;
             Ok(Run {
                 set: b.name.to_string(),
-                method: batch.method,
+                learner: batch.learner,
                 layers: batch.layers,
                 seed,
                 converged: out.converged,

@@ -19,7 +19,7 @@ use super::early_stop::{Best, Validated};
 use super::encoding::Dataset;
 use super::error::DataError;
 use crate::learn::{Learner, LearnerSpec, WithOptimizer, build, zeros};
-use crate::settings::{CovarianceKind, FitSpec};
+use crate::settings::{DEFAULT_MEMORY, FitSpec};
 
 /// Why a fit stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,12 +56,13 @@ pub struct FitOutcome {
     pub failure: Option<String>,
 }
 
-/// The optimizer of a fit: H∞ with the exact structured `P`, steepest
+/// The optimizer of a fit: H∞ with its `P` as `spec.covariance`, steepest
 /// descent, or Adam with the paper's settings but α; no extension.
 pub fn learner_spec(spec: &FitSpec, n_weights: usize, n_outputs: usize) -> LearnerSpec {
     LearnerSpec {
         method: spec.method,
-        covariance: CovarianceKind::Structured,
+        covariance: spec.covariance,
+        memory: spec.memory().unwrap_or(DEFAULT_MEMORY),
         gehf: GEhfConfig {
             gamma: spec.gamma,
             eps0: spec.eps0,
@@ -140,7 +141,7 @@ pub fn fit_from<T: Real>(
         config,
         rng: &mut rng,
     };
-    let (outcome, curve, kept) = build(&learner, net_spec.n_weights(), from, run)?;
+    let (outcome, curve, kept) = build(&learner, &net_spec, from, run)?;
     let seconds = start.elapsed().as_secs_f64();
     Ok((net, outcome_of(outcome, curve, kept, seconds, spec)))
 }

@@ -4,8 +4,9 @@
 
 use hinf::model::Model;
 use hinf::{
-    Adam, AdamConfig, DenseCovariance, Extension, GEhf, GEhfConfig, IsotropicCovariance, Optimizer,
-    PackedCovariance, Real, Regularization, ResNet, packed_len,
+    Adam, AdamConfig, BlockCovariance, BlockLayout, Blocking, DenseCovariance, Extension, GEhf,
+    GEhfConfig, InfoWindow, IsotropicCovariance, Optimizer, PackedCovariance, Real, Regularization,
+    ResNet, ResNetSpec, WindowShape, packed_len,
 };
 
 use super::save::{LoadState, SaveState};
@@ -36,6 +37,8 @@ pub struct LearnerSpec {
     pub method: Method,
     /// Storage of `P` (H∞ only).
     pub covariance: CovarianceKind,
+    /// R, the samples a window covariance keeps (others ignore it).
+    pub memory: usize,
     /// The g-EHF's parameters (H∞ and steepest descent; ε0 as used).
     pub gehf: GEhfConfig,
     /// Adam's parameters.
@@ -62,16 +65,17 @@ pub fn zeros<T: Real>(n: usize, what: &'static str) -> hinf::Result<Vec<T>> {
     Ok(v)
 }
 
-/// Builds the optimizer `spec` names for `n` weights and runs `with` on
-/// it; with `from`, both start from that saved learner first (its
+/// Builds the optimizer `spec` names for the net `net` and runs `with`
+/// on it; with `from`, both start from that saved learner first (its
 /// network, and its `P` or Adam's state where the file holds them: see
 /// [`LoadState`]).
 pub fn build<T: Real, W: WithOptimizer<T>>(
     spec: &LearnerSpec,
-    n: usize,
+    net: &ResNetSpec,
     from: Option<&Model<'_>>,
     with: W,
 ) -> hinf::Result<W::Output> {
+    let n = net.n_weights();
     let eps0 = T::from_f64(spec.gehf.eps0);
     match (spec.method, spec.covariance) {
         (Method::Adam, _) => {
@@ -96,7 +100,33 @@ pub fn build<T: Real, W: WithOptimizer<T>>(
             let p = DenseCovariance::new(n, eps0, dense)?;
             start(with, from, hinf_filter(spec, p)?)
         }
+        (Method::Hinf, CovarianceKind::NeuronBlocks) => {
+            let p = blocks(Blocking::PerNeuron, net, eps0)?;
+            start(with, from, hinf_filter(spec, p)?)
+        }
+        (Method::Hinf, CovarianceKind::LayerBlocks) => {
+            let p = blocks(Blocking::PerLayer, net, eps0)?;
+            start(with, from, hinf_filter(spec, p)?)
+        }
+        (Method::Hinf, CovarianceKind::InfoWindow) => {
+            let shape = WindowShape::new(n, spec.memory, net.outputs());
+            shape.validate()?;
+            let storage = zeros(shape.storage_len(), "memory for the information window")?;
+            let p = InfoWindow::new(shape, eps0, storage)?;
+            start(with, from, hinf_filter(spec, p)?)
+        }
     }
+}
+
+/// `P = ε0 I` cut into the standard blocks `blocking` of `net`.
+fn blocks<T: Real>(
+    blocking: Blocking,
+    net: &ResNetSpec,
+    eps0: T,
+) -> hinf::Result<BlockCovariance<T, Vec<usize>, Vec<T>>> {
+    let layout = BlockLayout::standard(blocking, net, vec![0; blocking.layout_len(net)])?;
+    let storage = zeros(blocking.packed_len(net), "memory for the block covariance")?;
+    BlockCovariance::new(layout, eps0, storage)
 }
 
 /// Loads `from` (if any) into `with`'s network and `opt`, then runs.

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::data::Table;
 use crate::data::compare::{Benchmark, Run};
-use crate::settings::{Choice, Method};
+use crate::settings::Learner;
 
 /// What a comparison ran, for its report.
 #[derive(Debug, Clone, Copy)]
@@ -20,8 +20,8 @@ pub struct CompareRun<'a> {
     pub max_epochs: u32,
     /// The data sets asked for (`None`: all).
     pub sets: Option<&'a [String]>,
-    /// Methods.
-    pub methods: &'a [Method],
+    /// The learners (methods, with their storage of `P`).
+    pub learners: &'a [Learner],
     /// Base seed.
     pub seed: u64,
 }
@@ -48,13 +48,13 @@ pub fn compare_markdown(
     let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|");
     for b in sets {
         for &layers in a.layers {
-            for &method in a.methods {
+            for learner in a.learners {
                 let rs: Vec<&Run> = runs
                     .iter()
-                    .filter(|r| r.set == b.name && r.layers == layers && r.method == method)
+                    .filter(|r| r.set == b.name && r.layers == layers && r.learner == *learner)
                     .collect();
                 if !rs.is_empty() {
-                    s += &table_row(b, layers, method, &rs, a.data_dir);
+                    s += &table_row(b, layers, learner, &rs, a.data_dir);
                 }
             }
         }
@@ -62,8 +62,8 @@ pub fn compare_markdown(
     let deepest = *a.layers.iter().max().unwrap_or(&5);
     let _ = writeln!(s, "\n## Learning curves at L = {deepest}\n");
     for b in sets {
-        for &method in a.methods {
-            let (set, m) = (b.name, method.name());
+        for learner in a.learners {
+            let (set, m) = (b.name, learner.name());
             let _ = writeln!(s, "![{set} {m}]({set}-{m}-L{deepest}.svg)");
         }
     }
@@ -85,7 +85,8 @@ fn heading(a: &CompareRun<'_>, seconds: f64) -> String {
     let _ = writeln!(
         s,
         "`hinf compare --layers {}{sets} --seeds {} --max-epochs {} --seed {}` ({seconds:.0} s). Hidden width N = {}, η0 = {}, \
-         weights uniform in [−0.05, 0.05], rows shuffled every epoch, f64. H∞: γ_f = {}, ε0 = {} (exact structured P). \
+         weights uniform in [−0.05, 0.05], rows shuffled every epoch, f64. H∞: γ_f = {}, ε0 = {} (`hinf`: the exact structured P; \
+         `lehf`: P cut to one block per neuron; `hinf-info-window-rR`: eq. (7) over the last R samples). \
          Steepest descent: P = ε0 I. Adam: the paper's α = 0.01, β1 = 0.79, β2 = 0.78, per sample. \
          Classes are one-hot over N_L sigmoid outputs; regression targets are scaled to [0.1, 0.9].\n",
         layers.join(","),
@@ -108,7 +109,13 @@ fn heading(a: &CompareRun<'_>, seconds: f64) -> String {
 }
 
 /// One (set, depth, method) row over its runs `rs`.
-fn table_row(b: &Benchmark, layers: usize, method: Method, rs: &[&Run], data_dir: &Path) -> String {
+fn table_row(
+    b: &Benchmark,
+    layers: usize,
+    learner: &Learner,
+    rs: &[&Run],
+    data_dir: &Path,
+) -> String {
     let ok: Vec<f64> = rs
         .iter()
         .filter(|r| r.converged)
@@ -144,7 +151,7 @@ fn table_row(b: &Benchmark, layers: usize, method: Method, rs: &[&Run], data_dir
         "| {} | {rows} | {} | {layers} | {} | {ep} | {}/{} | {test} | {tm:.2} |\n",
         b.name,
         b.tol,
-        method.name(),
+        learner.name(),
         rs.len() - ok.len(),
         rs.len()
     )

@@ -8,6 +8,7 @@ use hinf::model::Model;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::memory::covariance_bytes;
 use super::seed::trial_seed;
 use super::trial::{TrialResult, run_trial_watched};
 use crate::learn::{EpochHook, FailureClass};
@@ -153,6 +154,10 @@ pub struct Summary {
     pub mean_trial_seconds: f64,
     /// Base seed.
     pub seed: u64,
+    /// Bytes of one trial's `P` (H∞; 0 otherwise): exact for the bounded
+    /// covariances, at the epoch cap (an upper bound) for the structured.
+    #[serde(default)]
+    pub p_bytes: u64,
     /// Every setting used.
     pub settings: TrialSpec,
 }
@@ -189,6 +194,7 @@ impl Summary {
                 trials.iter().map(|t| t.seconds).sum::<f64>() / trials.len() as f64
             },
             seed: spec.seed,
+            p_bytes: u64::try_from(covariance_bytes(&spec.trial)?).unwrap_or(u64::MAX),
             settings: spec.trial,
         })
     }

@@ -11,10 +11,12 @@
 //! working memory, the optimizer's state, `P` at its largest, and the
 //! per-epoch records; small fixed costs are left out.
 
-use hinf::{ResNetSpec, packed_len};
+use hinf::{Blocking, ResNetSpec, WindowShape, packed_len};
 
 use crate::learn::StructuredCovariance;
-use crate::settings::{Choice, CovarianceKind, FitSpec, Method, Precision, TrialSpec};
+use crate::settings::{
+    Choice, CovarianceKind, DEFAULT_MEMORY, FitSpec, Method, Precision, TrialSpec,
+};
 
 /// Bytes per element of `precision`.
 pub fn element_bytes(precision: Precision) -> u128 {
@@ -24,11 +26,18 @@ pub fn element_bytes(precision: Precision) -> u128 {
     }
 }
 
-/// Elements of `P` at its largest over `downdates` rank-one downdates of
-/// dimension `n`: the structured form's factors (with its diagonal), and,
+/// Elements of `P` at its largest over `downdates` rank-one downdates for
+/// the net `net`: the structured form's factors (with its diagonal), and,
 /// if it turns packed, the expansion (the factors, the expanded values and
-/// the packed matrix at once); or the packed or dense matrix.
-pub fn covariance_elements(kind: CovarianceKind, n: usize, downdates: u128) -> u128 {
+/// the packed matrix at once); the packed or dense matrix; or the fixed
+/// storage of blocks or a window of `memory` samples (R, for a window).
+pub fn covariance_elements(
+    kind: CovarianceKind,
+    net: &ResNetSpec,
+    memory: Option<usize>,
+    downdates: u128,
+) -> u128 {
+    let n = net.n_weights();
     let nn = n as u128;
     match kind {
         CovarianceKind::Structured => {
@@ -42,16 +51,41 @@ pub fn covariance_elements(kind: CovarianceKind, n: usize, downdates: u128) -> u
         }
         CovarianceKind::Packed => packed_len(n) as u128,
         CovarianceKind::Dense => nn * nn,
+        CovarianceKind::NeuronBlocks => Blocking::PerNeuron.packed_len(net) as u128,
+        CovarianceKind::LayerBlocks => Blocking::PerLayer.packed_len(net) as u128,
+        CovarianceKind::InfoWindow => {
+            let r = memory.unwrap_or(DEFAULT_MEMORY);
+            WindowShape::new(n, r, net.outputs()).storage_len() as u128
+        }
     }
 }
 
 /// Elements of the optimizer's state for `method` (H∞: `P` as `kind`).
-pub fn optimizer_elements(method: Method, kind: CovarianceKind, n: usize, downdates: u128) -> u128 {
+pub fn optimizer_elements(
+    method: Method,
+    kind: CovarianceKind,
+    net: &ResNetSpec,
+    memory: Option<usize>,
+    downdates: u128,
+) -> u128 {
     match method {
-        Method::Adam => 3 * n as u128,
+        Method::Adam => 3 * net.n_weights() as u128,
         Method::Sd => 0,
-        Method::Hinf => covariance_elements(kind, n, downdates),
+        Method::Hinf => covariance_elements(kind, net, memory, downdates),
     }
+}
+
+/// Bytes of a trial's `P` (H∞; 0 for steepest descent and Adam): exact
+/// for the bounded covariances, at the epoch cap (an upper bound) for the
+/// structured one.
+pub fn covariance_bytes(spec: &TrialSpec) -> hinf::Result<u128> {
+    let net = spec.net_spec()?;
+    let downdates = 4 * u128::from(spec.max_epochs);
+    let elements = match spec.method {
+        Method::Hinf => covariance_elements(spec.covariance, &net, spec.memory(), downdates),
+        _ => 0,
+    };
+    Ok(elements * element_bytes(spec.precision))
 }
 
 /// The memory the system has available for new allocations, in bytes
@@ -160,7 +194,7 @@ pub fn trial_bytes(spec: &TrialSpec) -> hinf::Result<u128> {
     let downdates = 4 * u128::from(spec.max_epochs);
     let elements = net.lanes_buffer_len() as u128
         + spec.variant.scratch_len(nw) as u128
-        + optimizer_elements(spec.method, spec.covariance, nw, downdates);
+        + optimizer_elements(spec.method, spec.covariance, &net, spec.memory(), downdates);
     let records = (u128::from(spec.max_epochs) + 1) * 8 * 5;
     Ok(elements * element_bytes(spec.precision) + records)
 }
@@ -181,7 +215,7 @@ pub fn fit_bytes(
     let downdates = u128::from(spec.max_epochs) * rows as u128 * m;
     let elements = net.buffer_len() as u128
         + m * nw as u128
-        + optimizer_elements(spec.method, CovarianceKind::Structured, nw, downdates);
+        + optimizer_elements(spec.method, spec.covariance, &net, spec.memory(), downdates);
     Some(elements * element_bytes(precision) + (u128::from(spec.max_epochs) + 1) * 8)
 }
 
@@ -201,22 +235,47 @@ mod tests {
 
     #[test]
     fn structured_peak_counts_factors_then_the_expansion() {
-        let n = 100;
+        let net = ResNetSpec::xor(5).unwrap();
+        let n = net.n_weights();
+        let nn = n as u128;
         let switch = StructuredCovariance::<f64>::default_switch_at(n) as u128;
+        let elements = |kind, downdates| covariance_elements(kind, &net, None, downdates);
         assert_eq!(
-            covariance_elements(CovarianceKind::Structured, n, 10),
-            10 * 101 + 200
+            elements(CovarianceKind::Structured, 10),
+            10 * (nn + 1) + 2 * nn
         );
-        let beyond = covariance_elements(CovarianceKind::Structured, n, switch + 1);
-        assert_eq!(beyond, switch * 101 + 200 + 2 * packed_len(n) as u128);
-        assert_eq!(covariance_elements(CovarianceKind::Dense, n, 0), 10_000);
+        let beyond = elements(CovarianceKind::Structured, switch + 1);
         assert_eq!(
-            optimizer_elements(Method::Sd, CovarianceKind::Dense, n, 5),
-            0
+            beyond,
+            switch * (nn + 1) + 2 * nn + 2 * packed_len(n) as u128
         );
+        assert_eq!(elements(CovarianceKind::Dense, 0), nn * nn);
+        let optimizer = |method| optimizer_elements(method, CovarianceKind::Dense, &net, None, 5);
+        assert_eq!(optimizer(Method::Sd), 0);
+        assert_eq!(optimizer(Method::Adam), 3 * nn);
+    }
+
+    #[test]
+    fn bounded_covariances_do_not_grow() {
+        let net = ResNetSpec::xor(21).unwrap();
+        for kind in [
+            CovarianceKind::NeuronBlocks,
+            CovarianceKind::LayerBlocks,
+            CovarianceKind::InfoWindow,
+        ] {
+            let small = covariance_elements(kind, &net, Some(4), 4);
+            assert_eq!(small, covariance_elements(kind, &net, Some(4), 4_000_000));
+        }
+        // 1 671 numbers for the per-neuron blocks at L = 21 (docs/bounded.md).
         assert_eq!(
-            optimizer_elements(Method::Adam, CovarianceKind::Dense, n, 5),
-            300
+            covariance_elements(CovarianceKind::NeuronBlocks, &net, None, 0),
+            1671
+        );
+        let window = |r| covariance_elements(CovarianceKind::InfoWindow, &net, Some(r), 0);
+        assert!(window(8) > window(4));
+        assert_eq!(
+            covariance_elements(CovarianceKind::InfoWindow, &net, None, 0),
+            window(DEFAULT_MEMORY)
         );
     }
 

@@ -12,7 +12,7 @@ use crate::learn::{
     Driven, Driver, EpochHook, FailureClass, LearnerSpec, RunMode, Tracker, build, jacobian_norm,
     zeros,
 };
-use crate::settings::{Method, Precision, TrialSpec};
+use crate::settings::{DEFAULT_MEMORY, Method, Precision, TrialSpec};
 
 /// What one trial gave.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -156,6 +156,7 @@ pub fn learner_spec(spec: &TrialSpec) -> hinf::Result<LearnerSpec> {
     Ok(LearnerSpec {
         method: spec.method,
         covariance: spec.covariance,
+        memory: spec.memory().unwrap_or(DEFAULT_MEMORY),
         gehf: hinf::GEhfConfig {
             gamma,
             eps0,
@@ -197,7 +198,7 @@ fn run_in<T: Real>(
         mode,
         on_epoch,
     };
-    let driven = build(&learner_spec(spec)?, net_spec.n_weights(), from, driver)?;
+    let driven = build(&learner_spec(spec)?, &net_spec, from, driver)?;
     let seconds = start.elapsed().as_secs_f64();
     let Driven {
         outcome,

@@ -46,6 +46,27 @@ choices! {
         Structured = "structured": "`ε0 I − Σ c_i u_i u_iᵀ` (`StructuredCovariance`), turning packed when that is cheaper. Exact; the default.",
         Packed = "packed": "The packed lower triangle (`hinf::PackedCovariance`) from the start (N_w(N_w+1)/2 elements).",
         Dense = "dense": "The full matrix (`hinf::DenseCovariance`, N_w² elements): the reference.",
+        NeuronBlocks = "neuron-blocks": "The l-EHF: `P` cut to one packed block per neuron, its threshold and incoming weights (`hinf::BlockCovariance`). Bounded memory.",
+        LayerBlocks = "layer-blocks": "`P` cut to one packed block per weight matrix (`hinf::BlockCovariance`). Bounded memory.",
+        InfoWindow = "info-window": "Eq. (7) over the Jacobians of the last R samples (`hinf::InfoWindow`, `--memory R`). Bounded memory; exact while R ≥ the samples seen.",
+    }
+}
+
+/// The samples a window covariance keeps when `--memory` is not given.
+pub const DEFAULT_MEMORY: usize = 8;
+
+impl CovarianceKind {
+    /// Whether it keeps a window of the last R samples (`--memory R`).
+    pub fn has_memory(self) -> bool {
+        matches!(self, CovarianceKind::InfoWindow)
+    }
+    /// Whether its storage is fixed when it is built (bounded memory),
+    /// rather than growing with the samples seen or N_w².
+    pub fn is_bounded(self) -> bool {
+        matches!(
+            self,
+            CovarianceKind::NeuronBlocks | CovarianceKind::LayerBlocks | CovarianceKind::InfoWindow
+        )
     }
 }
 

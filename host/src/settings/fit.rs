@@ -3,7 +3,7 @@
 use hinf::AdamConfig;
 use serde::{Deserialize, Serialize};
 
-use super::choices::Method;
+use super::choices::{CovarianceKind, DEFAULT_MEMORY, Method};
 
 /// Everything that defines one training run on a data set except the data.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -16,6 +16,12 @@ pub struct FitSpec {
     pub width: usize,
     /// Sigmoid slope η0.
     pub slope: f64,
+    /// Storage of `P` (H∞).
+    #[serde(default)]
+    pub covariance: CovarianceKind,
+    /// R of a window covariance (`None`: [`DEFAULT_MEMORY`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<usize>,
     /// ε0 (H∞, sd).
     pub eps0: f64,
     /// γ_f (H∞).
@@ -40,6 +46,16 @@ pub struct FitSpec {
     pub shuffle: bool,
 }
 
+impl FitSpec {
+    /// R of a window covariance (`--memory`, else [`DEFAULT_MEMORY`]);
+    /// `None` if the covariance keeps no window.
+    pub fn memory(&self) -> Option<usize> {
+        self.covariance
+            .has_memory()
+            .then(|| self.memory.unwrap_or(DEFAULT_MEMORY))
+    }
+}
+
 impl Default for FitSpec {
     fn default() -> Self {
         Self {
@@ -47,6 +63,8 @@ impl Default for FitSpec {
             layers: 5,
             width: hinf::PAPER_WIDTH,
             slope: hinf::PAPER_SLOPE,
+            covariance: CovarianceKind::Structured,
+            memory: None,
             eps0: hinf::DEFAULT_EPS0,
             gamma: hinf::PAPER_GAMMA,
             adam_lr: AdamConfig::default().lr,

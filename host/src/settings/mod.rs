@@ -8,21 +8,25 @@
 //! | [`trial`] | [`TrialSpec`] and [`ExperimentSpec`], validated |
 //! | [`caps`] | the default epoch cap of each method, shared by every command |
 //! | [`fit`] | [`FitSpec`]: a run on one's own data |
+//! | [`learner`] | [`Learner`]: a rule with its storage of `P`, as reports name it |
 //! | [`registry`] | the one table of settings every report, CSV and sweep reads |
 
 pub mod caps;
 pub mod choice;
 pub mod choices;
 pub mod fit;
+pub mod learner;
 pub mod registry;
 pub mod trial;
 pub mod variant;
 
 pub use choice::Choice;
 pub use choices::{
-    AdamMode, CovarianceKind, Criterion, GainOrder, Inputs, Method, Order, Precision, Timing,
+    AdamMode, CovarianceKind, Criterion, DEFAULT_MEMORY, GainOrder, Inputs, Method, Order,
+    Precision, Timing,
 };
 pub use fit::FitSpec;
+pub use learner::Learner;
 pub use registry::{SETTINGS, Setting, Value, normalize, setting, shown_settings, sweep_settings};
 pub use trial::{ExperimentSpec, TrialSpec};
 pub use variant::{Eps0Scale, ExtensionKind, Targets, Variant};

@@ -204,7 +204,20 @@ pub const SETTINGS: &[Setting] = &[
     row!("adam-beta2", Core, sweep: false, csv: false, num, shown: always, used: adam_only, adam_beta2),
     row!("adam-eps", Core, sweep: false, csv: false, exp, shown: always, used: adam_only, adam_eps),
     row!("precision", Core, sweep: false, csv: false, choice, shown: always, used: always, precision),
-    row!("covariance", Core, sweep: false, csv: false, choice, shown: always, used: hinf_only, covariance),
+    row!("covariance", Core, sweep: true, csv: true, choice, shown: always, used: hinf_only, covariance),
+    Setting {
+        name: "memory",
+        group: Group::Core,
+        sweep: true,
+        csv: true,
+        value: |s| {
+            s.memory()
+                .map_or(Value::Name("-"), |r| Value::Int(r as u64))
+        },
+        shown: |s| s.memory().is_some(),
+        used: |s| hinf_only(s) && s.covariance.has_memory(),
+        reset: |s, d| s.memory = d.memory,
+    },
 ];
 
 /// The setting called `name` (e.g. `adam-lr`), if there is one.

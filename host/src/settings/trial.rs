@@ -6,7 +6,8 @@ use hinf::{AdamConfig, GEhfConfig, InputCoding, ResNetSpec, TrainConfig};
 use serde::{Deserialize, Serialize};
 
 use super::choices::{
-    AdamMode, CovarianceKind, Criterion, GainOrder, Inputs, Method, Order, Precision, Timing,
+    AdamMode, CovarianceKind, Criterion, DEFAULT_MEMORY, GainOrder, Inputs, Method, Order,
+    Precision, Timing,
 };
 use super::variant::Variant;
 
@@ -54,6 +55,10 @@ pub struct TrialSpec {
     pub init_range: f64,
     /// Storage of `P` for H∞.
     pub covariance: CovarianceKind,
+    /// R, the samples a window covariance keeps (`None`: the covariance
+    /// has no memory, or [`DEFAULT_MEMORY`]; see [`TrialSpec::memory`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<usize>,
     /// Off-by-default switches beyond the printed method
     /// ([`super::variant`]).
     #[serde(default)]
@@ -85,6 +90,7 @@ impl Default for TrialSpec {
             precision: Precision::F64,
             init_range: hinf::PAPER_INIT_RANGE,
             covariance: CovarianceKind::Structured,
+            memory: None,
             variant: Variant::default(),
         }
     }
@@ -106,6 +112,13 @@ impl TrialSpec {
     /// ε0 after [`Variant::eps0_scale`] (fails on an invalid depth).
     pub fn effective_eps0(&self) -> hinf::Result<f64> {
         Ok(self.variant.effective_eps0(self.eps0, &self.net_spec()?))
+    }
+    /// R of a window covariance (`--memory`, else [`DEFAULT_MEMORY`]);
+    /// `None` if the covariance keeps no window.
+    pub fn memory(&self) -> Option<usize> {
+        self.covariance
+            .has_memory()
+            .then(|| self.memory.unwrap_or(DEFAULT_MEMORY))
     }
     /// The core's Adam parameters.
     pub fn adam_config(&self) -> AdamConfig {
@@ -147,6 +160,10 @@ impl TrialSpec {
                 ..self.gehf_config()
             }
             .validate()?;
+        }
+        if let Some(r) = self.memory() {
+            let outputs = self.net_spec()?.outputs();
+            hinf::WindowShape::new(self.net_spec()?.n_weights(), r, outputs).validate()?;
         }
         if !(self.init_range.is_finite() && self.init_range >= 0.0) {
             return Err(hinf::Error::InvalidParameter {
