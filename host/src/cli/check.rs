@@ -132,9 +132,9 @@ pub fn spec(s: &TrialSpec, layers_flag: &str) -> Result<(), UsageError> {
 }
 
 /// The storage flags agree with the learning rules: `--covariance` only
-/// with a rule that keeps a `P` (H∞: `hinf`, `lehf`), `lehf` only with
-/// its own covariance (neuron blocks), `--memory` only with a window
-/// covariance, and R ≥ 1.
+/// with a rule that keeps a `P` (H∞: `hinf`, `lehf`), a covariance other
+/// than neuron blocks only if `hinf` is among them (`lehf` keeps its
+/// own), `--memory` only with a window covariance, and R ≥ 1.
 pub fn storage(
     methods: &[MethodArg],
     covariances: Option<&[CovarianceKind]>,
@@ -149,7 +149,8 @@ pub fn storage(
             .into_iter()
             .flatten()
             .find(|&&c| c != CovarianceKind::NeuronBlocks);
-        if let (true, Some(c)) = (methods.contains(&MethodArg::Lehf), other) {
+        let hinf = methods.contains(&MethodArg::Rule(Method::Hinf));
+        if let (true, false, Some(c)) = (methods.contains(&MethodArg::Lehf), hinf, other) {
             let why = "--method lehf is --method hinf --covariance neuron-blocks";
             return Err(invalid("--covariance", c.name(), why));
         }

@@ -20,7 +20,9 @@ use crate::data::{
 };
 use crate::report::plural;
 use crate::run::memory;
-use crate::settings::{Choice, CovarianceKind, FitSpec, Precision};
+use crate::settings::{
+    Choice, CovarianceKind, DEFAULT_MEMORY, FitSpec, Learner, Method, Precision,
+};
 
 /// `hinf fit`.
 #[derive(Debug, Clone, Args)]
@@ -228,11 +230,14 @@ impl FitArgs {
     /// else the defaults; and its precision.
     fn spec(&self, init: Option<&Fitted>) -> (FitSpec, Precision) {
         let base = init.map_or_else(FitSpec::default, |m| m.meta.fit);
-        let covariance = self.method.and_then(MethodArg::covariance);
+        let covariance = (self.method.and_then(MethodArg::covariance))
+            .or(self.covariance)
+            .unwrap_or(base.covariance);
+        let memory = self.memory.or(base.memory).unwrap_or(DEFAULT_MEMORY);
         let spec = FitSpec {
             method: self.method.map_or(base.method, MethodArg::method),
-            covariance: covariance.or(self.covariance).unwrap_or(base.covariance),
-            memory: self.memory.or(base.memory),
+            covariance,
+            memory: covariance.has_memory().then_some(memory),
             layers: self.layers.unwrap_or(base.layers),
             width: self.width.unwrap_or(base.width),
             slope: self.slope.unwrap_or(base.slope),
@@ -402,6 +407,10 @@ pub fn run(a: &FitArgs) -> Result<(), Failure> {
 #[derive(Serialize)]
 struct FitJson<'a> {
     method: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    covariance: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    memory: Option<usize>,
     precision: &'a str,
     layers: usize,
     n_weights: usize,
@@ -423,6 +432,8 @@ struct FitJson<'a> {
 fn json<'a>(spec: &FitSpec, d: &FitData, r: &'a FitReport) -> FitJson<'a> {
     FitJson {
         method: spec.method.name(),
+        covariance: (spec.method == Method::Hinf).then(|| spec.covariance.name()),
+        memory: spec.memory(),
         precision: r.precision,
         layers: spec.layers,
         n_weights: r.n_weights,
@@ -472,7 +483,7 @@ fn text(a: &FitArgs, spec: &FitSpec, d: &FitData, r: &FitReport, before: Option<
     let _ = writeln!(
         s,
         "{} at L = {}, N = {} (N_w = {}, {}): {}",
-        spec.method.title(),
+        Learner::new(spec.method, spec.covariance, spec.memory).title(),
         spec.layers,
         spec.width,
         r.n_weights,

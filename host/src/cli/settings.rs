@@ -109,7 +109,7 @@ impl SettingsArgs {
             memory: self.memory,
             variant: self.variant.variant(),
         };
-        caps::capped(spec, self.max_epochs)
+        caps::capped(spec, self.max_epochs).with_memory_resolved()
     }
 
     /// Checks `--threads`, `--max-epochs`, and the storage flags against

@@ -240,7 +240,7 @@ pub fn grid(a: &SweepArgs) -> Result<Vec<TrialSpec>, UsageError> {
     g = expand(g, &a.eps0, "--eps0", |s, v| s.eps0 = v)?;
     let g: Vec<TrialSpec> = g
         .into_iter()
-        .map(|s| caps::capped(s, a.max_epochs))
+        .map(|s| caps::capped(s, a.max_epochs).with_memory_resolved())
         .collect();
     for s in &g {
         check::spec(s, "--layers")?;

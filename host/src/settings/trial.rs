@@ -120,6 +120,14 @@ impl TrialSpec {
             .has_memory()
             .then(|| self.memory.unwrap_or(DEFAULT_MEMORY))
     }
+    /// This spec with R written out: [`TrialSpec::memory`] for a window,
+    /// `None` otherwise (what reports and the JSON show).
+    pub fn with_memory_resolved(self) -> Self {
+        Self {
+            memory: self.memory(),
+            ..self
+        }
+    }
     /// The core's Adam parameters.
     pub fn adam_config(&self) -> AdamConfig {
         AdamConfig {
