@@ -2,7 +2,8 @@
 //! trials of H∞-learning with the bounded-memory covariances of the core
 //! — `BlockCovariance` per neuron and per layer (the l-EHF read as the
 //! printed step restricted to diagonal blocks) and `InfoWindow` (eq. 7 over
-//! the last r samples) — beside the exact filter, run exactly as `hinf
+//! the last r samples) and `TermWindow` (the last r terms of the
+//! structured `ε0 I − Σ c_i u_i u_iᵀ`) — beside the exact filter, run exactly as `hinf
 //! train` runs a trial (same seeds, initialisation, stopping rule, failure
 //! classes, fixed-point shortcut: the host's `Driver`), only the covariance
 //! differs. The exact row uses the host's default covariance and is checked
@@ -11,7 +12,7 @@
 //! ```text
 //! cargo run --release -p host --example bounded_probe -- \
 //!     [--layers 5,21] [--trials 100] [--cap 300] [--seed 1] [--threads 1] \
-//!     [--trust-region] [--f32] [--only exact,neuron,layer,sd,w4,w8,w16,w32]
+//!     [--trust-region] [--f32] [--only exact,neuron,layer,sd,w4,w8,w16,w32,t8,t32]
 //! ```
 //!
 //! `--trust-region` runs every covariance with the trust-region extension
@@ -23,7 +24,7 @@ use std::time::Instant;
 
 use hinf::{
     BlockCovariance, BlockLayout, Blocking, Covariance, GEhf, InfoWindow, Real, ResNet, ResNetSpec,
-    WindowShape, Xor,
+    TermWindow, TermWindowShape, WindowShape, Xor,
 };
 use host::StructuredCovariance;
 use host::learn::{Driver, FailureClass, RunMode, Tracker, WithOptimizer};
@@ -46,6 +47,8 @@ enum Kind {
     Layer,
     /// The information form over the last r samples.
     Window(usize),
+    /// The last r terms of the structured `P` (`tR`).
+    Terms(usize),
 }
 
 impl Kind {
@@ -55,7 +58,10 @@ impl Kind {
             "sd" => Kind::Sd,
             "neuron" => Kind::Neuron,
             "layer" => Kind::Layer,
-            w => Kind::Window(w.strip_prefix('w')?.parse().ok()?),
+            other => match other.strip_prefix('t') {
+                Some(r) => Kind::Terms(r.parse().ok()?),
+                None => Kind::Window(other.strip_prefix('w')?.parse().ok()?),
+            },
         })
     }
     fn name(self) -> String {
@@ -65,6 +71,7 @@ impl Kind {
             Kind::Neuron => "neuron blocks".into(),
             Kind::Layer => "layer blocks".into(),
             Kind::Window(r) => format!("info window r = {r}"),
+            Kind::Terms(r) => format!("structured window r = {r}"),
         }
     }
     /// Numbers of `T` that hold P (the exact filter's grows, per sample).
@@ -76,6 +83,7 @@ impl Kind {
             Kind::Neuron => Blocking::PerNeuron.packed_len(spec).to_string(),
             Kind::Layer => Blocking::PerLayer.packed_len(spec).to_string(),
             Kind::Window(r) => WindowShape::new(n, r, 1).storage_len().to_string(),
+            Kind::Terms(r) => TermWindowShape::new(n, r).storage_len().to_string(),
         }
     }
 }
@@ -168,6 +176,12 @@ fn run_in<T: Real>(kind: Kind, spec: &TrialSpec, seed: u64) -> Outcome {
                 InfoWindow::new(shape, eps0, vec![T::ZERO; shape.storage_len()]).expect("a window");
             trial::<T, _>(spec, seed, cov)
         }
+        Kind::Terms(r) => {
+            let shape = TermWindowShape::new(n, r);
+            let cov = TermWindow::new(shape, eps0, vec![T::ZERO; shape.storage_len()])
+                .expect("a term window");
+            trial::<T, _>(spec, seed, cov)
+        }
     };
     result.unwrap_or(Outcome {
         converged: false,
@@ -202,7 +216,7 @@ fn main() {
             "--only" => {
                 kinds = value()
                     .split(',')
-                    .map(|k| Kind::parse(k).expect("exact, sd, neuron, layer or wR"))
+                    .map(|k| Kind::parse(k).expect("exact, sd, neuron, layer, wR or tR"))
                     .collect()
             }
             other => panic!("unknown argument {other}"),

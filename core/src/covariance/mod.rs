@@ -10,8 +10,9 @@
 //! layout of model files), `dense.rs` ([`DenseCovariance`], the reference),
 //! `isotropic.rs` ([`IsotropicCovariance`], steepest descent) and, in
 //! bounded memory, `blocks.rs` ([`BlockCovariance`], `P` restricted to
-//! diagonal blocks: the l-EHF) and `window.rs` ([`InfoWindow`], eq. 7 over
-//! the last r Jacobians). This file holds the trait and the checks and
+//! diagonal blocks: the l-EHF), `window.rs` ([`InfoWindow`], eq. 7 over
+//! the last r Jacobians) and `terms.rs` ([`TermWindow`], the last r terms
+//! of `ε0 I − Σ cᵢ uᵢ uᵢᵀ`). This file holds the trait and the checks and
 //! helpers they share.
 
 use crate::error::{Error, Param, Result};
@@ -22,11 +23,13 @@ mod blocks;
 mod dense;
 mod isotropic;
 mod packed;
+mod terms;
 mod window;
 pub use blocks::{BlockCovariance, BlockLayout, Blocking, block_layout_len};
 pub use dense::DenseCovariance;
 pub use isotropic::IsotropicCovariance;
 pub use packed::PackedCovariance;
+pub use terms::{TermWindow, TermWindowShape};
 pub use window::{InfoWindow, MAX_WINDOW_ROWS, WindowShape};
 
 /// A symmetric positive-definite N × N matrix `P` that the g-EHF multiplies

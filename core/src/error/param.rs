@@ -45,7 +45,8 @@ pub enum Param {
     /// ([`crate::BlockLayout::from_bounds`], "block layout").
     BlockLayout,
     /// The memory r ≥ 1 of an information-form window
-    /// ([`crate::WindowShape`], "memory").
+    /// ([`crate::WindowShape`]) or a term window ([`crate::TermWindowShape`])
+    /// ("memory").
     Memory,
 }
 

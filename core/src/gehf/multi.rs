@@ -243,11 +243,19 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
         }
         // Numerical health of P: the m downdates (and the regularization
         // after them) must leave a finite, positive diagonal. Checked where
-        // the representation reads its diagonal cheaply.
-        if !fixed && nw > 0 && self.cov.downdate_diagonal_bounds(c[0], &v[..nw]).is_some() {
-            let admissible = downdated_diagonal_bounds(&self.cov, &step, &c)
-                .is_some_and(|(lo, hi)| diagonal_admissible(&self.regularization, lo, hi));
-            if !admissible {
+        // the representation reads its diagonal cheaply; one row by the
+        // covariance's own bounds, as `step` checks it (they know what its
+        // downdate also drops: a full `TermWindow`'s oldest term).
+        if !fixed
+            && nw > 0
+            && let Some(own) = self.cov.downdate_diagonal_bounds(c[0], &v[..nw])
+        {
+            let bounds = if m == 1 {
+                Some(own)
+            } else {
+                downdated_diagonal_bounds(&self.cov, &step, &c)
+            };
+            if !bounds.is_some_and(|(lo, hi)| diagonal_admissible(&self.regularization, lo, hi)) {
                 return Err(self.health.reject("covariance"));
             }
         }
