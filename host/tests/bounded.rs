@@ -43,6 +43,11 @@ fn json_reports_the_covariance_r_and_the_bytes_of_p() {
             Some(3),
             hinf::WindowShape::new(n, 3, 1).storage_len(),
         ),
+        (
+            "window",
+            Some(5),
+            hinf::TermWindowShape::new(n, 5).storage_len(),
+        ),
     ] {
         let r = memory.map(|r: usize| r.to_string());
         let mut args = vec![
@@ -115,10 +120,13 @@ fn a_window_that_keeps_every_sample_is_the_exact_filter() {
         ]
         .concat(),
     );
+    let terms = train_json(&[&base[..], &["--covariance", "window", "--memory", "120"]].concat());
     let packed = train_json(&[&base[..], &["--covariance", "packed"]].concat());
-    assert_eq!(window["converged"], packed["converged"]);
-    assert_eq!(window["mean_epochs"], packed["mean_epochs"]);
-    assert_eq!(window["std_epochs"], packed["std_epochs"]);
+    for w in [&window, &terms] {
+        assert_eq!(w["converged"], packed["converged"]);
+        assert_eq!(w["mean_epochs"], packed["mean_epochs"]);
+        assert_eq!(w["std_epochs"], packed["std_epochs"]);
+    }
     assert!(window["converged"].as_u64().unwrap() > 0, "{window}");
 }
 

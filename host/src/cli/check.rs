@@ -169,7 +169,7 @@ pub fn storage(
         return Err(invalid(
             "--memory",
             given,
-            "only a window covariance keeps samples (--covariance info-window)",
+            "only a window covariance keeps samples (--covariance info-window or window)",
         ));
     }
     Ok(())

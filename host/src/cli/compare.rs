@@ -77,7 +77,13 @@ fn learners(a: &CompareArgs) -> Result<Vec<Learner>, UsageError> {
             }
         }
     }
-    if let Some(r) = a.memory.filter(|&r| r >= hinf::MAX_WINDOW_ROWS) {
+    let info_window = out
+        .iter()
+        .any(|l| l.covariance == CovarianceKind::InfoWindow);
+    if let Some(r) = a
+        .memory
+        .filter(|&r| info_window && r >= hinf::MAX_WINDOW_ROWS)
+    {
         let why = format!(
             "a window keeps at most {} samples",
             hinf::MAX_WINDOW_ROWS - 1

@@ -181,7 +181,11 @@ fn check_fit_flags(a: &FitArgs, spec: &FitSpec) -> Result<(), UsageError> {
         covariance,
         a.memory.as_ref().map(core::slice::from_ref),
     )?;
-    if let Some(r) = spec.memory().filter(|&r| r >= hinf::MAX_WINDOW_ROWS) {
+    let info_window = spec.covariance == CovarianceKind::InfoWindow;
+    if let Some(r) = spec
+        .memory()
+        .filter(|&r| info_window && r >= hinf::MAX_WINDOW_ROWS)
+    {
         let most = hinf::MAX_WINDOW_ROWS - 1;
         return bad(
             "--memory",

@@ -6,7 +6,7 @@ use hinf::model::Model;
 use hinf::{
     Adam, AdamConfig, BlockCovariance, BlockLayout, Blocking, DenseCovariance, Extension, GEhf,
     GEhfConfig, InfoWindow, IsotropicCovariance, Optimizer, PackedCovariance, Real, Regularization,
-    ResNet, ResNetSpec, WindowShape, packed_len,
+    ResNet, ResNetSpec, TermWindow, TermWindowShape, WindowShape, packed_len,
 };
 
 use super::save::{LoadState, SaveState};
@@ -113,6 +113,12 @@ pub fn build<T: Real, W: WithOptimizer<T>>(
             shape.validate()?;
             let storage = zeros(shape.storage_len(), "memory for the information window")?;
             let p = InfoWindow::new(shape, eps0, storage)?;
+            start(with, from, hinf_filter(spec, p)?)
+        }
+        (Method::Hinf, CovarianceKind::Window) => {
+            let shape = TermWindowShape::new(n, spec.memory);
+            let storage = zeros(shape.storage_len(), "memory for the structured window")?;
+            let p = TermWindow::new(shape, eps0, storage)?;
             start(with, from, hinf_filter(spec, p)?)
         }
     }

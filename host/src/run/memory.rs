@@ -11,7 +11,7 @@
 //! working memory, the optimizer's state, `P` at its largest, and the
 //! per-epoch records; small fixed costs are left out.
 
-use hinf::{Blocking, ResNetSpec, WindowShape, packed_len};
+use hinf::{Blocking, ResNetSpec, TermWindowShape, WindowShape, packed_len};
 
 use crate::learn::StructuredCovariance;
 use crate::settings::{
@@ -56,6 +56,9 @@ pub fn covariance_elements(
         CovarianceKind::InfoWindow => {
             let r = memory.unwrap_or(DEFAULT_MEMORY);
             WindowShape::new(n, r, net.outputs()).storage_len() as u128
+        }
+        CovarianceKind::Window => {
+            TermWindowShape::new(n, memory.unwrap_or(DEFAULT_MEMORY)).storage_len() as u128
         }
     }
 }
@@ -262,6 +265,7 @@ mod tests {
             CovarianceKind::NeuronBlocks,
             CovarianceKind::LayerBlocks,
             CovarianceKind::InfoWindow,
+            CovarianceKind::Window,
         ] {
             let small = covariance_elements(kind, &net, Some(4), 4);
             assert_eq!(small, covariance_elements(kind, &net, Some(4), 4_000_000));

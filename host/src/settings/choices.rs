@@ -49,6 +49,7 @@ choices! {
         NeuronBlocks = "neuron-blocks": "The l-EHF: `P` cut to one packed block per neuron, its threshold and incoming weights (`hinf::BlockCovariance`). Bounded memory.",
         LayerBlocks = "layer-blocks": "`P` cut to one packed block per weight matrix (`hinf::BlockCovariance`). Bounded memory.",
         InfoWindow = "info-window": "Eq. (7) over the Jacobians of the last R samples (`hinf::InfoWindow`, `--memory R`). Bounded memory; exact while R ≥ the samples seen.",
+        Window = "window": "The last R terms of the structured form, `ε0 I − Σ c_i u_i u_iᵀ` (`hinf::TermWindow`, `--memory R`). Bounded memory; exact while R ≥ the samples seen.",
     }
 }
 
@@ -58,14 +59,17 @@ pub const DEFAULT_MEMORY: usize = 8;
 impl CovarianceKind {
     /// Whether it keeps a window of the last R samples (`--memory R`).
     pub fn has_memory(self) -> bool {
-        matches!(self, CovarianceKind::InfoWindow)
+        matches!(self, CovarianceKind::InfoWindow | CovarianceKind::Window)
     }
     /// Whether its storage is fixed when it is built (bounded memory),
     /// rather than growing with the samples seen or N_w².
     pub fn is_bounded(self) -> bool {
         matches!(
             self,
-            CovarianceKind::NeuronBlocks | CovarianceKind::LayerBlocks | CovarianceKind::InfoWindow
+            CovarianceKind::NeuronBlocks
+                | CovarianceKind::LayerBlocks
+                | CovarianceKind::InfoWindow
+                | CovarianceKind::Window
         )
     }
 }

@@ -169,9 +169,13 @@ impl TrialSpec {
             }
             .validate()?;
         }
-        if let Some(r) = self.memory() {
-            let outputs = self.net_spec()?.outputs();
-            hinf::WindowShape::new(self.net_spec()?.n_weights(), r, outputs).validate()?;
+        let net = self.net_spec()?;
+        match (self.covariance, self.memory()) {
+            (CovarianceKind::InfoWindow, Some(r)) => {
+                hinf::WindowShape::new(net.n_weights(), r, net.outputs()).validate()?
+            }
+            (_, Some(r)) => hinf::TermWindowShape::new(net.n_weights(), r).validate()?,
+            _ => {}
         }
         if !(self.init_range.is_finite() && self.init_range >= 0.0) {
             return Err(hinf::Error::InvalidParameter {
