@@ -74,7 +74,8 @@ pub mod train;
 pub use adam::{Adam, AdamConfig, AdamMode};
 pub use covariance::{
     BlockCovariance, BlockLayout, Blocking, Covariance, DenseCovariance, InfoWindow,
-    IsotropicCovariance, MAX_WINDOW_ROWS, PackedCovariance, WindowShape, block_layout_len,
+    IsotropicCovariance, MAX_WINDOW_ROWS, PackedCovariance, RowStorage, WindowShape, WindowState,
+    block_layout_len,
 };
 pub use data::{ErrorStats, InputCoding, Samples, StopCriterion, Xor};
 pub use error::{Error, ModelError, Param, Result};

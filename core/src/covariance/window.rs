@@ -85,13 +85,19 @@
 //! being prepared). The product needs n numbers of work space, kept on
 //! the stack: n ≤ [`MAX_WINDOW_ROWS`].
 //!
+//! A model file stores the window by its rows and weights
+//! ([`Covariance::window_row`]; `crate::model`, section bit 2), and
+//! [`Covariance::load_window`] rebuilds `G` and `L` from them with the
+//! same arithmetic: the loaded window computes what the saved one did,
+//! bit for bit.
+//!
 //! The rows are stored densely, N numbers each. A network's Jacobian row
 //! has more structure — a neuron's block is `φ_j [1, z of the layer
 //! below]` (eqs. 21–23), about 0.37 N numbers per sample for the paper's
 //! XOR net — which a later storage can use; the algebra above is the same.
 
 use super::{Covariance, cholesky_packed};
-use crate::error::{Error, Param, Result, check_finite};
+use crate::error::{Error, Param, Result, check_finite, check_len};
 use crate::real::{Real, dot};
 use crate::spec::packed_len;
 
@@ -100,6 +106,34 @@ use crate::spec::packed_len;
 /// the stack (1 KiB in `f32`, 2 KiB in `f64`, twice that for
 /// [`Covariance::get`]).
 pub const MAX_WINDOW_ROWS: usize = 256;
+
+/// How an [`InfoWindow`] keeps each of its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum RowStorage {
+    /// The row itself, N values.
+    Dense,
+}
+
+/// What a model file records of an information window besides its rows
+/// and their weights: [`Covariance::window_state`],
+/// [`Covariance::load_window`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct WindowState<T> {
+    /// r, the samples kept.
+    pub memory: usize,
+    /// N_L, the rows per sample.
+    pub outputs: usize,
+    /// n ≤ r·N_L, the rows kept.
+    pub rows: usize,
+    /// How each row is stored.
+    pub storage: RowStorage,
+    /// Values stored per row (N for [`RowStorage::Dense`]).
+    pub row_len: usize,
+    /// ε0 of `P⁻¹ = ε0⁻¹ I + Jᵀ D J` (eq. 7).
+    pub eps0: T,
+}
 
 /// The size of an [`InfoWindow`]: dimension N, memory r (samples) and
 /// outputs N_L (rows per sample).
@@ -292,6 +326,106 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
         Ok(cholesky_packed(l, n))
     }
 
+    /// How the rows are stored.
+    pub fn storage(&self) -> RowStorage {
+        RowStorage::Dense
+    }
+
+    /// Values stored per row.
+    fn row_len(&self) -> usize {
+        self.shape.dim
+    }
+
+    /// [`Covariance::window_state`].
+    fn state(&self) -> WindowState<T> {
+        WindowState {
+            memory: self.shape.memory,
+            outputs: self.shape.outputs,
+            rows: self.len,
+            storage: self.storage(),
+            row_len: self.row_len(),
+            eps0: self.eps0,
+        }
+    }
+
+    /// The checks of [`Covariance::load_window`], in its order.
+    fn check_load(&self, state: &WindowState<T>, weights: &[T], rows: &[T]) -> Result<()> {
+        if state.memory == 0 {
+            return Err(Error::InvalidParameter {
+                name: Param::Memory,
+            });
+        }
+        if state.storage != self.storage() {
+            return Err(Error::Unsupported {
+                what: "an information window of another row storage",
+            });
+        }
+        check_len(
+            "information window rows per sample",
+            self.shape.outputs,
+            state.outputs,
+        )?;
+        check_len("information window row", self.row_len(), state.row_len)?;
+        let n = state.rows;
+        let capacity = self
+            .shape
+            .rows()
+            .min(state.memory.saturating_mul(state.outputs));
+        if n > capacity {
+            return Err(Error::CapacityExceeded {
+                what: "information window rows",
+                needed: n,
+                capacity,
+            });
+        }
+        if !(state.eps0.is_finite() && state.eps0 > T::ZERO) {
+            return Err(Error::InvalidEps0);
+        }
+        check_len("information window weights", n, weights.len())?;
+        check_len("information window rows", n * state.row_len, rows.len())?;
+        if !weights
+            .iter()
+            .all(|a| a.is_finite() && *a > T::ZERO && *a <= T::ONE)
+        {
+            return Err(Error::InvalidGamma);
+        }
+        check_finite("information window rows", rows)
+    }
+
+    /// [`Covariance::load_window`]: the checks, then `A` of the loaded rows
+    /// factored into the spare factor (nothing `mul_vec` reads changes),
+    /// then the rows, weights and Gram matrix copied in (head at slot 0).
+    fn load(&mut self, state: &WindowState<T>, weights: &[T], rows: &[T]) -> Result<()> {
+        self.check_load(state, weights, rows)?;
+        let (n, nd, c) = (state.rows, self.row_len(), self.shape.slots());
+        let (gram, wt, f0, f1) = self.shape.parts();
+        let spare = if self.cur == 0 { f1 } else { f0 };
+        self.staged = 0;
+        let row = |q: usize| &rows[q * nd..(q + 1) * nd];
+        let data = self.data.as_mut();
+        let l = &mut data[spare..spare + packed_len(n)];
+        fill_packed(n, state.eps0, |p, q| dot(row(p), row(q)), |p| weights[p], l);
+        if !(cholesky_packed(l, n) && l.iter().all(|x| x.is_finite())) {
+            return Err(Error::Diverged { what: "covariance" });
+        }
+        // Logical row q (newest first) goes to slot n − 1 − q.
+        for (q, a) in weights.iter().enumerate() {
+            let s = n - 1 - q;
+            data[s * nd..(s + 1) * nd].copy_from_slice(row(q));
+            data[wt + s] = *a;
+            for p in q..n {
+                let g = dot(row(p), row(q));
+                data[gram + (n - 1 - p) * c + s] = g;
+                data[gram + s * c + (n - 1 - p)] = g;
+            }
+        }
+        self.head = 0;
+        self.len = n;
+        self.cur = 1 - self.cur;
+        self.eps0 = state.eps0;
+        Ok(())
+    }
+
     /// Ring slot of logical row q (0 = newest) for n rows from `head`.
     fn slot(&self, head: usize, n: usize, q: usize) -> usize {
         slot(self.shape.slots(), head, n, q)
@@ -456,14 +590,31 @@ fn fill_system<T: Real>(
 ) {
     let c = shape.slots();
     let (gram, weights, _, _) = shape.parts();
+    let at = |p: usize| slot(c, head, n, p);
+    fill_packed(
+        n,
+        eps0,
+        |p, q| front[gram + at(p) * c + at(q)],
+        |p| front[weights + at(p)],
+        l,
+    );
+}
+
+/// The packed lower triangle of `A = D⁻¹ + ε0 G` of n rows (newest first)
+/// into `l`, from `G_pq = gram(p, q)` and `a_p = weight(p)`.
+fn fill_packed<T: Real>(
+    n: usize,
+    eps0: T,
+    gram: impl Fn(usize, usize) -> T,
+    weight: impl Fn(usize) -> T,
+    l: &mut [T],
+) {
     let mut k = 0;
     for p in 0..n {
-        let sp = slot(c, head, n, p);
         for q in 0..=p {
-            let sq = slot(c, head, n, q);
-            let mut x = eps0 * front[gram + sp * c + sq];
+            let mut x = eps0 * gram(p, q);
             if p == q {
-                x += T::ONE / front[weights + sp];
+                x += T::ONE / weight(p);
             }
             l[k] = x;
             k += 1;
@@ -580,5 +731,28 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Covariance<T> for InfoWindow<T, S> {
     /// `scratch` needs n(n + 1)/2 elements, n the rows kept.
     fn is_positive_definite(&self, scratch: &mut [T]) -> Result<bool> {
         self.gram_is_positive_definite(scratch)
+    }
+
+    fn window_state(&self) -> Option<WindowState<T>> {
+        Some(self.state())
+    }
+
+    fn window_row(&self, q: usize) -> Option<(T, &[T])> {
+        if q >= self.len {
+            return None;
+        }
+        let s = self.slot(self.head, self.len, q);
+        let (_, weights, _, _) = self.shape.parts();
+        let nd = self.row_len();
+        let data = self.data.as_ref();
+        Some((data[weights + s], &data[s * nd..(s + 1) * nd]))
+    }
+
+    /// Checks everything (the state against this window's shape and row
+    /// storage; n ≤ r·N_L; ε0; weights in (0, 1]; rows finite) and factors
+    /// the loaded `A` before it changes anything: on error ([`Error::Diverged`]
+    /// for a non-positive pivot) the window is as it was.
+    fn load_window(&mut self, state: &WindowState<T>, weights: &[T], rows: &[T]) -> Result<()> {
+        self.load(state, weights, rows)
     }
 }
