@@ -73,7 +73,7 @@ pub mod train;
 
 pub use adam::{Adam, AdamConfig, AdamMode};
 pub use covariance::{
-    BlockCovariance, BlockLayout, Blocking, Covariance, DenseCovariance, InfoWindow,
+    BlockCovariance, BlockLayout, Blocking, Covariance, DenseCovariance, FactoredShape, InfoWindow,
     IsotropicCovariance, MAX_WINDOW_ROWS, PackedCovariance, RowStorage, WindowShape, WindowState,
     block_layout_len,
 };

@@ -11,8 +11,8 @@
 //! `isotropic.rs` ([`IsotropicCovariance`], steepest descent) and, in
 //! bounded memory, `blocks.rs` ([`BlockCovariance`], `P` restricted to
 //! diagonal blocks: the l-EHF) and `window.rs` ([`InfoWindow`], eq. 7 over
-//! the last r Jacobians). This file holds the trait and the checks and
-//! helpers they share.
+//! the last r Jacobians, dense or by their per-neuron factors, `factors.rs`).
+//! This file holds the trait and the checks and helpers they share.
 
 use crate::error::{Error, Param, Result};
 use crate::real::Real;
@@ -20,6 +20,7 @@ use core::cmp::Ordering;
 
 mod blocks;
 mod dense;
+mod factors;
 mod isotropic;
 mod packed;
 mod window;
@@ -27,7 +28,9 @@ pub use blocks::{BlockCovariance, BlockLayout, Blocking, block_layout_len};
 pub use dense::DenseCovariance;
 pub use isotropic::IsotropicCovariance;
 pub use packed::PackedCovariance;
-pub use window::{InfoWindow, MAX_WINDOW_ROWS, RowStorage, WindowShape, WindowState};
+pub use window::{
+    FactoredShape, InfoWindow, MAX_WINDOW_ROWS, RowStorage, WindowShape, WindowState,
+};
 
 /// A symmetric positive-definite N × N matrix `P` that the g-EHF multiplies
 /// and downdates.

@@ -40,9 +40,9 @@
 //! |               | 8 + 8 + 8      | process noise q, forgetting λ, diagonal floor (`f64`)   |
 //! |               | N_w(N_w+1)/2·b | `P`, lower triangle row by row, `T` (bit 2 clear)       |
 //! | *window*      | 4 + 4 + 4      | instead of `P` (bit 2): r, N_L, n ≤ r·N_L (`u32`)       |
-//! |               | 1 + 8          | row storage (0 = dense: ρ = N_w), the window's ε0 (`f64`) |
+//! |               | 1 + 8          | row storage (0 = dense: ρ = N_w; 1 = factored: ρ = Σ_t (N_t + N_{t+1})), the window's ε0 (`f64`) |
 //! |               | n·b            | the weights `a_i` of eq. (7), newest row first, `T`     |
-//! |               | n·ρ·b          | the kept rows, newest first, ρ values each, `T`         |
+//! |               | n·ρ·b          | the kept rows, newest first, ρ values each (factored: per `Wᵗ`, z then δ), `T` |
 //! | *Adam*        | 4 × 8 + 1      | α, β1, β2, ε (`f64`), mode (0 = sample, 1 = batch)      |
 //! |               | 4 + 8 + 8      | step count t (`u32`), β1^t, β2^t (`f64`)               |
 //! |               | 3 N_w·b        | m, v, batch gradient accumulator, `T`                   |
@@ -88,7 +88,7 @@
 
 use crate::adam::{Adam, AdamConfig, AdamMode};
 use crate::covariance::{
-    Covariance, PackedCovariance, RowStorage, WindowState, checked_packed_len,
+    Covariance, FactoredShape, PackedCovariance, RowStorage, WindowState, checked_packed_len,
 };
 pub use crate::error::model::{FORMAT_VERSION, ModelError};
 use crate::error::{Error, Result, check_len};
@@ -184,6 +184,7 @@ fn adam_mode_of(code: u8) -> Option<AdamMode> {
 fn storage_code(storage: RowStorage) -> u8 {
     match storage {
         RowStorage::Dense => 0,
+        RowStorage::Factored => 1,
     }
 }
 
@@ -191,14 +192,17 @@ fn storage_code(storage: RowStorage) -> u8 {
 fn storage_of(code: u8) -> Option<RowStorage> {
     match code {
         0 => Some(RowStorage::Dense),
+        1 => Some(RowStorage::Factored),
         _ => None,
     }
 }
 
-/// Values per row of a window of `storage` for `spec`: N_w if dense.
+/// Values per row of a window of `storage` for `spec`: N_w if dense,
+/// [`crate::FactoredShape::row_len`] if factored.
 const fn window_row_len(spec: &ResNetSpec, storage: RowStorage) -> usize {
     match storage {
         RowStorage::Dense => spec.n_weights(),
+        RowStorage::Factored => FactoredShape::new(spec, 1).row_len(),
     }
 }
 
