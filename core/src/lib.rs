@@ -73,9 +73,9 @@ pub mod train;
 
 pub use adam::{Adam, AdamConfig, AdamMode};
 pub use covariance::{
-    BlockCovariance, BlockLayout, Blocking, Covariance, DenseCovariance, InfoWindow,
-    IsotropicCovariance, MAX_WINDOW_ROWS, PackedCovariance, TermWindow, TermWindowShape,
-    WindowShape, block_layout_len,
+    BlockCovariance, BlockLayout, Blocking, Covariance, DenseCovariance, FactoredShape, InfoWindow,
+    IsotropicCovariance, MAX_WINDOW_ROWS, PackedCovariance, RowStorage, TermWindow,
+    TermWindowShape, WindowShape, WindowState, block_layout_len,
 };
 pub use data::{ErrorStats, InputCoding, Samples, StopCriterion, Xor};
 pub use error::{Error, ModelError, Param, Result};

@@ -88,6 +88,24 @@ fn train_init_continues_bit_for_bit_where_the_file_holds_the_learner() {
             3000,
         ),
         (&["--method", "sd"], 10, 3000),
+        // Bounded memory: blocks saved as their block-diagonal P, a window
+        // by its rows.
+        (&["--method", "lehf"], 5, 3000),
+        (&["--method", "hinf", "--covariance", "info-window"], 5, 3000),
+        (
+            &[
+                "--method",
+                "hinf",
+                "--covariance",
+                "info-window",
+                "--memory",
+                "3",
+                "--precision",
+                "f32",
+            ],
+            4,
+            3000,
+        ),
         (&["--method", "adam"], 40, 60),
         (&["--method", "adam", "--adam-mode", "batch"], 20, 3000),
         (

@@ -11,8 +11,9 @@
 //! `isotropic.rs` ([`IsotropicCovariance`], steepest descent) and, in
 //! bounded memory, `blocks.rs` ([`BlockCovariance`], `P` restricted to
 //! diagonal blocks: the l-EHF), `window.rs` ([`InfoWindow`], eq. 7 over
-//! the last r Jacobians) and `terms.rs` ([`TermWindow`], the last r terms
-//! of `ε0 I − Σ cᵢ uᵢ uᵢᵀ`). This file holds the trait and the checks and
+//! the last r Jacobians, dense or by their per-neuron factors, `factors.rs`)
+//! and `terms.rs` ([`TermWindow`], the last r terms of
+//! `ε0 I − Σ cᵢ uᵢ uᵢᵀ`). This file holds the trait and the checks and
 //! helpers they share.
 
 use crate::error::{Error, Param, Result};
@@ -21,6 +22,7 @@ use core::cmp::Ordering;
 
 mod blocks;
 mod dense;
+mod factors;
 mod isotropic;
 mod packed;
 mod terms;
@@ -30,7 +32,9 @@ pub use dense::DenseCovariance;
 pub use isotropic::IsotropicCovariance;
 pub use packed::PackedCovariance;
 pub use terms::{TermWindow, TermWindowShape};
-pub use window::{InfoWindow, MAX_WINDOW_ROWS, WindowShape};
+pub use window::{
+    FactoredShape, InfoWindow, MAX_WINDOW_ROWS, RowStorage, WindowShape, WindowState,
+};
 
 /// A symmetric positive-definite N × N matrix `P` that the g-EHF multiplies
 /// and downdates.
@@ -109,6 +113,42 @@ pub trait Covariance<T: Real> {
         for (cj, vj) in c.iter().zip(v.chunks_exact(n)) {
             self.downdate(*cj, vj);
         }
+    }
+
+    // ---- model files: a covariance kept as Jacobian rows -------------------
+    //
+    // A model file stores `P` packed, N(N+1)/2 numbers, except for an
+    // information window (eq. 7), which it stores by its rows
+    // (`crate::model`, section bit 2). The defaults say "not a window".
+
+    /// The shape, rows kept and ε0 of an information window (eq. 7,
+    /// [`InfoWindow`]); `None` (the default) for a covariance that keeps
+    /// `P` itself. [`crate::model::save_gehf`] writes the window's rows
+    /// ([`Covariance::window_row`]) instead of the packed `P` when it is
+    /// `Some`.
+    fn window_state(&self) -> Option<WindowState<T>> {
+        None
+    }
+
+    /// Kept row q of an information window, newest first (q = 0 the
+    /// newest): its weight `a_q = 1 − γ_f⁻²` of eq. (7) and its
+    /// [`WindowState::row_len`] stored values; `None` for q ≥ n and (the
+    /// default) for a covariance that is not a window.
+    fn window_row(&self, _q: usize) -> Option<(T, &[T])> {
+        None
+    }
+
+    /// Makes this window the one of `state` with the `state.rows` rows
+    /// `rows` (newest first, [`WindowState::row_len`] values each) and
+    /// their weights `weights`, as [`Covariance::window_state`] and
+    /// [`Covariance::window_row`] gave them: afterwards it computes
+    /// exactly what that window did. Fails, changing nothing, on a state
+    /// it cannot hold or a value out of range.
+    /// Default: [`Error::Unsupported`] (not a window).
+    fn load_window(&mut self, _state: &WindowState<T>, _weights: &[T], _rows: &[T]) -> Result<()> {
+        Err(Error::Unsupported {
+            what: "an information window into this covariance",
+        })
     }
 
     // ---- numerical health: optional P-side operations --------------------

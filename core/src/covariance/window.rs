@@ -85,21 +85,67 @@
 //! being prepared). The product needs n numbers of work space, kept on
 //! the stack: n ≤ [`MAX_WINDOW_ROWS`].
 //!
-//! The rows are stored densely, N numbers each. A network's Jacobian row
-//! has more structure — a neuron's block is `φ_j [1, z of the layer
-//! below]` (eqs. 21–23), about 0.37 N numbers per sample for the paper's
-//! XOR net — which a later storage can use; the algebra above is the same.
+//! A model file stores the window by its rows and weights
+//! ([`Covariance::window_row`]; `crate::model`, section bit 2), and
+//! [`Covariance::load_window`] rebuilds `G` and `L` from them with the
+//! same arithmetic: the loaded window computes what the saved one did,
+//! bit for bit.
+//!
+//! # Row storage
+//!
+//! [`InfoWindow::new`] stores each row densely, N numbers.
+//! [`InfoWindow::factored`] ([`FactoredShape`]) stores a network's
+//! Jacobian row by its per-neuron factors: a neuron's block is
+//! `δ_j [β, z of the layer below]` (eqs. 21–23), so each weight matrix
+//! keeps z and δ, Σ_t (N_t + N_{t+1}) numbers per row — 0.43 N_w at
+//! L = 5, 0.37 N_w at L = 21, 0.366 N_w at L = 101. Rows are factored on
+//! the way in and refused if they are not rank one per block; `G`, `J v`
+//! and `Jᵀ z` are computed from the factors (`covariance/factors.rs`). The
+//! algebra above is the same.
 
+use super::factors::{Rows, factor_len};
 use super::{Covariance, cholesky_packed};
-use crate::error::{Error, Param, Result, check_finite};
+use crate::error::{Error, Param, Result, check_finite, check_len};
 use crate::real::{Real, dot};
-use crate::spec::packed_len;
+use crate::spec::{ResNetSpec, packed_len};
 
 /// The most rows (Jacobian rows, N_L per sample) an [`InfoWindow`] holds,
 /// with its spare slots: (r + 1)·N_L ≤ 256. Its products keep n numbers on
 /// the stack (1 KiB in `f32`, 2 KiB in `f64`, twice that for
 /// [`Covariance::get`]).
 pub const MAX_WINDOW_ROWS: usize = 256;
+
+/// How an [`InfoWindow`] keeps each of its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum RowStorage {
+    /// The row itself, N values.
+    Dense,
+    /// Per weight matrix `Wᵗ`, z (N_t values) then δ (N_{t+1}):
+    /// [`FactoredShape::row_len`] values ([`InfoWindow::factored`]).
+    Factored,
+}
+
+/// What a model file records of an information window besides its rows
+/// and their weights: [`Covariance::window_state`],
+/// [`Covariance::load_window`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct WindowState<T> {
+    /// r, the samples kept.
+    pub memory: usize,
+    /// N_L, the rows per sample.
+    pub outputs: usize,
+    /// n ≤ r·N_L, the rows kept.
+    pub rows: usize,
+    /// How each row is stored.
+    pub storage: RowStorage,
+    /// Values stored per row (N for [`RowStorage::Dense`],
+    /// [`FactoredShape::row_len`] for [`RowStorage::Factored`]).
+    pub row_len: usize,
+    /// ε0 of `P⁻¹ = ε0⁻¹ I + Jᵀ D J` (eq. 7).
+    pub eps0: T,
+}
 
 /// The size of an [`InfoWindow`]: dimension N, memory r (samples) and
 /// outputs N_L (rows per sample).
@@ -147,9 +193,14 @@ impl WindowShape {
     /// The elements of `T` the window needs: C·N (rows) + C² (Gram) + C
     /// (weights) + 2·R(R + 1)/2 (factors).
     pub const fn storage_len(&self) -> usize {
+        self.storage_len_for(self.dim)
+    }
+
+    /// [`WindowShape::storage_len`] for rows of `row_len` values.
+    const fn storage_len_for(&self, row_len: usize) -> usize {
         let c = self.slots();
         let r = self.rows();
-        c.saturating_mul(self.dim)
+        c.saturating_mul(row_len)
             .saturating_add(c.saturating_mul(c))
             .saturating_add(c)
             .saturating_add(r.saturating_mul(r.saturating_add(1)))
@@ -176,14 +227,72 @@ impl WindowShape {
         Ok(())
     }
 
-    /// Offsets of the parts of the storage: (Gram, weights, factor 0,
-    /// factor 1).
-    const fn parts(&self) -> (usize, usize, usize, usize) {
+    /// Offsets of the parts of the storage for rows of `row_len` values:
+    /// (Gram, weights, factor 0, factor 1).
+    const fn parts_for(&self, row_len: usize) -> (usize, usize, usize, usize) {
         let c = self.slots();
-        let gram = c * self.dim;
+        let gram = c * row_len;
         let weights = gram + c * c;
         let f0 = weights + c;
         (gram, weights, f0, f0 + packed_len(self.rows()))
+    }
+}
+
+/// The size of an [`InfoWindow`] that keeps each Jacobian row of a
+/// network of shape `spec` by its per-neuron factors (eqs. 21–23, module
+/// docs): memory r, N = N_w, N_L rows per sample.
+///
+/// ```
+/// use hinf::{FactoredShape, InfoWindow, ResNetSpec};
+/// const SPEC: ResNetSpec = ResNetSpec::xor_const(1); // L = 5, N_w = 76
+/// const SHAPE: FactoredShape = FactoredShape::new(&SPEC, 8);
+/// assert_eq!(SHAPE.row_len(), 33); // (2 + 5) + (5 + 5) + (5 + 5) + (5 + 1)
+/// assert_eq!(SHAPE.storage_len(), 9 * 33 + 9 * 9 + 9 + 2 * 36);
+/// let p = InfoWindow::factored(SHAPE, 1.0f32, [0.0f32; SHAPE.storage_len()])?;
+/// assert!(p.is_empty());
+/// # Ok::<(), hinf::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct FactoredShape {
+    spec: ResNetSpec,
+    memory: usize,
+}
+
+impl FactoredShape {
+    /// A window of `memory` samples of the Jacobian of a network of
+    /// shape `spec`.
+    pub const fn new(spec: &ResNetSpec, memory: usize) -> Self {
+        Self {
+            spec: *spec,
+            memory,
+        }
+    }
+
+    /// The network's shape.
+    pub const fn spec(&self) -> ResNetSpec {
+        self.spec
+    }
+
+    /// The window's shape: N = N_w, r, N_L of the spec.
+    pub const fn window(&self) -> WindowShape {
+        WindowShape::new(self.spec.n_weights(), self.memory, self.spec.outputs())
+    }
+
+    /// Values per row: Σ_t (N_t + N_{t+1}) over the weight matrices `Wᵗ`.
+    pub const fn row_len(&self) -> usize {
+        factor_len(&self.spec)
+    }
+
+    /// The elements of `T` the window needs: [`WindowShape::storage_len`]
+    /// with rows of [`FactoredShape::row_len`] values.
+    pub const fn storage_len(&self) -> usize {
+        self.window().storage_len_for(self.row_len())
+    }
+
+    /// [`WindowShape::validate`] of [`FactoredShape::window`].
+    pub fn validate(&self) -> Result<()> {
+        self.window().validate()
     }
 }
 
@@ -201,6 +310,7 @@ impl WindowShape {
 #[derive(Debug, Clone)]
 pub struct InfoWindow<T, S> {
     shape: WindowShape,
+    rows: Rows,
     eps0: T,
     /// Slot of the oldest kept row.
     head: usize,
@@ -219,11 +329,25 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
     /// ([`WindowShape::validate`]), ε0 not finite and > 0, or a short
     /// storage.
     pub fn new(shape: WindowShape, eps0: T, storage: S) -> Result<Self> {
+        Self::with_rows(shape, Rows::Dense(shape.dim), eps0, storage)
+    }
+
+    /// `P = ε0 I` of `shape`, keeping each row by its per-neuron factors
+    /// (module docs), in `storage` (at least [`FactoredShape::storage_len`]
+    /// elements). Fails as [`InfoWindow::new`]. Its rows must be Jacobians
+    /// of a network of `shape`'s spec: [`Covariance::prepare_record`]
+    /// refuses others with [`Error::Unsupported`].
+    pub fn factored(shape: FactoredShape, eps0: T, storage: S) -> Result<Self> {
+        Self::with_rows(shape.window(), Rows::Factored(shape.spec), eps0, storage)
+    }
+
+    /// The checks and state of [`InfoWindow::new`] for `rows`.
+    fn with_rows(shape: WindowShape, rows: Rows, eps0: T, storage: S) -> Result<Self> {
         shape.validate()?;
         if !(eps0.is_finite() && eps0 > T::ZERO) {
             return Err(Error::InvalidEps0);
         }
-        let needed = shape.storage_len();
+        let needed = shape.storage_len_for(rows.len());
         let capacity = storage.as_ref().len();
         if capacity < needed {
             return Err(Error::CapacityExceeded {
@@ -234,6 +358,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
         }
         Ok(Self {
             shape,
+            rows,
             eps0,
             head: 0,
             len: 0,
@@ -263,15 +388,43 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
         self.len == 0
     }
 
-    /// Kept row q, newest first (q = 0 the newest; `None` for q ≥ n).
+    /// Kept row q, newest first (q = 0 the newest; `None` for q ≥ n), of
+    /// a dense window; `None` for a factored one (see
+    /// [`InfoWindow::row_into`]).
     pub fn row(&self, q: usize) -> Option<&[T]> {
+        match self.rows {
+            Rows::Dense(_) => self.stored(q),
+            Rows::Factored(_) => None,
+        }
+    }
+
+    /// Writes kept row q (newest first) into `out`, rebuilt from its
+    /// factors for a factored window: `false`, writing nothing, for
+    /// q ≥ n or `out` not of length N.
+    pub fn row_into(&self, q: usize, out: &mut [T]) -> bool {
+        match self.stored(q) {
+            Some(f) if out.len() == self.shape.dim => {
+                self.rows.expand(f, out);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The stored values of kept row q (newest first).
+    fn stored(&self, q: usize) -> Option<&[T]> {
         if q >= self.len {
             return None;
         }
         let s = self.slot(self.head, self.len, q);
-        self.data
-            .as_ref()
-            .get(s * self.shape.dim..(s + 1) * self.shape.dim)
+        let rl = self.rows.len();
+        self.data.as_ref().get(s * rl..(s + 1) * rl)
+    }
+
+    /// Offsets of the parts of the storage: (Gram, weights, factor 0,
+    /// factor 1).
+    fn parts(&self) -> (usize, usize, usize, usize) {
+        self.shape.parts_for(self.rows.len())
     }
 
     /// Checks the Gram system `A = D⁻¹ + ε0 J Jᵀ` of the kept rows by a
@@ -292,6 +445,111 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
         Ok(cholesky_packed(l, n))
     }
 
+    /// How the rows are stored.
+    pub fn storage(&self) -> RowStorage {
+        match self.rows {
+            Rows::Dense(_) => RowStorage::Dense,
+            Rows::Factored(_) => RowStorage::Factored,
+        }
+    }
+
+    /// Values stored per row.
+    fn row_len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// [`Covariance::window_state`].
+    fn state(&self) -> WindowState<T> {
+        WindowState {
+            memory: self.shape.memory,
+            outputs: self.shape.outputs,
+            rows: self.len,
+            storage: self.storage(),
+            row_len: self.row_len(),
+            eps0: self.eps0,
+        }
+    }
+
+    /// The checks of [`Covariance::load_window`], in its order.
+    fn check_load(&self, state: &WindowState<T>, weights: &[T], rows: &[T]) -> Result<()> {
+        if state.memory == 0 {
+            return Err(Error::InvalidParameter {
+                name: Param::Memory,
+            });
+        }
+        if state.storage != self.storage() {
+            return Err(Error::Unsupported {
+                what: "an information window of another row storage",
+            });
+        }
+        check_len(
+            "information window rows per sample",
+            self.shape.outputs,
+            state.outputs,
+        )?;
+        check_len("information window row", self.row_len(), state.row_len)?;
+        let n = state.rows;
+        let capacity = self
+            .shape
+            .rows()
+            .min(state.memory.saturating_mul(state.outputs));
+        if n > capacity {
+            return Err(Error::CapacityExceeded {
+                what: "information window rows",
+                needed: n,
+                capacity,
+            });
+        }
+        if !(state.eps0.is_finite() && state.eps0 > T::ZERO) {
+            return Err(Error::InvalidEps0);
+        }
+        check_len("information window weights", n, weights.len())?;
+        check_len("information window rows", n * state.row_len, rows.len())?;
+        if !weights
+            .iter()
+            .all(|a| a.is_finite() && *a > T::ZERO && *a <= T::ONE)
+        {
+            return Err(Error::InvalidGamma);
+        }
+        check_finite("information window rows", rows)
+    }
+
+    /// [`Covariance::load_window`]: the checks, then `A` of the loaded rows
+    /// factored into the spare factor (nothing `mul_vec` reads changes),
+    /// then the rows, weights and Gram matrix copied in (head at slot 0).
+    fn load(&mut self, state: &WindowState<T>, weights: &[T], rows: &[T]) -> Result<()> {
+        self.check_load(state, weights, rows)?;
+        let (n, nd, c) = (state.rows, self.row_len(), self.shape.slots());
+        let (gram, wt, f0, f1) = self.parts();
+        let spare = if self.cur == 0 { f1 } else { f0 };
+        self.staged = 0;
+        let kind = self.rows;
+        let row = |q: usize| &rows[q * nd..(q + 1) * nd];
+        let data = self.data.as_mut();
+        let l = &mut data[spare..spare + packed_len(n)];
+        let g = |p, q| kind.dot(row(p), row(q));
+        fill_packed(n, state.eps0, g, |p| weights[p], l);
+        if !(cholesky_packed(l, n) && l.iter().all(|x| x.is_finite())) {
+            return Err(Error::Diverged { what: "covariance" });
+        }
+        // Logical row q (newest first) goes to slot n − 1 − q.
+        for (q, a) in weights.iter().enumerate() {
+            let s = n - 1 - q;
+            data[s * nd..(s + 1) * nd].copy_from_slice(row(q));
+            data[wt + s] = *a;
+            for p in q..n {
+                let g = kind.dot(row(p), row(q));
+                data[gram + (n - 1 - p) * c + s] = g;
+                data[gram + s * c + (n - 1 - p)] = g;
+            }
+        }
+        self.head = 0;
+        self.len = n;
+        self.cur = 1 - self.cur;
+        self.eps0 = state.eps0;
+        Ok(())
+    }
+
     /// Ring slot of logical row q (0 = newest) for n rows from `head`.
     fn slot(&self, head: usize, n: usize, q: usize) -> usize {
         slot(self.shape.slots(), head, n, q)
@@ -299,20 +557,14 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
 
     /// The packed lower triangle of `A` for the n rows from `head` into `l`.
     fn fill_gram_system(&self, head: usize, n: usize, l: &mut [T]) {
-        let (_, _, f0, _) = self.shape.parts();
-        fill_system(
-            &self.data.as_ref()[..f0],
-            &self.shape,
-            self.eps0,
-            head,
-            n,
-            l,
-        );
+        let parts = self.parts();
+        let front = &self.data.as_ref()[..parts.2];
+        fill_system(front, self.shape.slots(), parts, self.eps0, head, n, l);
     }
 
     /// The current factor L (packed, newest first).
     fn factor(&self) -> &[T] {
-        let (_, _, f0, f1) = self.shape.parts();
+        let (_, _, f0, f1) = self.parts();
         let start = if self.cur == 0 { f0 } else { f1 };
         &self.data.as_ref()[start..start + packed_len(self.shape.rows())]
     }
@@ -320,14 +572,14 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
     /// `out ← ε0 v − ε0² J_kᵀ A_k⁻¹ J_k v` over the k newest rows, whose
     /// `A_k` is factored by the leading k × k block of the current L.
     fn product(&self, k: usize, v: &[T], out: &mut [T]) {
-        let nd = self.shape.dim;
+        let (rows, rl) = (self.rows, self.rows.len());
         let data = self.data.as_ref();
         let mut z = [T::ZERO; MAX_WINDOW_ROWS];
         let z = &mut z[..k.min(MAX_WINDOW_ROWS)];
         // t = J v.
         for (q, zq) in z.iter_mut().enumerate() {
             let s = self.slot(self.head, self.len, q);
-            *zq = dot(&data[s * nd..(s + 1) * nd], v);
+            *zq = rows.dot_vec(&data[s * rl..(s + 1) * rl], v);
         }
         // z = A⁻¹ t = L⁻ᵀ L⁻¹ t.
         solve_cholesky(self.factor(), z);
@@ -338,10 +590,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
         let e2 = self.eps0 * self.eps0;
         for (q, zq) in z.iter().enumerate() {
             let s = self.slot(self.head, self.len, q);
-            let f = e2 * *zq;
-            for (o, x) in out.iter_mut().zip(&data[s * nd..(s + 1) * nd]) {
-                *o -= f * *x;
-            }
+            rows.sub_scaled(&data[s * rl..(s + 1) * rl], e2 * *zq, out);
         }
     }
 
@@ -378,17 +627,23 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
         }
         check_finite("jacobian", rows)?;
         let c = self.shape.slots();
-        let (gram, weights, f0, f1) = self.shape.parts();
+        let parts = self.parts();
+        let (gram, weights, f0, f1) = parts;
         let (head, n) = (self.head, self.len);
         let (head2, n2) = self.after(m);
         let spare = if self.cur == 0 { f1 } else { f0 };
-        let (shape, eps0) = (self.shape, self.eps0);
+        let (kind, rl, eps0) = (self.rows, self.rows.len(), self.eps0);
         let data = self.data.as_mut();
         // The new rows go to the slots after the newest kept one: free,
-        // since n ≤ R and m ≤ N_L = C − R.
+        // since n ≤ R and m ≤ N_L = C − R. A factored window refuses a
+        // row that is not rank one per block.
         for (i, row) in rows.chunks_exact(nd).enumerate() {
             let s = (head + n + i) % c;
-            data[s * nd..(s + 1) * nd].copy_from_slice(row);
+            if !kind.store(row, &mut data[s * rl..(s + 1) * rl]) {
+                return Err(Error::Unsupported {
+                    what: "a row that is not a network Jacobian (not rank one per neuron)",
+                });
+            }
             data[weights + s] = a;
         }
         // Gram entries of the new rows with every kept and new row.
@@ -396,7 +651,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
             let si = (head + n + i) % c;
             for j in 0..=n + i {
                 let sj = (head + j) % c;
-                let g = dot(&data[si * nd..(si + 1) * nd], &data[sj * nd..(sj + 1) * nd]);
+                let g = kind.dot(&data[si * rl..(si + 1) * rl], &data[sj * rl..(sj + 1) * rl]);
                 data[gram + si * c + sj] = g;
                 data[gram + sj * c + si] = g;
             }
@@ -404,7 +659,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
         // Factor A' = D⁻¹ + ε0 G' of the rows kept after the record.
         let (front, factors) = data.split_at_mut(f0);
         let l = &mut factors[spare - f0..spare - f0 + packed_len(n2)];
-        fill_system(front, &shape, eps0, head2, n2, l);
+        fill_system(front, c, parts, eps0, head2, n2, l);
         if !(cholesky_packed(l, n2) && l.iter().all(|x| x.is_finite())) {
             return Err(Error::Diverged { what: "covariance" });
         }
@@ -420,11 +675,12 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
             return false;
         }
         let c = self.shape.slots();
-        let (_, weights, _, _) = self.shape.parts();
+        let (_, weights, _, _) = self.parts();
+        let (kind, rl) = (self.rows, self.rows.len());
         let data = self.data.as_ref();
         rows.chunks_exact(nd.max(1)).enumerate().all(|(i, row)| {
             let s = (self.head + self.len + i) % c;
-            data[weights + s] == a && data[s * nd..(s + 1) * nd] == *row
+            data[weights + s] == a && kind.holds(row, &data[s * rl..(s + 1) * rl])
         })
     }
 
@@ -448,22 +704,38 @@ fn slot(c: usize, head: usize, n: usize, q: usize) -> usize {
 /// factors (rows, Gram, weights).
 fn fill_system<T: Real>(
     front: &[T],
-    shape: &WindowShape,
+    c: usize,
+    (gram, weights, _, _): (usize, usize, usize, usize),
     eps0: T,
     head: usize,
     n: usize,
     l: &mut [T],
 ) {
-    let c = shape.slots();
-    let (gram, weights, _, _) = shape.parts();
+    let at = |p: usize| slot(c, head, n, p);
+    fill_packed(
+        n,
+        eps0,
+        |p, q| front[gram + at(p) * c + at(q)],
+        |p| front[weights + at(p)],
+        l,
+    );
+}
+
+/// The packed lower triangle of `A = D⁻¹ + ε0 G` of n rows (newest first)
+/// into `l`, from `G_pq = gram(p, q)` and `a_p = weight(p)`.
+fn fill_packed<T: Real>(
+    n: usize,
+    eps0: T,
+    gram: impl Fn(usize, usize) -> T,
+    weight: impl Fn(usize) -> T,
+    l: &mut [T],
+) {
     let mut k = 0;
     for p in 0..n {
-        let sp = slot(c, head, n, p);
         for q in 0..=p {
-            let sq = slot(c, head, n, q);
-            let mut x = eps0 * front[gram + sp * c + sq];
+            let mut x = eps0 * gram(p, q);
             if p == q {
-                x += T::ONE / front[weights + sp];
+                x += T::ONE / weight(p);
             }
             l[k] = x;
             k += 1;
@@ -551,15 +823,16 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Covariance<T> for InfoWindow<T, S> {
         if i >= nd || j >= nd {
             return T::ZERO;
         }
-        let n = self.len;
+        let (n, kind, rl) = (self.len, self.rows, self.rows.len());
         let data = self.data.as_ref();
         let mut x = [T::ZERO; MAX_WINDOW_ROWS];
         let mut y = [T::ZERO; MAX_WINDOW_ROWS];
         let (x, y) = (&mut x[..n], &mut y[..n]);
         for q in 0..n {
             let s = self.slot(self.head, n, q);
-            x[q] = data[s * nd + i];
-            y[q] = data[s * nd + j];
+            let row = &data[s * rl..(s + 1) * rl];
+            x[q] = kind.entry(row, i);
+            y[q] = kind.entry(row, j);
         }
         let l = self.factor();
         forward(l, x);
@@ -580,5 +853,28 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Covariance<T> for InfoWindow<T, S> {
     /// `scratch` needs n(n + 1)/2 elements, n the rows kept.
     fn is_positive_definite(&self, scratch: &mut [T]) -> Result<bool> {
         self.gram_is_positive_definite(scratch)
+    }
+
+    fn window_state(&self) -> Option<WindowState<T>> {
+        Some(self.state())
+    }
+
+    fn window_row(&self, q: usize) -> Option<(T, &[T])> {
+        if q >= self.len {
+            return None;
+        }
+        let s = self.slot(self.head, self.len, q);
+        let (_, weights, _, _) = self.parts();
+        let nd = self.row_len();
+        let data = self.data.as_ref();
+        Some((data[weights + s], &data[s * nd..(s + 1) * nd]))
+    }
+
+    /// Checks everything (the state against this window's shape and row
+    /// storage; n ≤ r·N_L; ε0; weights in (0, 1]; rows finite) and factors
+    /// the loaded `A` before it changes anything: on error ([`Error::Diverged`]
+    /// for a non-positive pivot) the window is as it was.
+    fn load_window(&mut self, state: &WindowState<T>, weights: &[T], rows: &[T]) -> Result<()> {
+        self.load(state, weights, rows)
     }
 }

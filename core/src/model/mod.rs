@@ -30,7 +30,7 @@
 //! | 0             | 4              | magic `b"HINF"`                                         |
 //! | 4             | 2              | format version, `u16` = [`FORMAT_VERSION`]              |
 //! | 6             | 1              | precision tag: 4 = `f32`, 8 = `f64` (bytes per `T`)     |
-//! | 7             | 1              | sections: bit 0 = g-EHF (`P`), bit 1 = Adam; others 0   |
+//! | 7             | 1              | sections: bit 0 = g-EHF, bit 1 = Adam, bit 2 = `P` as a window (with bit 0); others 0 |
 //! | 8             | 4              | total file length in bytes, trailer included, `u32`     |
 //! | 12            | 4 × 4          | spec: N1, N, N_L, n (shortcuts; L = 2n + 3), `u32` each |
 //! | 28            | 8              | sigmoid slope η0, `f64`                                 |
@@ -38,7 +38,11 @@
 //! | 40            | N_w·b          | weights `w` (layout of eq. 16), `T`                     |
 //! | *g-EHF*       | 8 + 8 + 1      | γ_f, ε0 (`f64`), gain order (0 = paper, 1 = covariance first) |
 //! |               | 8 + 8 + 8      | process noise q, forgetting λ, diagonal floor (`f64`)   |
-//! |               | N_w(N_w+1)/2·b | `P`, lower triangle row by row, `T`                     |
+//! |               | N_w(N_w+1)/2·b | `P`, lower triangle row by row, `T` (bit 2 clear)       |
+//! | *window*      | 4 + 4 + 4      | instead of `P` (bit 2): r, N_L, n ≤ r·N_L (`u32`)       |
+//! |               | 1 + 8          | row storage (0 = dense: ρ = N_w; 1 = factored: ρ = Σ_t (N_t + N_{t+1})), the window's ε0 (`f64`) |
+//! |               | n·b            | the weights `a_i` of eq. (7), newest row first, `T`     |
+//! |               | n·ρ·b          | the kept rows, newest first, ρ values each (factored: per `Wᵗ`, z then δ), `T` |
 //! | *Adam*        | 4 × 8 + 1      | α, β1, β2, ε (`f64`), mode (0 = sample, 1 = batch)      |
 //! |               | 4 + 8 + 8      | step count t (`u32`), β1^t, β2^t (`f64`)               |
 //! |               | 3 N_w·b        | m, v, batch gradient accumulator, `T`                   |
@@ -46,6 +50,17 @@
 //!
 //! (b = bytes per `T`; the g-EHF section comes before the Adam section
 //! when both are present.)
+//!
+//! An information window ([`crate::InfoWindow`], eq. 7) is stored by its
+//! rows, as [`Covariance::window_state`] and [`Covariance::window_row`]
+//! give them, not as the packed `P` it represents: (r·N_L)·(N_w + 1)
+//! numbers at most instead of N_w(N_w+1)/2. Loading rebuilds its Gram
+//! matrix and Cholesky factor from the rows, with the same arithmetic as
+//! the steps that built them, so the loaded learner continues bit for bit.
+//! Files without bit 2 are the same bytes as before it existed, and read
+//! the same; a reader older than bit 2 refuses a window file
+//! ([`ModelError::UnknownSections`]) rather than misreading it: so the
+//! version stays 1.
 //!
 //! # Validation
 //!
@@ -58,7 +73,9 @@
 //! whose N_w and section sizes add up to the declared length,
 //! [`ModelError::InvalidSpec`]), and every value: weights, `P` and moments
 //! finite, `P`'s diagonal positive, the filter's and Adam's parameters in
-//! range ([`ModelError::InvalidValue`]). The `load_*` methods then check
+//! range; a window's r ≥ 1, N_L ≥ 1, n ≤ r·N_L, row storage known, ε0 > 0,
+//! weights `a_i` in (0, 1] (`1 − γ⁻²` rounds to 1 for a huge γ) and rows
+//! finite ([`ModelError::InvalidValue`]). The `load_*` methods then check
 //! the target (precision, spec, dimensions, that the section is present)
 //! and only then write into it: a load that fails has changed nothing.
 //!
@@ -70,7 +87,9 @@
 //! constants and sizes and the `load_*` methods.
 
 use crate::adam::{Adam, AdamConfig, AdamMode};
-use crate::covariance::{Covariance, PackedCovariance, checked_packed_len};
+use crate::covariance::{
+    Covariance, FactoredShape, PackedCovariance, RowStorage, WindowState, checked_packed_len,
+};
 pub use crate::error::model::{FORMAT_VERSION, ModelError};
 use crate::error::{Error, Result, check_len};
 use crate::gehf::{GEhf, GEhfConfig, GainOrder, Regularization};
@@ -95,6 +114,10 @@ const GEHF_PARAMS_LEN: usize = 8 + 8 + 1 + 8 + 8 + 8;
 const ADAM_PARAMS_LEN: usize = 4 * 8 + 1 + 4 + 8 + 8;
 const SECTION_GEHF: u8 = 1;
 const SECTION_ADAM: u8 = 2;
+/// With [`SECTION_GEHF`]: `P` as an information window, not packed.
+const SECTION_WINDOW: u8 = 4;
+/// r, N_L, n (`u32`), row storage (`u8`), ε0 (`f64`).
+const WINDOW_HEADER_LEN: usize = 4 + 4 + 4 + 1 + 8;
 
 /// Adam's step count t and bias-correction products β1^t, β2^t.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -104,12 +127,14 @@ struct AdamCounters {
     b2t: f64,
 }
 
-/// The g-EHF section of a parsed file: its parameters and where `P` starts.
+/// The g-EHF section of a parsed file: its parameters and where `P`
+/// starts (packed, or the window's weights `a_i` then its rows).
 #[derive(Debug, Clone, Copy)]
 struct GehfSection {
     config: GEhfConfig,
     regularization: Regularization,
     covariance_at: usize,
+    window: Option<WindowState<f64>>,
 }
 
 /// The Adam section of a parsed file: its parameters, counters and where
@@ -155,6 +180,32 @@ fn adam_mode_of(code: u8) -> Option<AdamMode> {
     }
 }
 
+/// The row storage's byte in the file.
+fn storage_code(storage: RowStorage) -> u8 {
+    match storage {
+        RowStorage::Dense => 0,
+        RowStorage::Factored => 1,
+    }
+}
+
+/// The row storage of a byte in the file.
+fn storage_of(code: u8) -> Option<RowStorage> {
+    match code {
+        0 => Some(RowStorage::Dense),
+        1 => Some(RowStorage::Factored),
+        _ => None,
+    }
+}
+
+/// Values per row of a window of `storage` for `spec`: N_w if dense,
+/// [`crate::FactoredShape::row_len`] if factored.
+const fn window_row_len(spec: &ResNetSpec, storage: RowStorage) -> usize {
+    match storage {
+        RowStorage::Dense => spec.n_weights(),
+        RowStorage::Factored => FactoredShape::new(spec, 1).row_len(),
+    }
+}
+
 /// The precision tag of `T`: [`Real::BYTES`], if model files support it.
 fn tag_of<T: Real>() -> Result<u8> {
     match T::BYTES {
@@ -197,6 +248,43 @@ const fn file_len(spec: &ResNetSpec, b: usize, with_p: bool, with_adam: bool) ->
     len
 }
 
+/// Length of a model file of shape `spec` in precision `T` with the g-EHF
+/// section whose `P` is an information window of `rows` kept rows stored
+/// as `storage` (section bit 2; no Adam section). `rows` = r·N_L
+/// ([`crate::WindowShape::rows`]) sizes a buffer for any state of a
+/// window of memory r. Saturates at `usize::MAX`.
+pub const fn saved_window_len<T>(spec: &ResNetSpec, rows: usize, storage: RowStorage) -> usize {
+    let row_len = window_row_len(spec, storage);
+    window_file_len(spec, core::mem::size_of::<T>(), rows, row_len, false)
+}
+
+/// The length [`save_gehf`] writes for a g-EHF learner with covariance
+/// `cov` on a network of shape `spec`: [`saved_window_len`] for the rows
+/// an information window holds now, [`saved_len`]`(spec, true, false)`
+/// for any other covariance.
+pub fn saved_gehf_len<T: Real, C: Covariance<T>>(spec: &ResNetSpec, cov: &C) -> usize {
+    match cov.window_state() {
+        Some(ws) => window_file_len(spec, core::mem::size_of::<T>(), ws.rows, ws.row_len, false),
+        None => saved_len::<T>(spec, true, false),
+    }
+}
+
+/// [`saved_window_len`] for `b` bytes per value and rows of `row_len`
+/// values, with or without the Adam section.
+const fn window_file_len(
+    spec: &ResNetSpec,
+    b: usize,
+    rows: usize,
+    row_len: usize,
+    with_adam: bool,
+) -> usize {
+    // The weights a_i and the rows: n·(row_len + 1) values.
+    let values = rows.saturating_mul(row_len.saturating_add(1));
+    file_len(spec, b, false, with_adam)
+        .saturating_add(GEHF_PARAMS_LEN + WINDOW_HEADER_LEN)
+        .saturating_add(values.saturating_mul(b))
+}
+
 /// A validated model file, borrowed from its bytes. Every field has been
 /// checked by [`Model::parse`]; the `load_*` methods check the target and
 /// then copy, all or nothing.
@@ -236,15 +324,45 @@ impl<'a> Model<'a> {
         self.adam.map(|a| a.config)
     }
 
-    /// `true` if the file holds `P`.
+    /// `true` if the file holds `P` (packed, or as an information window).
     pub fn has_covariance(&self) -> bool {
         self.gehf.is_some()
+    }
+
+    /// The information window the file holds `P` as (section bit 2): its
+    /// shape, rows kept, row storage and ε0 — what a target window needs
+    /// for [`Model::load_gehf_via`]. `None` for a packed `P` or no g-EHF.
+    pub fn window(&self) -> Option<WindowState<f64>> {
+        self.gehf.and_then(|g| g.window)
+    }
+
+    /// The scratch elements [`Model::load_gehf_via`] needs: N_w(N_w+1)/2
+    /// for a packed `P`, n·(row length + 1) for a window of n rows, 0
+    /// without a g-EHF section.
+    pub fn covariance_scratch_len(&self) -> usize {
+        match self.gehf {
+            None => 0,
+            Some(GehfSection {
+                window: Some(w), ..
+            }) => w.rows.saturating_mul(w.row_len.saturating_add(1)),
+            Some(_) => checked_packed_len(self.spec.n_weights()).unwrap_or(usize::MAX),
+        }
     }
 
     /// The g-EHF section, or [`ModelError::MissingSection`].
     fn gehf_section(&self) -> Result<GehfSection> {
         self.gehf
             .ok_or(ModelError::MissingSection { what: "g-EHF" }.into())
+    }
+
+    /// The g-EHF section with a packed `P`, or [`ModelError::MissingSection`].
+    fn packed_section(&self) -> Result<GehfSection> {
+        match self.gehf_section()? {
+            GehfSection {
+                window: Some(_), ..
+            } => Err(ModelError::MissingSection { what: "packed P" }.into()),
+            section => Ok(section),
+        }
     }
 
     /// Fails unless `T` is the file's precision.
@@ -287,9 +405,10 @@ impl<'a> Model<'a> {
     }
 
     /// Copies `P`'s lower triangle, row by row, into `out` (length
-    /// N_w(N_w+1)/2). Fails if the file has no g-EHF section.
+    /// N_w(N_w+1)/2). Fails if the file has no g-EHF section or holds `P`
+    /// as a window ([`ModelError::MissingSection`] "packed P").
     pub fn covariance_into<T: Real>(&self, out: &mut [T]) -> Result<()> {
-        let section = self.gehf_section()?;
+        let section = self.packed_section()?;
         self.check_precision::<T>()?;
         let np = checked_packed_len(self.spec.n_weights()).unwrap_or(usize::MAX);
         check_len("packed covariance", np, out.len())?;
@@ -323,6 +442,11 @@ impl<'a> Model<'a> {
         U: AsRef<[T]> + AsMut<[T]>,
     {
         let section = self.gehf_section()?;
+        if section.window.is_some() {
+            return Err(Error::Unsupported {
+                what: "an information window into this covariance",
+            });
+        }
         self.check_target::<T>(net.spec())?;
         let nw = self.spec.n_weights();
         check_len("covariance dimension", nw, filter.covariance().dim())?;
@@ -334,9 +458,11 @@ impl<'a> Model<'a> {
         Ok(())
     }
 
-    /// As [`Model::load_gehf`], for any covariance that implements
-    /// [`Covariance::load_packed`], decoding `P` through `scratch`
-    /// (N_w(N_w+1)/2 elements). On error neither target is changed.
+    /// As [`Model::load_gehf`], for any covariance: a packed `P` through
+    /// [`Covariance::load_packed`], a window through
+    /// [`Covariance::load_window`], decoded into `scratch`
+    /// ([`Model::covariance_scratch_len`] elements). On error neither
+    /// target is changed.
     pub fn load_gehf_via<T, S, C, U>(
         &self,
         net: &mut ResNet<T, S>,
@@ -353,22 +479,54 @@ impl<'a> Model<'a> {
         self.check_target::<T>(net.spec())?;
         let nw = self.spec.n_weights();
         check_len("covariance dimension", nw, filter.covariance().dim())?;
-        let np = checked_packed_len(nw).unwrap_or(usize::MAX);
-        let Some(scratch) = scratch.get_mut(..np) else {
+        let needed = self.covariance_scratch_len();
+        let Some(scratch) = scratch.get_mut(..needed) else {
             return Err(Error::CapacityExceeded {
                 what: "covariance scratch",
-                needed: np,
+                needed,
                 capacity: scratch.len(),
             });
         };
         section.check_filter(filter)?;
-        self.covariance_into(scratch)?;
-        // `load_packed` validates before it changes anything; it is the
-        // last step that can fail.
-        filter.covariance_mut().load_packed(scratch)?;
+        // `load_packed` and `load_window` validate before they change
+        // anything; they are the last step that can fail.
+        match section.window {
+            Some(window) => {
+                self.load_window_into(&section, window, filter.covariance_mut(), scratch)?
+            }
+            None => {
+                self.covariance_into(scratch)?;
+                filter.covariance_mut().load_packed(scratch)?;
+            }
+        }
         self.decode(self.weights_at, net.weights_mut());
         section.commit(filter);
         Ok(())
+    }
+
+    /// Decodes the window's weights and rows into `scratch` (exactly
+    /// n·(row length + 1) elements) and hands them to `cov`.
+    fn load_window_into<T: Real, C: Covariance<T>>(
+        &self,
+        section: &GehfSection,
+        window: WindowState<f64>,
+        cov: &mut C,
+        scratch: &mut [T],
+    ) -> Result<()> {
+        let n = window.rows;
+        let (weights, rows) = scratch.split_at_mut(n.min(scratch.len()));
+        self.decode(section.covariance_at, weights);
+        let tag = usize::from(self.tag);
+        self.decode(section.covariance_at + n * tag, rows);
+        let state = WindowState {
+            eps0: T::from_f64(window.eps0),
+            memory: window.memory,
+            outputs: window.outputs,
+            rows: n,
+            storage: window.storage,
+            row_len: window.row_len,
+        };
+        cov.load_window(&state, weights, rows)
     }
 
     /// Loads the weights into `net` and the whole state (moments, step

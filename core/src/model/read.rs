@@ -3,10 +3,11 @@
 
 use super::{
     AdamCounters, AdamSection, FORMAT_VERSION, GehfSection, HEADER_LEN, MAGIC, Model, ModelError,
-    SECTION_ADAM, SECTION_GEHF, TRAILER_LEN, adam_mode_of, crc32, file_len, gain_order_of,
+    SECTION_ADAM, SECTION_GEHF, SECTION_WINDOW, TRAILER_LEN, adam_mode_of, crc32, file_len,
+    gain_order_of, storage_of, window_file_len, window_row_len,
 };
 use crate::adam::AdamConfig;
-use crate::covariance::checked_packed_len;
+use crate::covariance::{WindowState, checked_packed_len};
 use crate::error::{Error, Result};
 use crate::gehf::{GEhfConfig, Regularization};
 use crate::spec::ResNetSpec;
@@ -69,6 +70,7 @@ impl<'a> Reader<'a> {
 }
 
 /// The checked header of a file.
+#[derive(Clone, Copy)]
 struct Header {
     /// Bytes per value, 4 or 8.
     tag: u8,
@@ -102,7 +104,7 @@ impl<'a> Model<'a> {
         }
         let gehf = match flags & SECTION_GEHF {
             0 => None,
-            _ => Some(read_gehf(&mut r, tag, nw)?),
+            _ => Some(read_gehf(&mut r, &header)?),
         };
         let adam = match flags & SECTION_ADAM {
             0 => None,
@@ -159,12 +161,23 @@ fn read_header(bytes: &[u8]) -> Result<(Header, Reader<'_>)> {
     if tag != 4 && tag != 8 {
         return Err(ModelError::UnknownPrecision { tag }.into());
     }
-    if flags & !(SECTION_GEHF | SECTION_ADAM) != 0 {
+    let window = flags & SECTION_WINDOW != 0;
+    if flags & !(SECTION_GEHF | SECTION_ADAM | SECTION_WINDOW) != 0
+        || (window && flags & SECTION_GEHF == 0)
+    {
         return Err(ModelError::UnknownSections { flags }.into());
     }
     let spec = read_spec(&mut r)?;
     let (with_p, with_adam) = (flags & SECTION_GEHF != 0, flags & SECTION_ADAM != 0);
-    if file_len(&spec, usize::from(tag), with_p, with_adam) != declared {
+    let b = usize::from(tag);
+    // A window's length depends on its rows: here only its least (no
+    // rows); `read_window` checks the exact one.
+    let fits = if window {
+        window_file_len(&spec, b, 0, 0, with_adam) <= declared
+    } else {
+        file_len(&spec, b, with_p, with_adam) == declared
+    };
+    if !fits {
         return Err(ModelError::InvalidSpec.into());
     }
     let header = Header {
@@ -203,8 +216,9 @@ fn read_spec(r: &mut Reader<'_>) -> Result<ResNetSpec> {
 }
 
 /// The g-EHF section: parameters in range, `P` finite with a positive
-/// diagonal.
-fn read_gehf(r: &mut Reader<'_>, tag: u8, nw: usize) -> Result<GehfSection> {
+/// diagonal (packed) or a valid window.
+fn read_gehf(r: &mut Reader<'_>, header: &Header) -> Result<GehfSection> {
+    let (tag, nw) = (header.tag, header.spec.n_weights());
     let gamma = r.f64();
     let eps0 = r.f64();
     let gain_order = gain_order_of(r.u8()).ok_or_else(|| invalid("gain order"))?;
@@ -223,6 +237,15 @@ fn read_gehf(r: &mut Reader<'_>, tag: u8, nw: usize) -> Result<GehfSection> {
     regularization
         .validate()
         .map_err(|_| invalid("g-EHF regularization"))?;
+    if header.flags & SECTION_WINDOW != 0 {
+        let (window, covariance_at) = read_window(r, header)?;
+        return Ok(GehfSection {
+            config,
+            regularization,
+            covariance_at,
+            window: Some(window),
+        });
+    }
     let covariance_at = r.pos;
     let np = checked_packed_len(nw).ok_or(ModelError::InvalidSpec)?;
     let mut vals = r.values(tag, np);
@@ -241,7 +264,52 @@ fn read_gehf(r: &mut Reader<'_>, tag: u8, nw: usize) -> Result<GehfSection> {
         config,
         regularization,
         covariance_at,
+        window: None,
     })
+}
+
+/// The window of a g-EHF section: r ≥ 1, N_L ≥ 1, n ≤ r·N_L, a known row
+/// storage, ε0 finite and > 0, the file's exact length, the weights `a_i`
+/// in (0, 1] and the rows finite. Returns it and where its weights start.
+fn read_window(r: &mut Reader<'_>, header: &Header) -> Result<(WindowState<f64>, usize)> {
+    let [memory, outputs, rows] = [r.u32(), r.u32(), r.u32()].map(|x| x as usize);
+    let storage = storage_of(r.u8()).ok_or_else(|| invalid("information window (row storage)"))?;
+    let eps0 = r.f64();
+    if memory == 0 || outputs == 0 || rows > memory.saturating_mul(outputs) {
+        return Err(invalid("information window (shape)"));
+    }
+    if !(eps0.is_finite() && eps0 > 0.0) {
+        return Err(invalid("information window (eps0)"));
+    }
+    let (tag, spec) = (header.tag, &header.spec);
+    let row_len = window_row_len(spec, storage);
+    let with_adam = header.flags & SECTION_ADAM != 0;
+    let len = window_file_len(spec, usize::from(tag), rows, row_len, with_adam);
+    if len == usize::MAX || len != header.body + TRAILER_LEN {
+        return Err(ModelError::InvalidSpec.into());
+    }
+    let at = r.pos;
+    if !r
+        .values(tag, rows)
+        .all(|a| a.is_finite() && a > 0.0 && a <= 1.0)
+    {
+        return Err(invalid("information window (weights)"));
+    }
+    if !r
+        .values(tag, rows.saturating_mul(row_len))
+        .all(f64::is_finite)
+    {
+        return Err(invalid("information window (rows)"));
+    }
+    let window = WindowState {
+        memory,
+        outputs,
+        rows,
+        storage,
+        row_len,
+        eps0,
+    };
+    Ok((window, at))
 }
 
 /// The Adam section: parameters in range, bias products in [0, 1],

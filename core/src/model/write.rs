@@ -2,11 +2,12 @@
 //! Every check comes before the first byte is written.
 
 use super::{
-    AdamCounters, FORMAT_VERSION, MAGIC, SECTION_ADAM, SECTION_GEHF, TRAILER_LEN, adam_mode_code,
-    crc32, file_len, gain_order_code, tag_of,
+    AdamCounters, FORMAT_VERSION, MAGIC, SECTION_ADAM, SECTION_GEHF, SECTION_WINDOW, TRAILER_LEN,
+    adam_mode_code, crc32, file_len, gain_order_code, storage_code, tag_of, window_file_len,
+    window_row_len,
 };
 use crate::adam::{Adam, AdamConfig};
-use crate::covariance::{Covariance, PackedCovariance};
+use crate::covariance::{Covariance, PackedCovariance, WindowState};
 use crate::error::{Error, Result, check_len};
 use crate::gehf::{GEhf, GEhfConfig, Regularization};
 use crate::network::ResNet;
@@ -58,7 +59,7 @@ fn to_u32(x: usize) -> Result<u32> {
 }
 
 /// The g-EHF section to write: its parameters and `P`, read through
-/// [`Covariance::get`].
+/// [`Covariance::get`] (packed) or, for a window, its rows.
 struct GehfPart<'a, C> {
     config: GEhfConfig,
     regularization: Regularization,
@@ -94,15 +95,24 @@ impl HeaderFields {
     }
 }
 
-/// The file's length, if `out` can hold it.
-fn checked_len(
+/// The file's length: with `P` packed, as `window`, or without a g-EHF
+/// section.
+fn layout_len(
     spec: &ResNetSpec,
     tag: u8,
-    with_p: bool,
+    gehf: bool,
+    window: Option<&WindowState<impl Real>>,
     with_adam: bool,
-    out: usize,
-) -> Result<usize> {
-    let len = file_len(spec, usize::from(tag), with_p, with_adam);
+) -> usize {
+    let b = usize::from(tag);
+    match window {
+        Some(ws) if gehf => window_file_len(spec, b, ws.rows, ws.row_len, with_adam),
+        _ => file_len(spec, b, gehf, with_adam),
+    }
+}
+
+/// `len`, if `out` can hold it.
+fn checked_len(len: usize, out: usize) -> Result<usize> {
     if len == usize::MAX {
         return Err(Error::CapacityExceeded {
             what: "model file size",
@@ -131,22 +141,28 @@ fn save_impl<T: Real, S: AsRef<[T]> + AsMut<[T]>, C: Covariance<T>>(
     let tag = tag_of::<T>()?;
     let spec = *net.spec();
     let nw = spec.n_weights();
-    let len = checked_len(&spec, tag, gehf.is_some(), adam.is_some(), out.len())?;
+    let window = gehf.as_ref().and_then(|g| g.cov.window_state());
+    let layout = layout_len(&spec, tag, gehf.is_some(), window.as_ref(), adam.is_some());
+    let len = checked_len(layout, out.len())?;
     if let Some(g) = &gehf {
         check_len("covariance dimension", nw, g.cov.dim())?;
+        if let Some(ws) = &window {
+            check_window(&spec, g.cov, ws)?;
+        }
     }
     if let Some(a) = &adam {
         check_len("adam dimension", 3 * nw, a.state.len())?;
     }
     let header = HeaderFields::new(&spec, len)?;
     let flags = if gehf.is_some() { SECTION_GEHF } else { 0 }
-        | if adam.is_some() { SECTION_ADAM } else { 0 };
+        | if adam.is_some() { SECTION_ADAM } else { 0 }
+        | if window.is_some() { SECTION_WINDOW } else { 0 };
 
     let mut w = Writer { out, pos: 0 };
     write_header(&mut w, tag, flags, &header, spec.slope());
     w.reals(net.weights());
     if let Some(g) = &gehf {
-        write_gehf(&mut w, g, nw);
+        write_gehf(&mut w, g, nw, window.as_ref());
     }
     if let Some(a) = &adam {
         write_adam(&mut w, a);
@@ -170,8 +186,33 @@ fn write_header(w: &mut Writer<'_>, tag: u8, flags: u8, header: &HeaderFields, s
     w.u32(header.n_weights);
 }
 
-/// The g-EHF section: γ_f, ε0, gain order; q, λ, floor; then `P`'s lower triangle row by row.
-fn write_gehf<T: Real, C: Covariance<T>>(w: &mut Writer<'_>, g: &GehfPart<'_, C>, nw: usize) {
+/// Checks a window's state against the file (row length, `u32` sizes) and
+/// that it gives every row it counts: then [`write_window`] cannot fail.
+fn check_window<T: Real, C: Covariance<T>>(
+    spec: &ResNetSpec,
+    cov: &C,
+    ws: &WindowState<T>,
+) -> Result<()> {
+    let row_len = window_row_len(spec, ws.storage);
+    check_len("information window row", row_len, ws.row_len)?;
+    for x in [ws.memory, ws.outputs, ws.rows] {
+        to_u32(x)?;
+    }
+    for q in 0..ws.rows {
+        let found = cov.window_row(q).map_or(0, |(_, row)| row.len());
+        check_len("information window row", row_len, found)?;
+    }
+    Ok(())
+}
+
+/// The g-EHF section: γ_f, ε0, gain order; q, λ, floor; then `P`'s lower
+/// triangle row by row, or the window.
+fn write_gehf<T: Real, C: Covariance<T>>(
+    w: &mut Writer<'_>,
+    g: &GehfPart<'_, C>,
+    nw: usize,
+    window: Option<&WindowState<T>>,
+) {
     w.f64(g.config.gamma);
     w.f64(g.config.eps0);
     w.u8(gain_order_code(g.config.gain_order));
@@ -179,9 +220,33 @@ fn write_gehf<T: Real, C: Covariance<T>>(w: &mut Writer<'_>, g: &GehfPart<'_, C>
     for x in [r.process_noise, r.forgetting, r.diagonal_floor] {
         w.f64(x);
     }
+    if let Some(ws) = window {
+        write_window(w, g.cov, ws);
+        return;
+    }
     for i in 0..nw {
         for j in 0..=i {
             w.reals(&[g.cov.get(i, j)]);
+        }
+    }
+}
+
+/// The window (checked by [`check_window`]): r, N_L, n, row storage, ε0;
+/// the n weights `a_i`, then the n rows, newest first.
+fn write_window<T: Real, C: Covariance<T>>(w: &mut Writer<'_>, cov: &C, ws: &WindowState<T>) {
+    for x in [ws.memory, ws.outputs, ws.rows] {
+        w.u32(x as u32);
+    }
+    w.u8(storage_code(ws.storage));
+    w.f64(ws.eps0.to_f64());
+    for q in 0..ws.rows {
+        if let Some((a, _)) = cov.window_row(q) {
+            w.reals(&[a]);
+        }
+    }
+    for q in 0..ws.rows {
+        if let Some((_, row)) = cov.window_row(q) {
+            w.reals(row);
         }
     }
 }
@@ -210,11 +275,13 @@ pub fn save_network<T: Real, S: AsRef<[T]> + AsMut<[T]>>(
     save_impl::<T, S, PackedCovariance<T, [T; 0]>>(net, None, None, out)
 }
 
-/// Writes the network and a g-EHF learner's state (parameters and `P`,
-/// read through [`Covariance::get`], so any covariance works) into `out`;
-/// returns the number of bytes written
-/// ([`saved_len`](super::saved_len)`(spec, true, false)`). Fails, writing
-/// nothing, if `out` is too short or `P` does not match the network.
+/// Writes the network and a g-EHF learner's state (parameters and `P`)
+/// into `out`; returns the number of bytes written
+/// ([`saved_gehf_len`](super::saved_gehf_len)). `P` is read through
+/// [`Covariance::get`] (so any covariance works) and stored packed, or,
+/// for an information window ([`Covariance::window_state`]), stored as its
+/// rows. Fails, writing nothing, if `out` is too short or `P` does not
+/// match the network.
 pub fn save_gehf<T, S, C, U>(
     net: &ResNet<T, S>,
     filter: &GEhf<T, C, U>,

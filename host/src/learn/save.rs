@@ -1,6 +1,7 @@
 //! Learners that write themselves, with their network, as a core model
 //! file (`hinf::model`: versioned, CRC-checked): the g-EHF with its `P`
-//! (up to [`MAX_SAVED_P`] weights) or Adam with its whole state, so that
+//! (packed up to [`MAX_SAVED_P`] weights; an information window always,
+//! by its rows) or Adam with its whole state, so that
 //! training can continue (on the host, or on the firmware). A fixed `P`
 //! (steepest descent, `P = ε0 I` by definition) is not stored: the network
 //! is the whole state, and ε0 is a setting (`train --save` keeps it).
@@ -8,13 +9,14 @@
 //! And learners that read themselves back ([`LoadState`]): the network,
 //! and the learner's own state where the file holds it.
 
-use hinf::model::{Model, save_adam, save_gehf, save_network, saved_len};
-use hinf::{Adam, Covariance, GEhf, Real, ResNet, packed_len};
+use hinf::model::{Model, save_adam, save_gehf, save_network, saved_gehf_len, saved_len};
+use hinf::{Adam, Covariance, GEhf, Real, ResNet};
 
-/// The largest N_w for which `--save` stores the g-EHF's `P` (N_w² / 2
+/// The largest N_w for which `--save` stores the g-EHF's packed `P` (N_w² / 2
 /// numbers: 8.4 M, 67 MB in f64, at the limit) with the filter's
 /// parameters; for deeper nets the file holds the network only (and
-/// `hinf train --save` says so on stderr).
+/// `hinf train --save` says so on stderr). An information window is
+/// always stored (by its rows: at most r·N_L·(N_w + 1) numbers).
 pub const MAX_SAVED_P: usize = 4096;
 
 /// A learner that can write itself, with its network, as a model file.
@@ -35,11 +37,10 @@ fn save_with(
 
 impl<T: Real, C: Covariance<T>, U: AsRef<[T]> + AsMut<[T]>> SaveState<T> for GEhf<T, C, U> {
     fn model_bytes<S: AsRef<[T]> + AsMut<[T]>>(&self, net: &ResNet<T, S>) -> hinf::Result<Vec<u8>> {
-        let spec = net.spec();
-        if spec.n_weights() <= MAX_SAVED_P && !self.covariance().is_fixed() {
-            save_with(saved_len::<T>(spec, true, false), |out| {
-                save_gehf(net, self, out)
-            })
+        let (spec, cov) = (net.spec(), self.covariance());
+        let window = cov.window_state().is_some();
+        if window || (spec.n_weights() <= MAX_SAVED_P && !cov.is_fixed()) {
+            save_with(saved_gehf_len(spec, cov), |out| save_gehf(net, self, out))
         } else {
             save_with(saved_len::<T>(spec, false, false), |out| {
                 save_network(net, out)
@@ -77,7 +78,7 @@ impl<T: Real, C: Covariance<T>, U: AsRef<[T]> + AsMut<[T]>> LoadState<T> for GEh
         if !model.has_covariance() {
             return model.load_network(net);
         }
-        let n = packed_len(model.spec().n_weights());
+        let n = model.covariance_scratch_len();
         let mut scratch = Vec::new();
         scratch
             .try_reserve_exact(n)

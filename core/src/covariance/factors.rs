@@ -1,0 +1,392 @@
+//! A network's Jacobian row by its per-neuron factors (eqs. 21–23): the
+//! factored row storage of [`super::InfoWindow`].
+//!
+//! In the layout of eq. (16) the block of `∂h_o/∂w` for the weight matrix
+//! `Wᵗ` (layer t → t + 1) has rank one: its row j (neuron j of layer
+//! t + 1) is `δ_j [β, z_1 … z_{N_t}]`, with β = 1 for a sigmoid layer
+//! (the threshold) and no β for an identity layer; δ is the
+//! back-propagated φ of eqs. (22)–(23) and z the activations of layer t.
+//! A row is kept as, for t = 1 … L − 1 in order, z (N_t numbers) then δ
+//! (N_{t+1}): Σ_t (N_t + N_{t+1}) numbers ([`factor_len`]) instead of N_w
+//! — 33 against 76 at L = 5, ≈ 0.37 N_w for deep nets.
+//!
+//! # Factoring a dense row, block by block
+//!
+//! * With thresholds, δ is the threshold column itself and z the
+//!   reference row j* (the largest |δ_j|) divided by δ_{j*}.
+//! * Without, z is the reference row j* (the one holding the block's
+//!   largest |entry|, at column i*) itself, and δ_j = h_{j,i*} / h_{j*,i*}
+//!   (δ_{j*} = 1). Ratios, not least squares: nothing squared underflows.
+//! * An all-zero block gives z = 0 and δ = 0.
+//!
+//! The factors are accepted if `δ_j [β, z]` reproduces every entry within
+//! [`TOLERANCE`]·ε of the block's largest |entry| (plus the smallest normal
+//! number, for subnormal products); otherwise the row is not a network
+//! Jacobian, and the window refuses it.
+//!
+//! # Products from the factors
+//!
+//! `h_a · h_b = Σ_t (δ_a · δ_b)(β + z_a · z_b)`, `h · v` and `out −= g h`
+//! run block by block on the factors, never on a dense row.
+
+use crate::real::{Real, dot};
+use crate::spec::{ResNetSpec, Transition};
+
+/// The factorisation's tolerance, in units of the precision's ε, relative
+/// to a block's largest |entry| (the ratios make a few ε; 64 is ample and
+/// far below a row that is not rank one per block).
+pub(super) const TOLERANCE: f64 = 64.0;
+
+/// Σ_t (N_t + N_{t+1}) = 2 Σ_l N_l − N_1 − N_L: numbers per factored row.
+pub(super) const fn factor_len(spec: &ResNetSpec) -> usize {
+    spec.n_activations()
+        .saturating_mul(2)
+        .saturating_sub(spec.inputs() + spec.outputs())
+}
+
+/// One block of a row: the weight matrix `Wᵗ` and where its factors start.
+#[derive(Clone, Copy)]
+struct Block {
+    tr: Transition,
+    at: usize,
+}
+
+impl Block {
+    /// β: 1 with thresholds.
+    #[inline]
+    fn beta(&self) -> usize {
+        usize::from(self.tr.sigmoid)
+    }
+    /// Values per row of the block (at least 1).
+    #[inline]
+    fn width(&self) -> usize {
+        self.tr.row_len().max(1)
+    }
+    /// This block's factors in a row's `f`: (z, δ); empty if `f` is short.
+    #[inline]
+    fn factors<'a, T>(&self, f: &'a [T]) -> (&'a [T], &'a [T]) {
+        let all = f.get(self.at..self.at + self.tr.inputs + self.tr.outputs);
+        all.map_or((&[], &[]), |x| x.split_at(self.tr.inputs))
+    }
+    /// This block's entries of a dense vector; empty if `v` is short.
+    #[inline]
+    fn of<'a, T>(&self, v: &'a [T]) -> &'a [T] {
+        v.get(self.tr.offset..self.tr.offset + self.tr.len())
+            .unwrap_or(&[])
+    }
+}
+
+/// The blocks of a row, t = 1 … L − 1 (the transitions of
+/// [`ResNetSpec::transition`], their offsets summed as they come).
+#[inline]
+fn blocks(spec: &ResNetSpec) -> Blocks {
+    Blocks {
+        spec: *spec,
+        t: 1,
+        offset: 0,
+        at: 0,
+    }
+}
+
+/// The iterator of [`blocks`].
+struct Blocks {
+    spec: ResNetSpec,
+    t: usize,
+    offset: usize,
+    at: usize,
+}
+
+impl Iterator for Blocks {
+    type Item = Block;
+
+    #[inline]
+    fn next(&mut self) -> Option<Block> {
+        let (s, t) = (&self.spec, self.t);
+        if t >= s.layers() {
+            return None;
+        }
+        let tr = Transition {
+            from_layer: t,
+            inputs: s.layer_width(t),
+            outputs: s.layer_width(t + 1),
+            sigmoid: s.is_sigmoid_layer(t + 1),
+            offset: self.offset,
+        };
+        let b = Block { tr, at: self.at };
+        self.t += 1;
+        self.offset += tr.len();
+        self.at += tr.inputs + tr.outputs;
+        Some(b)
+    }
+}
+
+/// `h · v` for the row with factors `f`.
+pub(super) fn dot_vec<T: Real>(spec: &ResNetSpec, f: &[T], v: &[T]) -> T {
+    let mut acc = T::ZERO;
+    for b in blocks(spec) {
+        let (z, d) = b.factors(f);
+        let beta = b.beta();
+        for (row, dj) in b.of(v).chunks_exact(b.width()).zip(d) {
+            let mut s = dot(&row[beta..], z);
+            if beta == 1 {
+                s += row[0];
+            }
+            acc += *dj * s;
+        }
+    }
+    acc
+}
+
+/// `out ← out − g h` for the row with factors `f`.
+pub(super) fn sub_scaled<T: Real>(spec: &ResNetSpec, f: &[T], g: T, out: &mut [T]) {
+    for b in blocks(spec) {
+        let (z, d) = b.factors(f);
+        let beta = b.beta();
+        let range = b.tr.offset..b.tr.offset + b.tr.len();
+        let Some(block) = out.get_mut(range) else {
+            continue;
+        };
+        for (row, dj) in block.chunks_exact_mut(b.width()).zip(d) {
+            let gj = g * *dj;
+            if beta == 1 {
+                row[0] -= gj;
+            }
+            for (o, zi) in row[beta..].iter_mut().zip(z) {
+                *o -= gj * *zi;
+            }
+        }
+    }
+}
+
+/// `h_a · h_b = Σ_t (δ_a · δ_b)(β + z_a · z_b)` from the factors.
+pub(super) fn dot_rows<T: Real>(spec: &ResNetSpec, a: &[T], b: &[T]) -> T {
+    let mut acc = T::ZERO;
+    for blk in blocks(spec) {
+        let ((za, da), (zb, db)) = (blk.factors(a), blk.factors(b));
+        let mut zz = dot(za, zb);
+        if blk.beta() == 1 {
+            zz += T::ONE;
+        }
+        acc += dot(da, db) * zz;
+    }
+    acc
+}
+
+/// Entry i of the row with factors `f` (0 outside it).
+pub(super) fn entry<T: Real>(spec: &ResNetSpec, f: &[T], i: usize) -> T {
+    for b in blocks(spec) {
+        let Some(k) = i.checked_sub(b.tr.offset).filter(|k| *k < b.tr.len()) else {
+            continue;
+        };
+        let (z, d) = b.factors(f);
+        let (j, c) = (k / b.width(), k % b.width());
+        let dj = d.get(j).copied().unwrap_or(T::ZERO);
+        return match c.checked_sub(b.beta()) {
+            None => dj,
+            Some(c) => dj * z.get(c).copied().unwrap_or(T::ZERO),
+        };
+    }
+    T::ZERO
+}
+
+/// The dense row `h` of factors `f` into `out` (N_w values).
+pub(super) fn expand<T: Real>(spec: &ResNetSpec, f: &[T], out: &mut [T]) {
+    out.iter_mut().for_each(|x| *x = T::ZERO);
+    sub_scaled(spec, f, -T::ONE, out);
+}
+
+/// Factors the dense `row` into `out` ([`factor_len`] values): `false`,
+/// with `out` partly written, if a block is not reproduced.
+pub(super) fn factor<T: Real>(spec: &ResNetSpec, row: &[T], out: &mut [T]) -> bool {
+    for b in blocks(spec) {
+        let m = b.of(row);
+        let n = b.tr.inputs + b.tr.outputs;
+        let Some(f) = out.get_mut(b.at..b.at + n) else {
+            return false;
+        };
+        if m.len() != b.tr.len() {
+            return false;
+        }
+        block_factors(&b, m, |k, x| {
+            if let Some(y) = f.get_mut(k) {
+                *y = x;
+            }
+        });
+        let (z, d) = f.split_at(b.tr.inputs);
+        if !reproduces(&b, m, z, d) {
+            return false;
+        }
+    }
+    true
+}
+
+/// `true` if `stored` is what [`factor`] makes of `row`.
+pub(super) fn holds<T: Real>(spec: &ResNetSpec, row: &[T], stored: &[T]) -> bool {
+    blocks(spec).all(|b| {
+        let f = stored.get(b.at..b.at + b.tr.inputs + b.tr.outputs);
+        let mut same = f.is_some() && b.of(row).len() == b.tr.len();
+        block_factors(&b, b.of(row), |k, x| {
+            same &= f.and_then(|f| f.get(k)) == Some(&x);
+        });
+        same
+    })
+}
+
+/// The factors of block `m`: `emit(i, z_i)` for i < N_t, then
+/// `emit(N_t + j, δ_j)` (module docs).
+fn block_factors<T: Real>(b: &Block, m: &[T], mut emit: impl FnMut(usize, T)) {
+    let (ni, w) = (b.tr.inputs, b.width());
+    let rows = || m.chunks_exact(w);
+    if b.beta() == 1 {
+        let jstar = argmax(rows().map(|r| r[0].abs()));
+        let r = rows().nth(jstar).unwrap_or(&[]);
+        let d = r.first().copied().unwrap_or(T::ZERO);
+        for (i, x) in r.iter().skip(1).enumerate() {
+            emit(i, if d == T::ZERO { T::ZERO } else { *x / d });
+        }
+        for (j, r) in rows().enumerate() {
+            emit(ni + j, r[0]);
+        }
+    } else {
+        let jstar = argmax(rows().map(|r| r.iter().fold(T::ZERO, |a, x| a.max(x.abs()))));
+        let z = rows().nth(jstar).unwrap_or(&[]);
+        let istar = argmax(z.iter().map(|x| x.abs()));
+        let pivot = z.get(istar).copied().unwrap_or(T::ZERO);
+        for (i, x) in z.iter().enumerate() {
+            emit(i, *x);
+        }
+        for (j, r) in rows().enumerate() {
+            let x = r.get(istar).copied().unwrap_or(T::ZERO);
+            emit(ni + j, if pivot == T::ZERO { T::ZERO } else { x / pivot });
+        }
+    }
+}
+
+/// `true` if `δ_j [β, z]` reproduces every entry of block `m` within the
+/// tolerance of the module docs.
+fn reproduces<T: Real>(b: &Block, m: &[T], z: &[T], d: &[T]) -> bool {
+    let scale = m.iter().fold(T::ZERO, |a, x| a.max(x.abs()));
+    let (eps, tiny) = precision::<T>();
+    let bound = T::from_f64(TOLERANCE) * eps * scale + tiny;
+    let beta = b.beta();
+    m.chunks_exact(b.width()).zip(d).all(|(row, dj)| {
+        let thr = beta == 0 || (row[0] - *dj).abs() <= bound;
+        thr && row[beta..]
+            .iter()
+            .zip(z)
+            .all(|(x, zi)| (*x - *dj * *zi).abs() <= bound)
+    })
+}
+
+/// The precision's ε and smallest normal number.
+fn precision<T: Real>() -> (T, T) {
+    if T::BYTES == 4 {
+        (
+            T::from_f64(f64::from(f32::EPSILON)),
+            T::from_f64(f64::from(f32::MIN_POSITIVE)),
+        )
+    } else {
+        (T::from_f64(f64::EPSILON), T::from_f64(f64::MIN_POSITIVE))
+    }
+}
+
+/// The index of the first largest value (0 if none).
+fn argmax<T: Real>(xs: impl Iterator<Item = T>) -> usize {
+    let mut best = (0, T::ZERO);
+    for (i, x) in xs.enumerate() {
+        if i == 0 || x > best.1 {
+            best = (i, x);
+        }
+    }
+    best.0
+}
+
+/// How a window keeps its rows: the row itself (N values) or its factors
+/// for a network's shape. The dense arms are the loops the window always
+/// ran (the same bits).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Rows {
+    /// N values per row.
+    Dense(usize),
+    /// [`factor_len`] values per row.
+    Factored(ResNetSpec),
+}
+
+impl Rows {
+    /// Values stored per row.
+    pub(super) fn len(&self) -> usize {
+        match self {
+            Rows::Dense(n) => *n,
+            Rows::Factored(spec) => factor_len(spec),
+        }
+    }
+
+    /// `h · v` for the stored row `f`.
+    pub(super) fn dot_vec<T: Real>(&self, f: &[T], v: &[T]) -> T {
+        match self {
+            Rows::Dense(_) => dot(f, v),
+            Rows::Factored(spec) => dot_vec(spec, f, v),
+        }
+    }
+
+    /// `out ← out − g h` for the stored row `f`.
+    pub(super) fn sub_scaled<T: Real>(&self, f: &[T], g: T, out: &mut [T]) {
+        match self {
+            Rows::Dense(_) => {
+                for (o, x) in out.iter_mut().zip(f) {
+                    *o -= g * *x;
+                }
+            }
+            Rows::Factored(spec) => sub_scaled(spec, f, g, out),
+        }
+    }
+
+    /// `h_a · h_b` for the stored rows `a`, `b`.
+    pub(super) fn dot<T: Real>(&self, a: &[T], b: &[T]) -> T {
+        match self {
+            Rows::Dense(_) => dot(a, b),
+            Rows::Factored(spec) => dot_rows(spec, a, b),
+        }
+    }
+
+    /// Entry i of the stored row `f` (0 outside it).
+    pub(super) fn entry<T: Real>(&self, f: &[T], i: usize) -> T {
+        match self {
+            Rows::Dense(_) => f.get(i).copied().unwrap_or(T::ZERO),
+            Rows::Factored(spec) => entry(spec, f, i),
+        }
+    }
+
+    /// Stores the dense `row` into `out`; `false` if it does not fit (or,
+    /// factored, is not rank one per block).
+    pub(super) fn store<T: Real>(&self, row: &[T], out: &mut [T]) -> bool {
+        match self {
+            Rows::Dense(_) if row.len() == out.len() => {
+                out.copy_from_slice(row);
+                true
+            }
+            Rows::Dense(_) => false,
+            Rows::Factored(spec) => factor(spec, row, out),
+        }
+    }
+
+    /// `true` if `stored` is what [`Rows::store`] makes of `row`.
+    pub(super) fn holds<T: Real>(&self, row: &[T], stored: &[T]) -> bool {
+        match self {
+            Rows::Dense(_) => row == stored,
+            Rows::Factored(spec) => holds(spec, row, stored),
+        }
+    }
+
+    /// The dense row of the stored `f` into `out` (N values).
+    pub(super) fn expand<T: Real>(&self, f: &[T], out: &mut [T]) {
+        match self {
+            Rows::Dense(_) => {
+                for (o, x) in out.iter_mut().zip(f) {
+                    *o = *x;
+                }
+            }
+            Rows::Factored(spec) => expand(spec, f, out),
+        }
+    }
+}
