@@ -36,12 +36,12 @@ fn json_reports_the_covariance_r_and_the_bytes_of_p() {
         (
             "info-window",
             Some(8),
-            hinf::WindowShape::new(n, 8, 1).storage_len(),
+            hinf::FactoredShape::new(&net, 8).storage_len(),
         ),
         (
             "info-window",
             Some(3),
-            hinf::WindowShape::new(n, 3, 1).storage_len(),
+            hinf::FactoredShape::new(&net, 3).storage_len(),
         ),
         (
             "window",

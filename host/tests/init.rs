@@ -91,7 +91,11 @@ fn train_init_continues_bit_for_bit_where_the_file_holds_the_learner() {
         // Bounded memory: blocks saved as their block-diagonal P, a window
         // by its rows.
         (&["--method", "lehf"], 5, 3000),
-        (&["--method", "hinf", "--covariance", "info-window"], 5, 3000),
+        (
+            &["--method", "hinf", "--covariance", "info-window"],
+            5,
+            3000,
+        ),
         (
             &[
                 "--method",

@@ -4,9 +4,9 @@
 
 use hinf::model::Model;
 use hinf::{
-    Adam, AdamConfig, BlockCovariance, BlockLayout, Blocking, DenseCovariance, Extension, GEhf,
-    GEhfConfig, InfoWindow, IsotropicCovariance, Optimizer, PackedCovariance, Real, Regularization,
-    ResNet, ResNetSpec, TermWindow, TermWindowShape, WindowShape, packed_len,
+    Adam, AdamConfig, BlockCovariance, BlockLayout, Blocking, DenseCovariance, Extension,
+    FactoredShape, GEhf, GEhfConfig, InfoWindow, IsotropicCovariance, Optimizer, PackedCovariance,
+    Real, Regularization, ResNet, ResNetSpec, TermWindow, TermWindowShape, packed_len,
 };
 
 use super::save::{LoadState, SaveState};
@@ -109,10 +109,11 @@ pub fn build<T: Real, W: WithOptimizer<T>>(
             start(with, from, hinf_filter(spec, p)?)
         }
         (Method::Hinf, CovarianceKind::InfoWindow) => {
-            let shape = WindowShape::new(n, spec.memory, net.outputs());
+            // Rows by their per-neuron factors (eqs. 21–23).
+            let shape = FactoredShape::new(net, spec.memory);
             shape.validate()?;
             let storage = zeros(shape.storage_len(), "memory for the information window")?;
-            let p = InfoWindow::new(shape, eps0, storage)?;
+            let p = InfoWindow::factored(shape, eps0, storage)?;
             start(with, from, hinf_filter(spec, p)?)
         }
         (Method::Hinf, CovarianceKind::Window) => {

@@ -11,7 +11,7 @@
 //! working memory, the optimizer's state, `P` at its largest, and the
 //! per-epoch records; small fixed costs are left out.
 
-use hinf::{Blocking, ResNetSpec, TermWindowShape, WindowShape, packed_len};
+use hinf::{Blocking, FactoredShape, ResNetSpec, TermWindowShape, packed_len};
 
 use crate::learn::StructuredCovariance;
 use crate::settings::{
@@ -55,7 +55,7 @@ pub fn covariance_elements(
         CovarianceKind::LayerBlocks => Blocking::PerLayer.packed_len(net) as u128,
         CovarianceKind::InfoWindow => {
             let r = memory.unwrap_or(DEFAULT_MEMORY);
-            WindowShape::new(n, r, net.outputs()).storage_len() as u128
+            FactoredShape::new(net, r).storage_len() as u128
         }
         CovarianceKind::Window => {
             TermWindowShape::new(n, memory.unwrap_or(DEFAULT_MEMORY)).storage_len() as u128

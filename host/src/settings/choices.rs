@@ -48,7 +48,7 @@ choices! {
         Dense = "dense": "The full matrix (`hinf::DenseCovariance`, N_w² elements): the reference.",
         NeuronBlocks = "neuron-blocks": "The l-EHF: `P` cut to one packed block per neuron, its threshold and incoming weights (`hinf::BlockCovariance`). Bounded memory.",
         LayerBlocks = "layer-blocks": "`P` cut to one packed block per weight matrix (`hinf::BlockCovariance`). Bounded memory.",
-        InfoWindow = "info-window": "Eq. (7) over the Jacobians of the last R samples (`hinf::InfoWindow`, `--memory R`). Bounded memory; exact while R ≥ the samples seen.",
+        InfoWindow = "info-window": "Eq. (7) over the Jacobians of the last R samples (`hinf::InfoWindow`, `--memory R`), each kept by its per-neuron factors. Bounded memory; exact while R ≥ the samples seen.",
         Window = "window": "The last R terms of the structured form, `ε0 I − Σ c_i u_i u_iᵀ` (`hinf::TermWindow`, `--memory R`). Bounded memory; exact while R ≥ the samples seen.",
     }
 }
