@@ -1,9 +1,10 @@
 //! The cost of each covariance (docs/bounded.md): one g-EHF step at
 //! L = 5, 101 and 1001 in f64 and f32, from a filter that has taken 40
 //! steps (10 epochs of XOR), for the exact structured `P`, the per-neuron
-//! and per-layer blocks and the information window (R = 8); and a 25-epoch
+//! and per-layer blocks and the information window (R = 8 and 16, rows by
+//! their factors, as `--covariance info-window` builds it); and a 25-epoch
 //! XOR trial at L = 1001 for each, as `hinf train` runs it (trust region,
-//! ε0 = 1000, no early stop).
+//! ε0 = 1000, no early stop), also with the structured window (R = 32).
 //!
 //! `cargo bench -p host --bench bounded`
 
@@ -13,8 +14,8 @@ use std::time::Duration;
 use criterion::measurement::WallTime;
 use criterion::{BatchSize, BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use hinf::{
-    BlockCovariance, BlockLayout, Blocking, Covariance, GEhf, GEhfConfig, InfoWindow, Real, ResNet,
-    ResNetSpec, WindowShape, Xor,
+    BlockCovariance, BlockLayout, Blocking, Covariance, FactoredShape, GEhf, GEhfConfig,
+    InfoWindow, Real, ResNet, ResNetSpec, Xor,
 };
 use host::settings::{CovarianceKind, ExtensionKind, Variant};
 use host::{StructuredCovariance, TrialSpec};
@@ -97,9 +98,11 @@ fn steps<T: Real>(c: &mut Criterion, precision: &str) {
             layers,
             blocks::<T>(Blocking::PerLayer, &spec),
         );
-        let shape = WindowShape::new(nw, 8, 1);
-        let w = InfoWindow::new(shape, eps0, vec![T::ZERO; shape.storage_len()]).unwrap();
-        bench_step::<T, _>(&mut g, "info_window_r8", layers, w);
+        for r in [8, 16] {
+            let shape = FactoredShape::new(&spec, r);
+            let w = InfoWindow::factored(shape, eps0, vec![T::ZERO; shape.storage_len()]).unwrap();
+            bench_step::<T, _>(&mut g, &format!("info_window_r{r}"), layers, w);
+        }
     }
     g.finish();
 }
@@ -109,13 +112,16 @@ fn trials(c: &mut Criterion) {
     g.sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(5));
-    for covariance in [
-        CovarianceKind::Structured,
-        CovarianceKind::NeuronBlocks,
-        CovarianceKind::LayerBlocks,
-        CovarianceKind::InfoWindow,
+    for (covariance, memory) in [
+        (CovarianceKind::Structured, None),
+        (CovarianceKind::NeuronBlocks, None),
+        (CovarianceKind::LayerBlocks, None),
+        (CovarianceKind::InfoWindow, Some(8)),
+        (CovarianceKind::InfoWindow, Some(16)),
+        (CovarianceKind::Window, Some(32)),
     ] {
         let spec = TrialSpec {
+            memory,
             layers: 1001,
             max_epochs: 25,
             tol: f64::MIN_POSITIVE,
@@ -127,7 +133,8 @@ fn trials(c: &mut Criterion) {
             },
             ..TrialSpec::default()
         };
-        g.bench_function(format!("{covariance:?}"), |b| {
+        let name = host::settings::Learner::new(spec.method, covariance, memory).name();
+        g.bench_function(name, |b| {
             b.iter(|| {
                 black_box(
                     host::run_trial(&spec, host::trial_seed(1, 0), 0)
