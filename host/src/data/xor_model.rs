@@ -221,13 +221,14 @@ pub struct Continued {
 
 /// The settings that say how a run goes (its stopping rule, order, epoch
 /// cap and storage of `P`): these come from the flags when continuing.
-const RUN_SETTINGS: [&str; 6] = [
+const RUN_SETTINGS: [&str; 7] = [
     "criterion",
     "tol",
     "timing",
     "order",
     "max-epochs",
     "covariance",
+    "memory",
 ];
 
 impl XorModel {
@@ -236,7 +237,7 @@ impl XorModel {
     /// every other setting of the learner and its data (ε0, γ_f, the gain
     /// order, Adam's, the regularization of `P`, the extension, the input
     /// coding and targets, the precision) is the model's, and how the run
-    /// goes (criterion, tol, timing, order, max-epochs, covariance) the
+    /// goes (criterion, tol, timing, order, max-epochs, covariance, memory) the
     /// flags'. A bare core file has no settings: the flags' are used (the
     /// learner's parameters stored in the core section still win).
     pub fn continued(&self, flags: &TrialSpec) -> Result<Continued, DataError> {
