@@ -1,7 +1,8 @@
 //! The cost of each covariance (docs/bounded.md): one g-EHF step at
 //! L = 5, 101 and 1001 in f64 and f32, from a filter that has taken 40
 //! steps (10 epochs of XOR), for the exact structured `P`, the per-neuron
-//! and per-layer blocks and the information window (R = 8 and 16, rows by
+//! and per-layer blocks, the structured window (R = 32) and the
+//! information window (R = 8 and 16, rows by
 //! their factors, as `--covariance info-window` builds it); and a 25-epoch
 //! XOR trial at L = 1001 for each, as `hinf train` runs it (trust region,
 //! ε0 = 1000, no early stop), also with the structured window (R = 32).
@@ -15,7 +16,7 @@ use criterion::measurement::WallTime;
 use criterion::{BatchSize, BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use hinf::{
     BlockCovariance, BlockLayout, Blocking, Covariance, FactoredShape, GEhf, GEhfConfig,
-    InfoWindow, Real, ResNet, ResNetSpec, Xor,
+    InfoWindow, Real, ResNet, ResNetSpec, TermWindow, TermWindowShape, Xor,
 };
 use host::settings::{CovarianceKind, ExtensionKind, Variant};
 use host::{StructuredCovariance, TrialSpec};
@@ -98,6 +99,9 @@ fn steps<T: Real>(c: &mut Criterion, precision: &str) {
             layers,
             blocks::<T>(Blocking::PerLayer, &spec),
         );
+        let terms = TermWindowShape::new(nw, 32);
+        let t = TermWindow::new(terms, eps0, vec![T::ZERO; terms.storage_len()]).unwrap();
+        bench_step::<T, _>(&mut g, "structured_window_r32", layers, t);
         for r in [8, 16] {
             let shape = FactoredShape::new(&spec, r);
             let w = InfoWindow::factored(shape, eps0, vec![T::ZERO; shape.storage_len()]).unwrap();
