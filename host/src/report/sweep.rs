@@ -163,7 +163,8 @@ pub fn markdown(rows: &[SweepRow], command: &str, seconds: f64, planned: usize) 
     if let Some(r) = rows.first() {
         let fixed: Vec<String> = sweep_settings(&r.summary.settings)
             .into_iter()
-            .filter(|(k, _)| !keys.contains(k))
+            // A setting the runs do not have (R without a window) is left out.
+            .filter(|(k, v)| !keys.contains(k) && v != "-")
             .map(|(k, v)| format!("{k} = {v}"))
             .collect();
         let _ = writeln!(
