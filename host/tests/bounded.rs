@@ -231,72 +231,31 @@ fn assert_usage_error(args: &[&str], mentions: &str) {
 
 #[test]
 fn misuse_exits_2_with_one_line() {
-    let train = ["train", "--layers", "5", "--trials", "1"];
-    fn with<'a>(train: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
-        [train, extra].concat()
+    let train = "train --layers 5 --trials 1";
+    for (args, mentions) in [
+        ("--method adam --covariance info-window", "--covariance"),
+        ("--method sd --covariance neuron-blocks", "--covariance"),
+        ("--method hinf --memory 4", "--memory"),
+        ("--method hinf --covariance packed --memory 4", "--memory"),
+        (
+            "--method hinf --covariance info-window --memory 0",
+            "--memory",
+        ),
+        (
+            "--method hinf --covariance info-window --memory 1000",
+            "at most 255",
+        ),
+        ("--method lehf --covariance info-window", "lehf"),
+    ] {
+        let line = format!("{train} {args}");
+        assert_usage_error(&line.split_whitespace().collect::<Vec<_>>(), mentions);
     }
+    let sweep = "sweep --out /tmp/never-written --method adam --covariance layer-blocks";
     assert_usage_error(
-        &with(&train, &["--method", "adam", "--covariance", "info-window"]),
-        "--covariance",
-    );
-    assert_usage_error(
-        &with(&train, &["--method", "sd", "--covariance", "neuron-blocks"]),
-        "--covariance",
-    );
-    assert_usage_error(
-        &with(&train, &["--method", "hinf", "--memory", "4"]),
-        "--memory",
-    );
-    assert_usage_error(
-        &with(
-            &train,
-            &[
-                "--method",
-                "hinf",
-                "--covariance",
-                "packed",
-                "--memory",
-                "4",
-            ],
-        ),
-        "--memory",
-    );
-    assert_usage_error(
-        &with(
-            &train,
-            &[
-                "--method",
-                "hinf",
-                "--covariance",
-                "info-window",
-                "--memory",
-                "0",
-            ],
-        ),
-        "--memory",
-    );
-    assert_usage_error(
-        &with(
-            &train,
-            &[
-                "--method",
-                "hinf",
-                "--covariance",
-                "info-window",
-                "--memory",
-                "1000",
-            ],
-        ),
-        "at most 255",
-    );
-    assert_usage_error(
-        &with(&train, &["--method", "lehf", "--covariance", "info-window"]),
-        "lehf",
-    );
-    let sweep = ["sweep", "--out", "/tmp/never-written", "--method", "adam"];
-    assert_usage_error(
-        &[&sweep[..], &["--covariance", "layer-blocks"]].concat(),
+        &sweep.split_whitespace().collect::<Vec<_>>(),
         "--covariance",
     );
     assert_usage_error(&["reproduce", "--quick", "--memory", "4"], "--memory");
+    let fit = "fit --data x.csv --target y --covariance info-window --memory 300";
+    assert_usage_error(&fit.split_whitespace().collect::<Vec<_>>(), "at most 255");
 }

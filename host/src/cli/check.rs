@@ -109,14 +109,9 @@ pub fn spec(s: &TrialSpec, layers_flag: &str) -> Result<(), UsageError> {
             let fits = |l| hinf::ResNetSpec::xor(l).is_ok();
             return too_large(layers_flag, s.layers, largest_depth(fits), "depth");
         }
-        if let (Error::CapacityExceeded { capacity, .. }, Some(r)) = (&e, s.memory()) {
+        if let (Error::CapacityExceeded { .. }, Some(r)) = (&e, s.memory()) {
             let outputs = s.net_spec().map_or(1, |n| n.outputs());
-            let most = (capacity / outputs).saturating_sub(1);
-            return invalid(
-                "--memory",
-                r,
-                format!("a window keeps at most {most} samples of {outputs} output(s)"),
-            );
+            return too_many_samples(r, outputs);
         }
         let Some(name) = setting_of(&e) else {
             return invalid("a parameter", "", e);
@@ -173,6 +168,34 @@ pub fn storage(
         ));
     }
     Ok(())
+}
+
+/// R = `memory` of `covariance` fits an information window's rows for
+/// `outputs` outputs (the core's [`hinf::WindowShape::validate`]); other
+/// covariances take any R.
+pub fn window_memory(
+    covariance: CovarianceKind,
+    memory: Option<usize>,
+    outputs: usize,
+) -> Result<(), UsageError> {
+    match (covariance, memory) {
+        (CovarianceKind::InfoWindow, Some(r))
+            if hinf::WindowShape::new(1, r, outputs).validate().is_err() =>
+        {
+            Err(too_many_samples(r, outputs))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// R too large for an information window of `outputs` outputs.
+fn too_many_samples(r: usize, outputs: usize) -> UsageError {
+    let most = (hinf::MAX_WINDOW_ROWS / outputs.max(1)).saturating_sub(1);
+    invalid(
+        "--memory",
+        r,
+        format!("a window keeps at most {most} samples of {outputs} output(s)"),
+    )
 }
 
 /// The largest value in `lo..=hi` for which `ok` holds (`ok` monotone:

@@ -77,18 +77,8 @@ fn learners(a: &CompareArgs) -> Result<Vec<Learner>, UsageError> {
             }
         }
     }
-    let info_window = out
-        .iter()
-        .any(|l| l.covariance == CovarianceKind::InfoWindow);
-    if let Some(r) = a
-        .memory
-        .filter(|&r| info_window && r >= hinf::MAX_WINDOW_ROWS)
-    {
-        let why = format!(
-            "a window keeps at most {} samples",
-            hinf::MAX_WINDOW_ROWS - 1
-        );
-        return Err(check::invalid("--memory", r, why));
+    for l in &out {
+        check::window_memory(l.covariance, l.memory, 1)?;
     }
     Ok(out)
 }

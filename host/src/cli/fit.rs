@@ -181,18 +181,8 @@ fn check_fit_flags(a: &FitArgs, spec: &FitSpec) -> Result<(), UsageError> {
         covariance,
         a.memory.as_ref().map(core::slice::from_ref),
     )?;
-    let info_window = spec.covariance == CovarianceKind::InfoWindow;
-    if let Some(r) = spec
-        .memory()
-        .filter(|&r| info_window && r >= hinf::MAX_WINDOW_ROWS)
-    {
-        let most = hinf::MAX_WINDOW_ROWS - 1;
-        return bad(
-            "--memory",
-            r.to_string(),
-            format!("a window keeps at most {most} samples"),
-        );
-    }
+    // The outputs are known once the data are read: one at least.
+    check::window_memory(spec.covariance, spec.memory(), 1)?;
     if let Some(tol) = a.tol.filter(|t| !(t.is_finite() && *t > 0.0)) {
         return bad("--tol", tol.to_string(), "need a finite number > 0".into());
     }

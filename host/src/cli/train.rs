@@ -14,7 +14,7 @@ use crate::learn::MAX_SAVED_P;
 use crate::report;
 use crate::report::progress::{self, TrialsBar};
 use crate::run::{Observer, at_once, run_trial_with_model, run_watched, trial_seed, with_threads};
-use crate::settings::{Choice, CovarianceKind, ExperimentSpec, Method};
+use crate::settings::{Choice, ExperimentSpec, Method};
 
 /// `hinf train`.
 #[derive(Debug, Clone, Args)]
@@ -168,9 +168,9 @@ fn save_trial0(
     };
     let len = save_xor(path, &meta, &bytes).map_err(run_err)?;
     let nw = spec.trial.net_spec().map(|s| s.n_weights()).unwrap_or(0);
-    // An information window is always saved (by its rows).
-    let window = spec.trial.covariance == CovarianceKind::InfoWindow;
-    if spec.trial.method == Method::Hinf && nw > MAX_SAVED_P && !window {
+    // What the learner wrote says whether it kept its P.
+    let kept_p = hinf::model::Model::parse(&bytes).is_ok_and(|m| m.has_covariance());
+    if spec.trial.method == Method::Hinf && !kept_p {
         eprintln!(
             "note: N_w = {nw} > {}: {} holds the network only, without the g-EHF's P \
              and parameters, so training cannot continue from it exactly",

@@ -61,6 +61,11 @@ impl CovarianceKind {
     pub fn has_memory(self) -> bool {
         matches!(self, CovarianceKind::InfoWindow | CovarianceKind::Window)
     }
+    /// R for this covariance given `--memory` (`given`, else
+    /// [`DEFAULT_MEMORY`]); `None` if it keeps no window.
+    pub fn memory(self, given: Option<usize>) -> Option<usize> {
+        self.has_memory().then(|| given.unwrap_or(DEFAULT_MEMORY))
+    }
     /// Whether its storage is fixed when it is built (bounded memory),
     /// rather than growing with the samples seen or N_w².
     pub fn is_bounded(self) -> bool {

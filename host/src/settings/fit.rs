@@ -3,7 +3,7 @@
 use hinf::AdamConfig;
 use serde::{Deserialize, Serialize};
 
-use super::choices::{CovarianceKind, DEFAULT_MEMORY, Method};
+use super::choices::{CovarianceKind, Method};
 
 /// Everything that defines one training run on a data set except the data.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -19,7 +19,7 @@ pub struct FitSpec {
     /// Storage of `P` (H∞).
     #[serde(default)]
     pub covariance: CovarianceKind,
-    /// R of a window covariance (`None`: [`DEFAULT_MEMORY`]).
+    /// R of a window covariance (`None`: [`DEFAULT_MEMORY`](super::DEFAULT_MEMORY)).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory: Option<usize>,
     /// ε0 (H∞, sd).
@@ -47,12 +47,10 @@ pub struct FitSpec {
 }
 
 impl FitSpec {
-    /// R of a window covariance (`--memory`, else [`DEFAULT_MEMORY`]);
+    /// R of a window covariance (`--memory`, else [`DEFAULT_MEMORY`](super::DEFAULT_MEMORY));
     /// `None` if the covariance keeps no window.
     pub fn memory(&self) -> Option<usize> {
-        self.covariance
-            .has_memory()
-            .then(|| self.memory.unwrap_or(DEFAULT_MEMORY))
+        self.covariance.memory(self.memory)
     }
 }
 

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::choice::Choice;
-use super::choices::{CovarianceKind, DEFAULT_MEMORY, Method};
+use super::choices::{CovarianceKind, Method};
 
 /// A learning rule and, for H∞, how it stores `P`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,15 +21,13 @@ pub struct Learner {
 
 impl Learner {
     /// `method` with `covariance` (H∞ only: the others keep the default)
-    /// and R = `memory` (else [`DEFAULT_MEMORY`]) if it is a window.
+    /// and R = `memory` (else [`DEFAULT_MEMORY`](super::DEFAULT_MEMORY)) if it is a window.
     pub fn new(method: Method, covariance: CovarianceKind, memory: Option<usize>) -> Self {
         let covariance = match method {
             Method::Hinf => covariance,
             _ => CovarianceKind::default(),
         };
-        let memory = covariance
-            .has_memory()
-            .then(|| memory.unwrap_or(DEFAULT_MEMORY));
+        let memory = covariance.memory(memory);
         Self {
             method,
             covariance,
@@ -66,6 +64,7 @@ impl Learner {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings::DEFAULT_MEMORY;
 
     #[test]
     fn names_tell_learners_apart() {

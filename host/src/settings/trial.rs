@@ -6,8 +6,7 @@ use hinf::{AdamConfig, GEhfConfig, InputCoding, ResNetSpec, TrainConfig};
 use serde::{Deserialize, Serialize};
 
 use super::choices::{
-    AdamMode, CovarianceKind, Criterion, DEFAULT_MEMORY, GainOrder, Inputs, Method, Order,
-    Precision, Timing,
+    AdamMode, CovarianceKind, Criterion, GainOrder, Inputs, Method, Order, Precision, Timing,
 };
 use super::variant::Variant;
 
@@ -56,7 +55,7 @@ pub struct TrialSpec {
     /// Storage of `P` for H∞.
     pub covariance: CovarianceKind,
     /// R, the samples a window covariance keeps (`None`: the covariance
-    /// has no memory, or [`DEFAULT_MEMORY`]; see [`TrialSpec::memory`]).
+    /// has no memory, or [`DEFAULT_MEMORY`](super::DEFAULT_MEMORY); see [`TrialSpec::memory`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory: Option<usize>,
     /// Off-by-default switches beyond the printed method
@@ -113,12 +112,10 @@ impl TrialSpec {
     pub fn effective_eps0(&self) -> hinf::Result<f64> {
         Ok(self.variant.effective_eps0(self.eps0, &self.net_spec()?))
     }
-    /// R of a window covariance (`--memory`, else [`DEFAULT_MEMORY`]);
+    /// R of a window covariance (`--memory`, else [`DEFAULT_MEMORY`](super::DEFAULT_MEMORY));
     /// `None` if the covariance keeps no window.
     pub fn memory(&self) -> Option<usize> {
-        self.covariance
-            .has_memory()
-            .then(|| self.memory.unwrap_or(DEFAULT_MEMORY))
+        self.covariance.memory(self.memory)
     }
     /// This spec with R written out: [`TrialSpec::memory`] for a window,
     /// `None` otherwise (what reports and the JSON show).
