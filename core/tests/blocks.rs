@@ -122,13 +122,6 @@ fn block_cov<T: Real>(
     .unwrap()
 }
 
-fn xor_net<T: Real>(layers: usize, seed: u64) -> ResNet<T, Vec<T>> {
-    let spec = ResNetSpec::xor(layers).unwrap();
-    let mut net = ResNet::new(spec, vec![T::ZERO; spec.buffer_len()]).unwrap();
-    net.init_uniform(&mut rng(seed), PAPER_INIT_RANGE).unwrap();
-    net
-}
-
 #[test]
 fn the_standard_layouts_at_l5_by_hand() {
     let spec = ResNetSpec::xor(5).unwrap();
@@ -183,9 +176,6 @@ fn the_standard_layouts_at_l5_by_hand() {
         }
     }
 }
-
-/// One XOR pass order (fixed, so that both filters see the same samples).
-const ORDER: [usize; 4] = [0, 3, 1, 2];
 
 /// With one block the block covariance is the packed g-EHF, bit for bit:
 /// weights and P after every step of whole XOR runs, in f32 and f64, for
@@ -351,41 +341,14 @@ fn blocks_are_the_dense_p_restricted_to_its_diagonal_blocks() {
 #[test]
 fn f32_blocks_track_f64() {
     for blocking in [Blocking::PerNeuron, Blocking::PerLayer] {
-        let mut n64 = xor_net::<f64>(7, 5);
-        let w32: Vec<f32> = n64.weights().iter().map(|w| *w as f32).collect();
+        let n64 = xor_net::<f64>(7, 5);
         let spec = *n64.spec();
-        let n = spec.n_weights();
-        let mut n32 = ResNet::new(spec, vec![0.0f32; spec.buffer_len()]).unwrap();
-        n32.set_weights(&w32).unwrap();
         let cfg = GEhfConfig::default();
-        let mut f64f = GEhf::new(
-            cfg,
+        let (diff, f64f, f32f) = f32_vs_f64(
+            n64,
             block_cov::<f64>(&spec, blocking, cfg.eps0),
-            vec![0.0; n],
-        )
-        .unwrap();
-        let mut f32f = GEhf::new(
-            cfg,
             block_cov::<f32>(&spec, blocking, cfg.eps0),
-            vec![0.0; n],
-        )
-        .unwrap();
-        let x64 = Xor::<f64>::new(InputCoding::default());
-        let x32 = Xor::<f32>::new(InputCoding::default());
-        for _ in 0..10 {
-            for k in ORDER {
-                let (x, y) = x64.samples().get(k).unwrap();
-                f64f.step(&mut n64, x, y).unwrap();
-                let (x, y) = x32.samples().get(k).unwrap();
-                f32f.step(&mut n32, x, y).unwrap();
-            }
-        }
-        let diff = n64
-            .weights()
-            .iter()
-            .zip(n32.weights())
-            .map(|(a, b)| (a - f64::from(*b)).abs())
-            .fold(0.0, f64::max);
+        );
         assert!(
             diff < 1e-3,
             "{blocking:?}: f32 vs f64 weights differ by {diff}"

@@ -107,3 +107,55 @@ impl Mat {
         p
     }
 }
+
+/// The paper's XOR net at depth `layers`, weights uniform in ±0.05 from
+/// `seed`.
+pub fn xor_net<T: hinf::Real>(layers: usize, seed: u64) -> hinf::ResNet<T, Vec<T>> {
+    let spec = hinf::ResNetSpec::xor(layers).unwrap();
+    let mut net = hinf::ResNet::new(spec, vec![T::ZERO; spec.buffer_len()]).unwrap();
+    net.init_uniform(&mut rng(seed), hinf::PAPER_INIT_RANGE)
+        .unwrap();
+    net
+}
+
+/// A sample order that is not 0, 1, 2, 3.
+pub const ORDER: [usize; 4] = [0, 3, 1, 2];
+
+/// Trains `net` in f64 with `p64` and a copy rounded to f32 with `p32`
+/// (the default g-EHF, 10 epochs of XOR in [`ORDER`]): the largest
+/// difference of their weights after, and both filters.
+pub fn f32_vs_f64<C64: hinf::Covariance<f64>, C32: hinf::Covariance<f32>>(
+    mut n64: hinf::ResNet<f64, Vec<f64>>,
+    p64: C64,
+    p32: C32,
+) -> (f64, Filter<f64, C64>, Filter<f32, C32>) {
+    use hinf::{GEhf, GEhfConfig, InputCoding, ResNet, Xor};
+    let spec = *n64.spec();
+    let n = spec.n_weights();
+    let w32: Vec<f32> = n64.weights().iter().map(|w| *w as f32).collect();
+    let mut n32 = ResNet::new(spec, vec![0.0f32; spec.buffer_len()]).unwrap();
+    n32.set_weights(&w32).unwrap();
+    let cfg = GEhfConfig::default();
+    let mut f64f = GEhf::new(cfg, p64, vec![0.0; n]).unwrap();
+    let mut f32f = GEhf::new(cfg, p32, vec![0.0; n]).unwrap();
+    let x64 = Xor::<f64>::new(InputCoding::default());
+    let x32 = Xor::<f32>::new(InputCoding::default());
+    for _ in 0..10 {
+        for k in ORDER {
+            let (x, y) = x64.samples().get(k).unwrap();
+            f64f.step(&mut n64, x, y).unwrap();
+            let (x, y) = x32.samples().get(k).unwrap();
+            f32f.step(&mut n32, x, y).unwrap();
+        }
+    }
+    let diff = n64
+        .weights()
+        .iter()
+        .zip(n32.weights())
+        .map(|(a, b)| (a - f64::from(*b)).abs())
+        .fold(0.0, f64::max);
+    (diff, f64f, f32f)
+}
+
+/// A g-EHF over the covariance `C` with its scratch on the heap.
+pub type Filter<T, C> = hinf::GEhf<T, C, Vec<T>>;

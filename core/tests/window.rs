@@ -40,15 +40,6 @@ fn windowed_p(n: usize, eps0: f64, a: f64, rows: &[Vec<f64>]) -> Mat {
     info.inverse()
 }
 
-fn xor_net(layers: usize, seed: u64) -> ResNet<f64, Vec<f64>> {
-    let spec = ResNetSpec::xor(layers).unwrap();
-    let mut net = ResNet::new(spec, vec![0.0; spec.buffer_len()]).unwrap();
-    net.init_uniform(&mut rng(seed), PAPER_INIT_RANGE).unwrap();
-    net
-}
-
-const ORDER: [usize; 4] = [0, 3, 1, 2];
-
 /// r ≥ the number of samples seen: the window is the g-EHF's P, so an XOR
 /// run follows the packed filter's weights within 1e-10, in both gain
 /// orders, at L = 5 and 7.
@@ -268,31 +259,9 @@ fn a_windowed_xor_run_follows_the_direct_windowed_filter() {
 /// The same run in f32 and f64 stays close.
 #[test]
 fn f32_window_tracks_f64() {
-    let mut n64 = xor_net(5, 5);
-    let w32: Vec<f32> = n64.weights().iter().map(|w| *w as f32).collect();
-    let spec = *n64.spec();
-    let n = spec.n_weights();
-    let mut n32 = ResNet::new(spec, vec![0.0f32; spec.buffer_len()]).unwrap();
-    n32.set_weights(&w32).unwrap();
-    let cfg = GEhfConfig::default();
-    let mut f64f = GEhf::new(cfg, window::<f64>(n, 16, 1), vec![0.0; n]).unwrap();
-    let mut f32f = GEhf::new(cfg, window::<f32>(n, 16, 1), vec![0.0; n]).unwrap();
-    let x64 = Xor::<f64>::new(InputCoding::default());
-    let x32 = Xor::<f32>::new(InputCoding::default());
-    for _ in 0..10 {
-        for k in ORDER {
-            let (x, y) = x64.samples().get(k).unwrap();
-            f64f.step(&mut n64, x, y).unwrap();
-            let (x, y) = x32.samples().get(k).unwrap();
-            f32f.step(&mut n32, x, y).unwrap();
-        }
-    }
-    let diff = n64
-        .weights()
-        .iter()
-        .zip(n32.weights())
-        .map(|(a, b)| (a - f64::from(*b)).abs())
-        .fold(0.0, f64::max);
+    let n64 = xor_net(5, 5);
+    let n = n64.spec().n_weights();
+    let (diff, _, _) = f32_vs_f64(n64, window::<f64>(n, 16, 1), window::<f32>(n, 16, 1));
     assert!(diff < 1e-3, "f32 vs f64 weights differ by {diff}");
 }
 
