@@ -84,7 +84,7 @@ pub use gehf::{
     PAPER_GAMMA, Regularization, TrustRegion,
 };
 pub use model::Model;
-pub use network::{ResNet, sigmoid, sigmoid_derivative};
+pub use network::{JacobianFactors, ResNet, sigmoid, sigmoid_derivative};
 pub use optimizer::{Optimizer, StepReport};
 pub use real::Real;
 pub use spec::{EVALUATION_LANES, PAPER_SLOPE, PAPER_WIDTH, ResNetSpec, Transition, packed_len};

@@ -31,6 +31,57 @@ pub struct ResNet<T, S> {
     buf: S,
 }
 
+/// The Jacobian of a [`ResNet::jacobian`] call by its factors (eqs.
+/// 21–23): the activations `z¹ … zᴸ` and, per output o, the back-propagated
+/// `φ` of layers 2 … L. Entry (j, i) of the block of `∂h_o/∂w` for `Wᵗ`
+/// is `φ_j z_i` (and `φ_j` for a threshold), bit for bit the dense row's
+/// (up to the sign of a zero).
+#[derive(Debug, Clone, Copy)]
+pub struct JacobianFactors<'a, T> {
+    spec: ResNetSpec,
+    activations: &'a [T],
+    deltas: &'a [T],
+}
+
+impl<'a, T> JacobianFactors<'a, T> {
+    /// The network's shape.
+    #[inline]
+    pub fn spec(&self) -> &ResNetSpec {
+        &self.spec
+    }
+
+    /// The activations of layer l (1-based; empty outside 1 … L).
+    #[inline]
+    pub fn activations(&self, l: usize) -> &'a [T] {
+        let at = self.spec.activation_offset(l);
+        self.activations
+            .get(at..at + self.spec.layer_width(l))
+            .unwrap_or(&[])
+    }
+
+    /// φ of layer l (2 … L) for output o (empty otherwise): the factor
+    /// of the rows of `∂h_o/∂Wˡ⁻¹` (eqs. 22–24).
+    #[inline]
+    pub fn deltas(&self, o: usize, l: usize) -> &'a [T] {
+        let n = self.spec.n_deltas();
+        let Some(at) = self
+            .spec
+            .activation_offset(l)
+            .checked_sub(self.spec.inputs())
+        else {
+            return &[];
+        };
+        let start = o * n + at;
+        match l {
+            2.. if o < self.spec.outputs() => self
+                .deltas
+                .get(start..start + self.spec.layer_width(l))
+                .unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+}
+
 /// The logistic sigmoid with slope η0: `f(x) = 1 / (1 + exp(−η0 x))`.
 #[inline]
 pub fn sigmoid<T: Real>(slope: T, x: T) -> T {
@@ -156,6 +207,21 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
         &self.buf.as_ref()[start..start + self.spec.outputs() * nw]
     }
 
+    /// The Jacobian of the last [`ResNet::jacobian`] call by its per-neuron
+    /// factors (eqs. 21–23): the block of `∂h_o/∂w` for `Wᵗ` has row j
+    /// `φ_j [β, z]`, z the activations of layer t.
+    #[inline]
+    pub fn last_jacobian_factors(&self) -> JacobianFactors<'_, T> {
+        let spec = &self.spec;
+        let at = spec.n_weights() + spec.n_activations() + spec.outputs() * spec.n_weights();
+        let buf = self.buf.as_ref();
+        JacobianFactors {
+            spec: *spec,
+            activations: self.activations(),
+            deltas: &buf[at..at + spec.outputs() * spec.n_deltas()],
+        }
+    }
+
     fn check_input(&self, x: &[T]) -> Result<()> {
         check_len("input", self.spec.inputs(), x.len())?;
         check_finite("input", x)
@@ -185,10 +251,12 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
         let (w, rest) = self.buf.as_mut().split_at_mut(nw);
         let (z, rest) = rest.split_at_mut(na);
         let (h, rest) = rest.split_at_mut(spec.outputs() * nw);
+        let (deltas, rest) = rest.split_at_mut(spec.outputs() * spec.n_deltas());
         let phi = &mut rest[..3 * spec.width()];
         forward_pass(&spec, slope, w, x, z);
-        for (o, row) in h.chunks_exact_mut(nw).enumerate() {
-            backward_pass(&spec, slope, w, z, o, row, phi);
+        let delta_rows = deltas.chunks_exact_mut(spec.n_deltas().max(1));
+        for (o, (row, delta)) in h.chunks_exact_mut(nw).zip(delta_rows).enumerate() {
+            backward_pass(&spec, slope, w, z, o, Backward { h: row, delta }, phi);
         }
         let z = &*z;
         Ok((&z[na - spec.outputs()..], &*h))
@@ -402,7 +470,14 @@ fn forward_kernel<T: Real, W: HiddenWidth, const K: usize>(
     }
 }
 
-/// Eqs. (20)–(24) for output `o`: writes `∂h_o/∂w` into `h` (length N_w),
+/// What [`backward_pass`] writes for output o: `∂h_o/∂w` (N_w) and the
+/// φ of layers 2 … L ([`ResNetSpec::n_deltas`]), its per-neuron factors.
+pub(crate) struct Backward<'a, T> {
+    pub(crate) h: &'a mut [T],
+    pub(crate) delta: &'a mut [T],
+}
+
+/// Eqs. (20)–(24) for output `o`: writes `∂h_o/∂w` and its φ into `out`,
 /// using the activations `z` of a forward pass and 3N of scratch `phi`.
 pub(crate) fn backward_pass<T: Real>(
     spec: &ResNetSpec,
@@ -410,13 +485,13 @@ pub(crate) fn backward_pass<T: Real>(
     w: &[T],
     z: &[T],
     o: usize,
-    h: &mut [T],
+    out: Backward<'_, T>,
     phi: &mut [T],
 ) {
     if spec.width() == PAPER_WIDTH {
-        backward_kernel(Fixed::<PAPER_WIDTH>, spec, slope, w, z, o, h, phi);
+        backward_kernel(Fixed::<PAPER_WIDTH>, spec, slope, w, z, o, out, phi);
     } else {
-        backward_kernel(Runtime(spec.width()), spec, slope, w, z, o, h, phi);
+        backward_kernel(Runtime(spec.width()), spec, slope, w, z, o, out, phi);
     }
 }
 
@@ -484,7 +559,7 @@ fn backward_kernel<T: Real, W: HiddenWidth>(
     w: &[T],
     z: &[T],
     o: usize,
-    h: &mut [T],
+    Backward { h, delta }: Backward<'_, T>,
     phi: &mut [T],
 ) {
     let n = width.get();
@@ -503,6 +578,14 @@ fn backward_kernel<T: Real, W: HiddenWidth>(
     let out_off = block_offset(n1, n, blocks);
     let block = &mut h[out_off..out_off + nl * (n + 1)];
     output_block_gradient(block, n + 1, o, phi_out, hidden(last));
+    // φ of layer l kept at `delta[l − 2 .. ]` in units of N (layer L: one
+    // per output, φᴸ_o at o and 0 elsewhere).
+    let (hidden_delta, out_delta) = delta.split_at_mut(delta.len() - nl);
+    out_delta.iter_mut().for_each(|x| *x = T::ZERO);
+    out_delta[o] = phi_out;
+    let mut keep = |l: usize, phi: &[T]| {
+        hidden_delta[(l - 2) * n..(l - 1) * n].copy_from_slice(phi);
+    };
 
     let (a, rest) = phi.split_at_mut(n);
     let (b, c) = rest.split_at_mut(n);
@@ -522,6 +605,7 @@ fn backward_kernel<T: Real, W: HiddenWidth>(
         // Layer l = 2b+4 (identity): block W^{2b+3}, then
         // φ^{2b+3} = (φ^{2b+4} W^{2b+3}) ⊙ f'(s^{2b+3})   (eq. 22).
         let id_w = &w[id_off..id_off + n * n];
+        keep(l_mid + 1, cur);
         block_gradient(&mut h[id_off..id_off + n * n], n, 0, cur, hidden(l_mid));
         back_propagate(id_w, n, 0, cur, spare);
         times_sigmoid_derivative(slope, spare, hidden(l_mid));
@@ -532,6 +616,7 @@ fn backward_kernel<T: Real, W: HiddenWidth>(
         // φ^{2b+2} = φ^{2b+3} W^{2b+2} + φ^{2b+4}, times f' if layer 2b+2
         // is a sigmoid layer (only layer 2)   (eq. 23).
         let sig_w = &w[sig_off..sig_off + n * (n + 1)];
+        keep(l_mid, cur);
         block_gradient(
             &mut h[sig_off..sig_off + n * (n + 1)],
             n + 1,
@@ -551,5 +636,6 @@ fn backward_kernel<T: Real, W: HiddenWidth>(
     }
 
     // Layer 2: block W¹ from the inputs.
+    keep(2, cur);
     block_gradient(&mut h[..n * (n1 + 1)], n1 + 1, 1, cur, &z[..n1]);
 }

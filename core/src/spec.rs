@@ -308,10 +308,21 @@ impl ResNetSpec {
     }
 
     /// Length of the buffer a [`crate::ResNet`] needs: weights, activations,
-    /// the N_L × N_w Jacobian and 3N of back-propagation scratch.
+    /// the N_L × N_w Jacobian, its back-propagated φ (eqs. 22–24: N_L ×
+    /// [`ResNetSpec::n_deltas`]) and 3N of back-propagation scratch.
     #[inline]
     pub const fn buffer_len(&self) -> usize {
-        self.n_weights() + self.n_activations() + self.outputs * self.n_weights() + 3 * self.width
+        self.n_weights()
+            + self.n_activations()
+            + self.outputs * (self.n_weights() + self.n_deltas())
+            + 3 * self.width
+    }
+
+    /// The φ of layers 2 … L for one output (eqs. 22–24): one per neuron
+    /// with incoming weights, `N_2 + … + N_L` numbers.
+    #[inline]
+    pub const fn n_deltas(&self) -> usize {
+        self.n_activations() - self.inputs
     }
 
     /// A buffer length that also gives [`crate::ResNet::evaluate`] room

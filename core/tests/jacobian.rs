@@ -126,3 +126,44 @@ fn lock_step_evaluation_equals_one_sample_at_a_time() {
         assert!(a.count == n * no && a.sse > 0.0);
     }
 }
+
+/// `φ_j [β, z]` from [`ResNet::last_jacobian_factors`] is every entry of
+/// the dense Jacobian, bit for bit up to the sign of a zero (the output
+/// block's rows o' ≠ o are 0 there, 0 · z_i here), for every output.
+#[test]
+fn jacobian_factors_rebuild_the_dense_rows_exactly() {
+    for (spec, seed) in [
+        (ResNetSpec::xor(5).unwrap(), 1),
+        (ResNetSpec::new(3, 4, 2, 9, 1.0).unwrap(), 2),
+        (ResNetSpec::new(2, 3, 5, 7, 2.5).unwrap(), 3),
+    ] {
+        let mut rng = rng(seed);
+        let mut net = ResNet::new(spec, vec![0.0; spec.buffer_len()]).unwrap();
+        net.init_uniform(&mut rng, 0.5).unwrap();
+        let x: Vec<f64> = (0..spec.inputs()).map(|_| uniform(&mut rng, 1.5)).collect();
+        let h = net.jacobian(&x).unwrap().1.to_vec();
+        let f = net.last_jacobian_factors();
+        let nw = spec.n_weights();
+        let mut nonzero = 0;
+        for o in 0..spec.outputs() {
+            for t in 1..spec.layers() {
+                let tr = spec.transition(t).unwrap();
+                let (z, d) = (f.activations(t), f.deltas(o, t + 1));
+                assert_eq!((z.len(), d.len()), (tr.inputs, tr.outputs));
+                let block = &h[o * nw + tr.offset..o * nw + tr.offset + tr.len()];
+                let beta = usize::from(tr.sigmoid);
+                for (row, dj) in block.chunks_exact(tr.row_len()).zip(d) {
+                    if beta == 1 {
+                        assert_eq!(row[0].to_bits(), dj.to_bits(), "o {o}, t {t}");
+                    }
+                    for (hji, zi) in row[beta..].iter().zip(z) {
+                        let same = hji.to_bits() == (dj * zi).to_bits();
+                        assert!(same || (*hji == 0.0 && dj * zi == 0.0), "o {o}, t {t}");
+                    }
+                    nonzero += usize::from(*dj != 0.0);
+                }
+            }
+        }
+        assert!(nonzero > spec.n_deltas() / 2, "degenerate test point");
+    }
+}

@@ -464,3 +464,43 @@ fn factored_shapes_and_storage_are_checked() {
     assert_eq!(w.shape(), WindowShape::new(76, 4, 1));
     assert_eq!(shape.spec(), spec);
 }
+
+/// `mul_jacobian` forms `P h` from the network's factors: the same as
+/// `mul_vec` of the dense row within rounding; and a `prepare_record` of
+/// another row than the one it was given takes that other row in (the
+/// window then equals one that only ever saw the other row, bit for bit).
+#[test]
+fn mul_jacobian_matches_mul_vec_and_never_keeps_a_row_it_was_not_given() {
+    let spec = ResNetSpec::xor(7).unwrap();
+    let n = spec.n_weights();
+    let a = 1.0 - 1.0 / (1.7f64 * 1.7);
+    let mut net = network::<f64>(spec, 3, 0.5);
+    let mut cov = factored::<f64>(&spec, 4);
+    let mut twin = factored::<f64>(&spec, 4);
+    let (mut u, mut v) = (vec![0.0; n], vec![0.0; n]);
+    for k in 0..6 {
+        let (x, _) = sample::<f64>(1, k);
+        let h = net.jacobian(&x).unwrap().1.to_vec();
+        cov.mul_jacobian(&h, &net.last_jacobian_factors(), false, &mut u);
+        cov.mul_vec(&h, &mut v);
+        let scale = v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        let worst = u
+            .iter()
+            .zip(&v)
+            .fold(0.0f64, |m, (p, q)| m.max((p - q).abs()));
+        assert!(
+            scale > 0.0 && worst <= 1e-12 * scale,
+            "k = {k}: {worst} of {scale}"
+        );
+        // Another row: the premade one must not be what is recorded.
+        let (x2, _) = sample::<f64>(1, k + 1);
+        let h2 = net.jacobian(&[x2[0] * 0.5, x2[1]]).unwrap().1.to_vec();
+        cov.prepare_record(&h2, a).unwrap();
+        cov.record(&h2, a, &[], &[]);
+        twin.prepare_record(&h2, a).unwrap();
+        twin.record(&h2, a, &[], &[]);
+        cov.mul_vec(&h, &mut u);
+        twin.mul_vec(&h, &mut v);
+        assert_eq!(bits(&u), bits(&v), "k = {k}");
+    }
+}

@@ -29,6 +29,7 @@
 //! `h_a · h_b = Σ_t (δ_a · δ_b)(β + z_a · z_b)`, `h · v` and `out −= g h`
 //! run block by block on the factors, never on a dense row.
 
+use crate::network::JacobianFactors;
 use crate::real::{Real, dot};
 use crate::spec::{ResNetSpec, Transition};
 
@@ -170,6 +171,108 @@ pub(super) fn dot_rows<T: Real>(spec: &ResNetSpec, a: &[T], b: &[T]) -> T {
         acc += dot(da, db) * zz;
     }
     acc
+}
+
+/// Writes the factors of output o's row from the network's own z and φ
+/// (`jf`) into `out`; `false`, with `out` unchanged, if the shapes differ.
+pub(super) fn gather<T: Real>(
+    spec: &ResNetSpec,
+    jf: &JacobianFactors<'_, T>,
+    o: usize,
+    out: &mut [T],
+) -> bool {
+    let fits = |b: &Block| {
+        let t = b.tr.from_layer;
+        jf.activations(t).len() == b.tr.inputs && jf.deltas(o, t + 1).len() == b.tr.outputs
+    };
+    if jf.spec() != spec || out.len() != factor_len(spec) || !blocks(spec).all(|b| fits(&b)) {
+        return false;
+    }
+    for b in blocks(spec) {
+        let t = b.tr.from_layer;
+        let (z, d) = out[b.at..b.at + b.tr.inputs + b.tr.outputs].split_at_mut(b.tr.inputs);
+        z.copy_from_slice(jf.activations(t));
+        d.copy_from_slice(jf.deltas(o, t + 1));
+    }
+    true
+}
+
+/// `true` if `row` is, entry for entry, `δ_j [β, z]` of the factors `f`
+/// (as values: the network's own products, eq. 21, are exactly these).
+pub(super) fn is_row<T: Real>(spec: &ResNetSpec, f: &[T], row: &[T]) -> bool {
+    let block_is = |b: Block| {
+        let ((z, d), beta) = (b.factors(f), b.beta());
+        b.of(row).chunks_exact(b.width()).zip(d).all(|(r, dj)| {
+            (beta == 0 || r[0] == *dj) && r[beta..].iter().zip(z).all(|(x, zi)| *x == *dj * *zi)
+        })
+    };
+    f.len() == factor_len(spec) && row.len() == spec.n_weights() && blocks(spec).all(block_is)
+}
+
+/// `acc_q = h · h_q` (h by its factors `f`) for the rows q < `acc.len()`
+/// whose factors start at `store[base(q)]`: one pass over the blocks,
+/// each `acc_q` summed as [`dot_rows`] sums it (the same bits).
+pub(super) fn dot_rows_each<T: Real>(
+    spec: &ResNetSpec,
+    f: &[T],
+    store: &[T],
+    base: impl Fn(usize) -> usize,
+    acc: &mut [T],
+) {
+    acc.iter_mut().for_each(|a| *a = T::ZERO);
+    for blk in blocks(spec) {
+        let (za, da) = blk.factors(f);
+        let (ni, n) = (blk.tr.inputs, blk.tr.inputs + blk.tr.outputs);
+        for (q, a) in acc.iter_mut().enumerate() {
+            let at = base(q) + blk.at;
+            let Some((zb, db)) = store.get(at..at + n).map(|g| g.split_at(ni)) else {
+                continue;
+            };
+            let mut zz = dot(za, zb);
+            if blk.beta() == 1 {
+                zz += T::ONE;
+            }
+            *a += dot(da, db) * zz;
+        }
+    }
+}
+
+/// `out ← out − Σ_q g_q h_q` for the rows whose factors start at
+/// `store[base(q)]`, in one pass over the blocks: each entry gets the
+/// subtractions of [`sub_scaled`] for q = 0, 1, … in that order (the same
+/// bits as one call per row).
+pub(super) fn sub_scaled_each<T: Real>(
+    spec: &ResNetSpec,
+    store: &[T],
+    base: impl Fn(usize) -> usize,
+    g: &[T],
+    out: &mut [T],
+) {
+    for b in blocks(spec) {
+        let (beta, ni, n) = (b.beta(), b.tr.inputs, b.tr.inputs + b.tr.outputs);
+        let Some(block) = out.get_mut(b.tr.offset..b.tr.offset + b.tr.len()) else {
+            continue;
+        };
+        // Row j of the block stays put while every q passes over it.
+        for (j, row) in block.chunks_exact_mut(b.width()).enumerate() {
+            for (q, gq) in g.iter().enumerate() {
+                let at = base(q) + b.at;
+                let Some((z, d)) = store.get(at..at + n).map(|f| f.split_at(ni)) else {
+                    continue;
+                };
+                let Some(dj) = d.get(j) else {
+                    continue;
+                };
+                let gj = *gq * *dj;
+                if beta == 1 {
+                    row[0] -= gj;
+                }
+                for (o, zi) in row[beta..].iter_mut().zip(z) {
+                    *o -= gj * *zi;
+                }
+            }
+        }
+    }
 }
 
 /// Entry i of the row with factors `f` (0 outside it).
@@ -341,6 +444,48 @@ impl Rows {
         }
     }
 
+    /// `acc_q = h · h_q` for the stored row `f` and the rows q <
+    /// `acc.len()` stored at `store[base(q)..]`.
+    pub(super) fn dot_each<T: Real>(
+        &self,
+        f: &[T],
+        store: &[T],
+        base: impl Fn(usize) -> usize,
+        acc: &mut [T],
+    ) {
+        match self {
+            Rows::Dense(n) => {
+                for (q, a) in acc.iter_mut().enumerate() {
+                    *a = store
+                        .get(base(q)..base(q) + n)
+                        .map_or(T::ZERO, |r| dot(f, r));
+                }
+            }
+            Rows::Factored(spec) => dot_rows_each(spec, f, store, base, acc),
+        }
+    }
+
+    /// `out ← out − Σ_q g_q h_q` for the rows stored at `store[base(q)..]`
+    /// (the same bits as [`Rows::sub_scaled`] for q = 0, 1, …).
+    pub(super) fn sub_scaled_each<T: Real>(
+        &self,
+        store: &[T],
+        base: impl Fn(usize) -> usize,
+        g: &[T],
+        out: &mut [T],
+    ) {
+        match self {
+            Rows::Dense(n) => {
+                for (q, gq) in g.iter().enumerate() {
+                    if let Some(r) = store.get(base(q)..base(q) + n) {
+                        self.sub_scaled(r, *gq, out);
+                    }
+                }
+            }
+            Rows::Factored(spec) => sub_scaled_each(spec, store, base, g, out),
+        }
+    }
+
     /// `h_a · h_b` for the stored rows `a`, `b`.
     pub(super) fn dot<T: Real>(&self, a: &[T], b: &[T]) -> T {
         match self {
@@ -367,6 +512,28 @@ impl Rows {
             }
             Rows::Dense(_) => false,
             Rows::Factored(spec) => factor(spec, row, out),
+        }
+    }
+
+    /// Stores output o's row of `jf` by its own factors into `out`;
+    /// `false` if the rows are dense or the shapes differ.
+    pub(super) fn gather<T: Real>(
+        &self,
+        jf: &JacobianFactors<'_, T>,
+        o: usize,
+        out: &mut [T],
+    ) -> bool {
+        match self {
+            Rows::Dense(_) => false,
+            Rows::Factored(spec) => gather(spec, jf, o, out),
+        }
+    }
+
+    /// `true` if the stored `f` is `row`, entry for entry.
+    pub(super) fn is_row<T: Real>(&self, f: &[T], row: &[T]) -> bool {
+        match self {
+            Rows::Dense(_) => f == row,
+            Rows::Factored(spec) => is_row(spec, f, row),
         }
     }
 

@@ -17,6 +17,7 @@
 //! helpers they share.
 
 use crate::error::{Error, Param, Result};
+use crate::network::JacobianFactors;
 use crate::real::Real;
 use core::cmp::Ordering;
 
@@ -81,6 +82,28 @@ pub trait Covariance<T: Real> {
     /// covariance too.
     fn mul_vec_pending(&self, v: &[T], out: &mut [T]) {
         self.mul_vec(v, out)
+    }
+
+    /// `out ← P h` (`pending`: `P̃ h`, as [`Covariance::mul_vec_pending`])
+    /// for the Jacobian row `h` of the sample the one-output filter is
+    /// about to take in, also given by its per-neuron factors (`factors`,
+    /// output 0; eqs. 21–23). A covariance that keeps the Jacobian may
+    /// form the product from the factors and keep them for the
+    /// [`Covariance::prepare_record`] and [`Covariance::record`] of the
+    /// same row, without changing `P` as [`Covariance::mul_vec`] and
+    /// [`Covariance::get`] see it. Default: the product of `h`.
+    fn mul_jacobian(
+        &mut self,
+        h: &[T],
+        _factors: &JacobianFactors<'_, T>,
+        pending: bool,
+        out: &mut [T],
+    ) {
+        if pending {
+            self.mul_vec_pending(h, out)
+        } else {
+            self.mul_vec(h, out)
+        }
     }
 
     /// Called by the filter once per step, after every check of the step

@@ -106,6 +106,7 @@
 use super::factors::{Rows, factor_len};
 use super::{Covariance, cholesky_packed};
 use crate::error::{Error, Param, Result, check_finite, check_len};
+use crate::network::JacobianFactors;
 use crate::real::{Real, dot};
 use crate::spec::{ResNetSpec, packed_len};
 
@@ -320,6 +321,12 @@ pub struct InfoWindow<T, S> {
     cur: usize,
     /// Rows staged by `prepare_record` (0: none).
     staged: usize,
+    /// The address of the rows `prepare_record` staged (its caller
+    /// passes the same slice to `record`: then they are not compared).
+    staged_from: usize,
+    /// Whether the slot after the newest kept row holds a row's factors
+    /// and its Gram entries with the kept rows, from `mul_jacobian`.
+    premade: bool,
     data: S,
 }
 
@@ -364,6 +371,8 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
             len: 0,
             cur: 0,
             staged: 0,
+            staged_from: 0,
+            premade: false,
             data: storage,
         })
     }
@@ -523,6 +532,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
         let (gram, wt, f0, f1) = self.parts();
         let spare = if self.cur == 0 { f1 } else { f0 };
         self.staged = 0;
+        self.premade = false;
         let kind = self.rows;
         let row = |q: usize| &rows[q * nd..(q + 1) * nd];
         let data = self.data.as_mut();
@@ -581,6 +591,28 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
             let s = self.slot(self.head, self.len, q);
             *zq = rows.dot_vec(&data[s * rl..(s + 1) * rl], v);
         }
+        self.apply(z, v, out);
+    }
+
+    /// [`InfoWindow::product`] of the premade row `h`: `t = J h` is its
+    /// column of the Gram matrix, already computed from the factors.
+    fn premade_product(&self, k: usize, h: &[T], out: &mut [T]) {
+        let (gram, ..) = self.parts();
+        let c = self.shape.slots();
+        let new = (self.head + self.len) % c;
+        let data = self.data.as_ref();
+        let mut z = [T::ZERO; MAX_WINDOW_ROWS];
+        let z = &mut z[..k.min(MAX_WINDOW_ROWS)];
+        for (q, zq) in z.iter_mut().enumerate() {
+            *zq = data[gram + new * c + self.slot(self.head, self.len, q)];
+        }
+        self.apply(z, h, out);
+    }
+
+    /// `out ← ε0 v − ε0² Jᵀ A⁻¹ t` over the k = `t.len()` newest rows.
+    fn apply(&self, z: &mut [T], v: &[T], out: &mut [T]) {
+        let (rows, rl) = (self.rows, self.rows.len());
+        let data = self.data.as_ref();
         // z = A⁻¹ t = L⁻ᵀ L⁻¹ t.
         solve_cholesky(self.factor(), z);
         // out = ε0 v − ε0² Jᵀ z.
@@ -588,9 +620,66 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
             *o = self.eps0 * *x;
         }
         let e2 = self.eps0 * self.eps0;
-        for (q, zq) in z.iter().enumerate() {
-            let s = self.slot(self.head, self.len, q);
-            rows.sub_scaled(&data[s * rl..(s + 1) * rl], e2 * *zq, out);
+        z.iter_mut().for_each(|zq| *zq = e2 * *zq);
+        let base = |q: usize| self.slot(self.head, self.len, q) * rl;
+        rows.sub_scaled_each(data, base, z, out);
+    }
+
+    /// Writes output 0's row of `jf` by its factors into the slot after
+    /// the newest kept row, with its Gram entries (eq. 7's `h · hᵢ`) with
+    /// every kept row and itself; `false` if the rows are dense or the
+    /// shapes differ. Changes nothing `mul_vec` or `get` read.
+    fn premake(&mut self, h: &[T], jf: &JacobianFactors<'_, T>) -> bool {
+        self.premade = false;
+        self.staged = 0;
+        if h.len() != self.shape.dim {
+            return false;
+        }
+        let c = self.shape.slots();
+        let (gram, ..) = self.parts();
+        let (kind, rl, head, n) = (self.rows, self.rows.len(), self.head, self.len);
+        let new = (head + n) % c;
+        let data = self.data.as_mut();
+        if !kind.gather(jf, 0, &mut data[new * rl..(new + 1) * rl]) {
+            return false;
+        }
+        // The arithmetic of `stage`: the same entries, bit for bit.
+        gram_entries(kind, data, (head, n + 1), c, gram, new);
+        self.premade = true;
+        true
+    }
+
+    /// Stores `rows` (m·N) with weight `a` into the slots after the newest
+    /// kept row (free, since n ≤ R and m ≤ N_L = C − R), and their Gram
+    /// entries with every kept and new row. A factored window refuses a
+    /// row that is not rank one per block.
+    fn store_rows(&mut self, rows: &[T], a: T) -> Result<()> {
+        let (c, nd) = (self.shape.slots(), self.shape.dim);
+        let (gram, weights, _, _) = self.parts();
+        let (kind, rl, head, n) = (self.rows, self.rows.len(), self.head, self.len);
+        let m = rows.len().checked_div(nd).unwrap_or(0);
+        let data = self.data.as_mut();
+        for (i, row) in rows.chunks_exact(nd.max(1)).enumerate() {
+            let s = (head + n + i) % c;
+            if !kind.store(row, &mut data[s * rl..(s + 1) * rl]) {
+                return Err(Error::Unsupported {
+                    what: "a row that is not a network Jacobian (not rank one per neuron)",
+                });
+            }
+            data[weights + s] = a;
+        }
+        for i in 0..m {
+            gram_entries(kind, data, (head, n + i + 1), c, gram, (head + n + i) % c);
+        }
+        Ok(())
+    }
+
+    /// Rows of `P̃` (mul_vec_pending): all kept but the oldest when full.
+    fn pending_len(&self) -> usize {
+        if self.len == self.shape.rows() {
+            self.len.saturating_sub(1)
+        } else {
+            self.len
         }
     }
 
@@ -626,36 +715,22 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
             return Err(Error::InvalidGamma);
         }
         check_finite("jacobian", rows)?;
+        let premade = core::mem::replace(&mut self.premade, false);
         let c = self.shape.slots();
         let parts = self.parts();
-        let (gram, weights, f0, f1) = parts;
-        let (head, n) = (self.head, self.len);
+        let (_, weights, f0, f1) = parts;
         let (head2, n2) = self.after(m);
         let spare = if self.cur == 0 { f1 } else { f0 };
         let (kind, rl, eps0) = (self.rows, self.rows.len(), self.eps0);
+        let new = (self.head + self.len) % c;
         let data = self.data.as_mut();
-        // The new rows go to the slots after the newest kept one: free,
-        // since n ≤ R and m ≤ N_L = C − R. A factored window refuses a
-        // row that is not rank one per block.
-        for (i, row) in rows.chunks_exact(nd).enumerate() {
-            let s = (head + n + i) % c;
-            if !kind.store(row, &mut data[s * rl..(s + 1) * rl]) {
-                return Err(Error::Unsupported {
-                    what: "a row that is not a network Jacobian (not rank one per neuron)",
-                });
-            }
-            data[weights + s] = a;
+        if premade && m == 1 && kind.is_row(&data[new * rl..(new + 1) * rl], rows) {
+            // `mul_jacobian` stored this row and its Gram entries.
+            data[weights + new] = a;
+        } else {
+            self.store_rows(rows, a)?;
         }
-        // Gram entries of the new rows with every kept and new row.
-        for i in 0..m {
-            let si = (head + n + i) % c;
-            for j in 0..=n + i {
-                let sj = (head + j) % c;
-                let g = kind.dot(&data[si * rl..(si + 1) * rl], &data[sj * rl..(sj + 1) * rl]);
-                data[gram + si * c + sj] = g;
-                data[gram + sj * c + si] = g;
-            }
-        }
+        let data = self.data.as_mut();
         // Factor A' = D⁻¹ + ε0 G' of the rows kept after the record.
         let (front, factors) = data.split_at_mut(f0);
         let l = &mut factors[spare - f0..spare - f0 + packed_len(n2)];
@@ -664,10 +739,13 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
             return Err(Error::Diverged { what: "covariance" });
         }
         self.staged = m;
+        self.staged_from = rows.as_ptr() as usize;
         Ok(())
     }
 
-    /// `true` if `rows` and `a` are what `stage` last staged.
+    /// `true` if `rows` and `a` are what `stage` last staged (the slice
+    /// `prepare_record` was given is taken to hold the same rows, as
+    /// [`Covariance::record`] requires).
     fn is_staged(&self, rows: &[T], a: T) -> bool {
         let nd = self.shape.dim;
         let m = self.staged;
@@ -678,9 +756,12 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
         let (_, weights, _, _) = self.parts();
         let (kind, rl) = (self.rows, self.rows.len());
         let data = self.data.as_ref();
+        let same_slice = rows.as_ptr() as usize == self.staged_from;
         rows.chunks_exact(nd.max(1)).enumerate().all(|(i, row)| {
             let s = (self.head + self.len + i) % c;
-            data[weights + s] == a && kind.holds(row, &data[s * rl..(s + 1) * rl])
+            let stored = &data[s * rl..(s + 1) * rl];
+            let held = same_slice || kind.is_row(stored, row) || kind.holds(row, stored);
+            data[weights + s] == a && held
         })
     }
 
@@ -691,6 +772,30 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
         self.len = n;
         self.cur = 1 - self.cur;
         self.staged = 0;
+        self.premade = false;
+    }
+}
+
+/// The Gram entries `h_new · h_j` (eq. 7) of the row in slot `new` with
+/// the k rows from `head` (oldest first), into both halves of the C × C
+/// Gram matrix at `gram`.
+fn gram_entries<T: Real>(
+    kind: Rows,
+    data: &mut [T],
+    (head, k): (usize, usize),
+    c: usize,
+    gram: usize,
+    new: usize,
+) {
+    let rl = kind.len();
+    let mut g = [T::ZERO; MAX_WINDOW_ROWS];
+    let g = &mut g[..k.min(MAX_WINDOW_ROWS)];
+    let row = &data[new * rl..(new + 1) * rl];
+    kind.dot_each(row, data, |j| ((head + j) % c) * rl, g);
+    for (j, gj) in g.iter().enumerate() {
+        let sj = (head + j) % c;
+        data[gram + new * c + sj] = *gj;
+        data[gram + sj * c + new] = *gj;
     }
 }
 
@@ -782,12 +887,30 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Covariance<T> for InfoWindow<T, S> {
     /// As [`Covariance::mul_vec`] without the oldest row when the window
     /// is full (the row the next record of one row drops).
     fn mul_vec_pending(&self, v: &[T], out: &mut [T]) {
-        let k = if self.len == self.shape.rows() {
-            self.len.saturating_sub(1)
+        self.product(self.pending_len(), v, out);
+    }
+
+    /// With factored rows: stores `h` by the network's own factors, its
+    /// Gram column is `J h`, and the next `prepare_record` of `h` reuses
+    /// both (nothing `mul_vec` or `get` read changes). Otherwise the
+    /// product of `h`.
+    fn mul_jacobian(
+        &mut self,
+        h: &[T],
+        factors: &JacobianFactors<'_, T>,
+        pending: bool,
+        out: &mut [T],
+    ) {
+        let k = if pending {
+            self.pending_len()
         } else {
             self.len
         };
-        self.product(k, v, out);
+        if self.premake(h, factors) {
+            self.premade_product(k, h, out);
+        } else {
+            self.product(k, h, out);
+        }
     }
 
     /// Does nothing: `P − c u uᵀ` has no information form of this shape
@@ -815,6 +938,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Covariance<T> for InfoWindow<T, S> {
         self.len = 0;
         self.cur = 0;
         self.staged = 0;
+        self.premade = false;
     }
 
     /// `P[i][j] = ε0 δ_ij − ε0² (L⁻¹ J e_i) · (L⁻¹ J e_j)`. O(n²).

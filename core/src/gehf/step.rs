@@ -49,16 +49,14 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
         let saved = trial_scratch(trust, rest, nw)?;
 
         // H_{k+1} and h_{k+1}(ŵ_k) at the current estimate.
-        let (out, h) = net.jacobian(x)?;
-        let output = out[0];
+        let output = net.jacobian(x)?.0[0];
         let error = y[0] - output;
+        let h = net.last_jacobian();
         // u = P h,  s = h P hᵀ (for the covariance-first order, P before
         // the current Jacobian enters: see `Covariance::mul_vec_pending`).
-        if self.config.gain_order == GainOrder::CovarianceFirst {
-            self.cov.mul_vec_pending(h, u);
-        } else {
-            self.cov.mul_vec(h, u);
-        }
+        let pending = self.config.gain_order == GainOrder::CovarianceFirst;
+        let factors = net.last_jacobian_factors();
+        self.cov.mul_jacobian(h, &factors, pending, u);
         let s = dot(h, u);
 
         let fixed = self.cov.is_fixed();
