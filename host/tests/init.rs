@@ -88,8 +88,9 @@ fn train_init_continues_bit_for_bit_where_the_file_holds_the_learner() {
             3000,
         ),
         (&["--method", "sd"], 10, 3000),
-        // Bounded memory: blocks saved as their block-diagonal P, a window
-        // by its rows.
+        // Bounded memory: blocks saved as their block-diagonal P, an
+        // information window by its rows, a structured window by its terms
+        // (R = 3 terms of 20 downdates: terms dropped before the save).
         (&["--method", "lehf"], 5, 3000),
         (
             &["--method", "hinf", "--covariance", "info-window"],
@@ -110,6 +111,33 @@ fn train_init_continues_bit_for_bit_where_the_file_holds_the_learner() {
             4,
             3000,
         ),
+        (
+            &[
+                "--method",
+                "hinf",
+                "--covariance",
+                "window",
+                "--memory",
+                "3",
+            ],
+            5,
+            3000,
+        ),
+        (
+            &[
+                "--method",
+                "hinf",
+                "--covariance",
+                "window",
+                "--memory",
+                "3",
+                "--precision",
+                "f32",
+            ],
+            4,
+            3000,
+        ),
+        (&["--method", "hinf", "--covariance", "window"], 5, 3000),
         (&["--method", "adam"], 40, 60),
         (&["--method", "adam", "--adam-mode", "batch"], 20, 3000),
         (

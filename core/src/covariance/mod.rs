@@ -15,6 +15,11 @@
 //! and `terms.rs` ([`TermWindow`], the last r terms of
 //! `ε0 I − Σ cᵢ uᵢ uᵢᵀ`). This file holds the trait and the checks and
 //! helpers they share.
+//!
+//! Model files (`crate::model`) store `P` packed, except for the two
+//! windows: an information window by its rows
+//! ([`Covariance::window_state`], …) and a structured window by its terms
+//! ([`Covariance::term_state`], …).
 
 use crate::error::{Error, Param, Result};
 use crate::network::JacobianFactors;
@@ -32,7 +37,7 @@ pub use blocks::{BlockCovariance, BlockLayout, Blocking, block_layout_len};
 pub use dense::DenseCovariance;
 pub use isotropic::IsotropicCovariance;
 pub use packed::PackedCovariance;
-pub use terms::{TermWindow, TermWindowShape};
+pub use terms::{TermState, TermWindow, TermWindowShape};
 pub use window::{
     FactoredShape, InfoWindow, MAX_WINDOW_ROWS, RowStorage, WindowShape, WindowState,
 };
@@ -306,6 +311,42 @@ pub trait Covariance<T: Real> {
             }
         }
         Ok(cholesky_packed(l, n))
+    }
+
+    // ---- model files: a covariance kept as its last terms ------------------
+    //
+    // A structured window ([`TermWindow`], `ε0 I − Σ cᵢ uᵢ uᵢᵀ` over its
+    // last r terms) is stored by its terms (`crate::model`, section bit 3),
+    // not packed. The defaults say "not a term window". (At the end of the
+    // trait, after the hooks above, on purpose.)
+
+    /// The memory r, terms kept n and ε0 of a structured window
+    /// ([`TermWindow`]); `None` (the default) for any other covariance.
+    /// [`crate::model::save_gehf`] writes the window's terms
+    /// ([`Covariance::window_term`]) instead of the packed `P` when it is
+    /// `Some` (and [`Covariance::window_state`] is `None`).
+    fn term_state(&self) -> Option<TermState<T>> {
+        None
+    }
+
+    /// Kept term q of a structured window, newest first (q = 0 the
+    /// newest): its `c_q` and its N values `u_q` (eq. 4's
+    /// `c = a / (1 + a s)` and `u = P h`); `None` for q ≥ n and (the
+    /// default) for a covariance that is not a term window.
+    fn window_term(&self, _q: usize) -> Option<(T, &[T])> {
+        None
+    }
+
+    /// Makes this window the one of `state` with the `state.terms` terms
+    /// `terms` (n·(N + 1) values: newest first, each `c_i` then `u_i`), as
+    /// [`Covariance::term_state`] and [`Covariance::window_term`] gave
+    /// them: afterwards it computes exactly what that window did. Fails,
+    /// changing nothing, on a state it cannot hold or a value out of
+    /// range. Default: [`Error::Unsupported`] (not a term window).
+    fn load_terms(&mut self, _state: &TermState<T>, _terms: &[T]) -> Result<()> {
+        Err(Error::Unsupported {
+            what: "a structured window into this covariance",
+        })
     }
 }
 

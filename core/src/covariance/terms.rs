@@ -63,9 +63,25 @@
 //!
 //! All the caller's: [`TermWindowShape::storage_len`] = r·N + r elements
 //! (the r vectors `u_i`, then the r coefficients `c_i`). No work space.
+//!
+//! # Model files
+//!
+//! A model file stores the window by its terms, newest first
+//! ([`Covariance::term_state`], [`Covariance::window_term`];
+//! `crate::model`, section bit 3): n·(N + 1) numbers for n kept terms,
+//! against N(N + 1)/2 for the packed `P` they stand for.
+//! [`Covariance::load_terms`] puts them back in the same order, oldest
+//! first, so every sum above runs over the same terms in the same order:
+//! the loaded window computes what the saved one did, bit for bit, and
+//! drops its terms in the same order. It checks what the filter keeps
+//! true: r ≥ 1, n ≤ r, ε0 finite and > 0, every `c_i` finite and > 0
+//! (`c = a / (1 + a s)` with `a = 1 − γ_f⁻² > 0`, eq. 4), every `u_i`
+//! finite, and the diagonal of the loaded `P` finite and positive by the
+//! sums of [`Covariance::get`] — the test the filter's every downdate
+//! passed ([`Covariance::downdate_diagonal_bounds`]).
 
 use super::{Covariance, checked_packed_len, cholesky_packed, fold_bounds};
-use crate::error::{Error, Param, Result};
+use crate::error::{Error, Param, Result, check_finite, check_len};
 use crate::real::{Real, dot};
 
 /// Diagonal entries computed together by one pass over the terms
@@ -117,6 +133,33 @@ impl TermWindowShape {
     }
 }
 
+/// What a model file records of a [`TermWindow`] besides its terms:
+/// [`Covariance::term_state`], [`Covariance::load_terms`].
+///
+/// ```
+/// use hinf::{Covariance, TermState, TermWindow, TermWindowShape};
+/// const SHAPE: TermWindowShape = TermWindowShape::new(2, 3);
+/// let mut p = TermWindow::new(SHAPE, 4.0, [0.0f64; SHAPE.storage_len()])?;
+/// p.downdate(0.5, &[1.0, 2.0]);
+/// let state = p.term_state().unwrap();
+/// assert_eq!(state, TermState { memory: 3, terms: 1, eps0: 4.0 });
+/// // n·(N + 1) values, newest first: c_i, then u_i.
+/// let mut q = TermWindow::new(SHAPE, 1.0, [0.0f64; SHAPE.storage_len()])?;
+/// q.load_terms(&state, &[0.5, 1.0, 2.0])?;
+/// assert_eq!(q.get(1, 0), p.get(1, 0)); // 0 − (0.5·2)·1
+/// # Ok::<(), hinf::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct TermState<T> {
+    /// r ≥ 1, the terms the window keeps at most.
+    pub memory: usize,
+    /// n ≤ r, the terms kept.
+    pub terms: usize,
+    /// ε0 of `P = ε0 I − Σ c_i u_i u_iᵀ`.
+    pub eps0: T,
+}
+
 /// `P = ε0 I − Σ c_i u_i u_iᵀ` over the last r downdates: the structured
 /// window (see the module docs of `covariance/terms.rs` for what holds
 /// when terms are dropped). With r ≥ the downdates so far it is the
@@ -140,6 +183,9 @@ impl TermWindowShape {
 ///   refuses a [`crate::Regularization`] with it;
 ///   [`Covariance::load_packed`] is [`Error::Unsupported`] (a packed `P`
 ///   has no terms).
+/// * Model files hold it by its terms ([`Covariance::term_state`],
+///   [`Covariance::window_term`], [`Covariance::load_terms`]; module docs,
+///   "Model files"), loaded back bit for bit.
 ///
 /// ```
 /// use hinf::{Covariance, TermWindow, TermWindowShape};
@@ -225,7 +271,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> TermWindow<T, S> {
     }
 
     /// The kept terms `(c_i, u_i)`, oldest first.
-    fn terms(&self) -> impl Iterator<Item = (T, &[T])> + '_ {
+    fn terms(&self) -> impl Iterator<Item = (T, &[T])> + Clone + '_ {
         let (nd, r) = (self.shape.dim, self.shape.memory);
         let (rows, coefs) = self.data.as_ref().split_at(r * nd);
         (0..self.len).map(move |q| {
@@ -248,35 +294,13 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> TermWindow<T, S> {
         }
     }
 
-    /// Calls `f` on each diagonal entry, in index order, of
-    /// `ε0 I − Σ c_i u_i u_iᵀ` over the kept terms but the `skip` oldest,
-    /// then `extra` (`P − c u uᵀ` before it is pushed): the sums of
-    /// [`Covariance::get`], `DIAGONAL_CHUNK` entries per pass.
-    fn for_diagonal(&self, skip: usize, extra: Option<(T, &[T])>, mut f: impl FnMut(T)) {
-        let nd = self.shape.dim;
-        let mut acc = [T::ZERO; DIAGONAL_CHUNK];
-        for start in (0..nd).step_by(DIAGONAL_CHUNK) {
-            let end = (start + DIAGONAL_CHUNK).min(nd);
-            let acc = &mut acc[..end - start];
-            acc.iter_mut().for_each(|d| *d = self.eps0);
-            for (c, u) in self.terms().skip(skip).chain(extra) {
-                for (d, ui) in acc.iter_mut().zip(&u[start..end]) {
-                    // The roundings of `get` (and the packed downdate).
-                    let cui = c * *ui;
-                    *d -= cui * *ui;
-                }
-            }
-            acc.iter().for_each(|d| f(*d));
-        }
-    }
-
-    /// The smallest and largest value `for_diagonal` yields.
+    /// The smallest and largest diagonal entry of `ε0 I − Σ c_i u_i u_iᵀ`
+    /// over the kept terms but the `skip` oldest, then `extra` (`P − c u uᵀ`
+    /// before it is pushed), by the sums of [`Covariance::get`]
+    /// ([`diagonal_bounds_of`]).
     fn bounds(&self, skip: usize, extra: Option<(T, &[T])>) -> (T, T) {
-        let mut bounds: Option<(T, T)> = None;
-        self.for_diagonal(skip, extra, |d| {
-            bounds = Some(bounds.map_or((d, d), |b| fold_bounds(b, d)));
-        });
-        bounds.unwrap_or((T::ZERO, T::ZERO))
+        let terms = self.terms().skip(skip).chain(extra);
+        diagonal_bounds_of(self.eps0, self.shape.dim, terms)
     }
 
     /// The packed lower triangle of `ε0 I − C^{1/2} Uᵀ U C^{1/2}` (n × n,
@@ -291,6 +315,62 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> TermWindow<T, S> {
                 k += 1;
             }
         }
+    }
+
+    /// The state a model file records ([`Covariance::term_state`]).
+    fn state(&self) -> TermState<T> {
+        TermState {
+            memory: self.shape.memory,
+            terms: self.len,
+            eps0: self.eps0,
+        }
+    }
+
+    /// The checks of [`Covariance::load_terms`], in its order: the state,
+    /// then the terms.
+    fn check_load(&self, state: &TermState<T>, terms: &[T]) -> Result<()> {
+        self.check_state(state)?;
+        check_terms(state, self.shape.dim, terms)
+    }
+
+    /// r ≥ 1 ([`Param::Memory`]), n ≤ r and n ≤ this window's r
+    /// ([`Error::CapacityExceeded`]), ε0 finite and > 0.
+    fn check_state(&self, state: &TermState<T>) -> Result<()> {
+        if state.memory == 0 {
+            return Err(Error::InvalidParameter {
+                name: Param::Memory,
+            });
+        }
+        let capacity = self.shape.memory.min(state.memory);
+        if state.terms > capacity {
+            return Err(Error::CapacityExceeded {
+                what: "term window terms",
+                needed: state.terms,
+                capacity,
+            });
+        }
+        if !(state.eps0.is_finite() && state.eps0 > T::ZERO) {
+            return Err(Error::InvalidEps0);
+        }
+        Ok(())
+    }
+
+    /// [`Covariance::load_terms`]: the checks, then the terms copied in,
+    /// oldest in slot 0 (head at slot 0).
+    fn load(&mut self, state: &TermState<T>, terms: &[T]) -> Result<()> {
+        self.check_load(state, terms)?;
+        let (n, nd, r) = (state.terms, self.shape.dim, self.shape.memory);
+        let (rows, coefs) = self.data.as_mut().split_at_mut(r * nd);
+        // Term q (newest first) goes to slot n − 1 − q.
+        for (q, t) in terms.chunks_exact(nd + 1).enumerate() {
+            let s = n - 1 - q;
+            coefs[s] = t[0];
+            rows[s * nd..(s + 1) * nd].copy_from_slice(&t[1..]);
+        }
+        self.head = 0;
+        self.len = n;
+        self.eps0 = state.eps0;
+        Ok(())
     }
 
     /// The dense test: the Cholesky of `P`'s N × N lower triangle (by
@@ -319,6 +399,69 @@ fn short_scratch(needed: usize, capacity: usize) -> Error {
         needed,
         capacity,
     }
+}
+
+/// The terms of [`Covariance::load_terms`] for `state` and N = `nd`:
+/// n·(N + 1) values ([`Error::LengthMismatch`]); each `c_i` finite and > 0
+/// (`c = a / (1 + a s)`, `a = 1 − γ_f⁻² > 0`, eq. 4: else
+/// [`Error::InvalidGamma`]); each `u_i` finite ([`Error::NonFinite`]); and
+/// the diagonal of the `P` they make, oldest term first (the sums of
+/// [`Covariance::get`], the test every downdate of the filter passed),
+/// finite and positive ([`Error::Diverged`]).
+fn check_terms<T: Real>(state: &TermState<T>, nd: usize, terms: &[T]) -> Result<()> {
+    let expected = state.terms.saturating_mul(nd + 1);
+    check_len("term window terms", expected, terms.len())?;
+    for t in terms.chunks_exact(nd + 1) {
+        if !(t[0].is_finite() && t[0] > T::ZERO) {
+            return Err(Error::InvalidGamma);
+        }
+        check_finite("term window terms", &t[1..])?;
+    }
+    let oldest_first = terms.chunks_exact(nd + 1).rev().map(|t| (t[0], &t[1..]));
+    let (lo, hi) = diagonal_bounds_of(state.eps0, nd, oldest_first);
+    if nd > 0 && !(lo.is_finite() && hi.is_finite() && lo > T::ZERO) {
+        return Err(Error::Diverged { what: "covariance" });
+    }
+    Ok(())
+}
+
+/// Calls `f` on each diagonal entry, in index order, of
+/// `ε0 I − Σ c_i u_i u_iᵀ` (N = `nd`) over `terms`, in the order given:
+/// `ε0 − Σ (c_i u_i[k]) u_i[k]`, the roundings of [`Covariance::get`] (and
+/// the packed downdate), `DIAGONAL_CHUNK` entries per pass over the terms.
+fn for_diagonal_of<'a, T: Real + 'a>(
+    eps0: T,
+    nd: usize,
+    terms: impl Iterator<Item = (T, &'a [T])> + Clone,
+    mut f: impl FnMut(T),
+) {
+    let mut acc = [T::ZERO; DIAGONAL_CHUNK];
+    for start in (0..nd).step_by(DIAGONAL_CHUNK) {
+        let end = (start + DIAGONAL_CHUNK).min(nd);
+        let acc = &mut acc[..end - start];
+        acc.iter_mut().for_each(|d| *d = eps0);
+        for (c, u) in terms.clone() {
+            for (d, ui) in acc.iter_mut().zip(u.get(start..end).unwrap_or(&[])) {
+                let cui = c * *ui;
+                *d -= cui * *ui;
+            }
+        }
+        acc.iter().for_each(|d| f(*d));
+    }
+}
+
+/// The smallest and largest value [`for_diagonal_of`] yields (`(0, 0)` for
+/// N = 0; a non-finite entry makes both non-finite, [`fold_bounds`]).
+fn diagonal_bounds_of<'a, T: Real + 'a>(
+    eps0: T,
+    nd: usize,
+    terms: impl Iterator<Item = (T, &'a [T])> + Clone,
+) -> (T, T) {
+    let mut bounds: Option<(T, T)> = None;
+    for_diagonal_of(eps0, nd, terms, |d| {
+        bounds = Some(bounds.map_or((d, d), |b| fold_bounds(b, d)));
+    });
+    bounds.unwrap_or((T::ZERO, T::ZERO))
 }
 
 impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Covariance<T> for TermWindow<T, S> {
@@ -417,5 +560,21 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Covariance<T> for TermWindow<T, S> {
         };
         self.fill_gram_system(l);
         Ok(cholesky_packed(l, n))
+    }
+
+    fn term_state(&self) -> Option<TermState<T>> {
+        Some(self.state())
+    }
+
+    /// [`TermWindow::term`].
+    fn window_term(&self, q: usize) -> Option<(T, &[T])> {
+        self.term(q)
+    }
+
+    /// Checks everything (module docs, "Model files") before it changes
+    /// anything: on error the window is as it was. A diagonal entry of the
+    /// loaded `P` that is not finite and positive is [`Error::Diverged`].
+    fn load_terms(&mut self, state: &TermState<T>, terms: &[T]) -> Result<()> {
+        self.load(state, terms)
     }
 }

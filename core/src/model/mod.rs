@@ -30,7 +30,7 @@
 //! | 0             | 4              | magic `b"HINF"`                                         |
 //! | 4             | 2              | format version, `u16` = [`FORMAT_VERSION`]              |
 //! | 6             | 1              | precision tag: 4 = `f32`, 8 = `f64` (bytes per `T`)     |
-//! | 7             | 1              | sections: bit 0 = g-EHF, bit 1 = Adam, bit 2 = `P` as a window (with bit 0); others 0 |
+//! | 7             | 1              | sections: bit 0 = g-EHF, bit 1 = Adam, bit 2 = `P` as an information window, bit 3 = `P` as a structured window (bits 2 and 3 each with bit 0, not both); others 0 |
 //! | 8             | 4              | total file length in bytes, trailer included, `u32`     |
 //! | 12            | 4 × 4          | spec: N1, N, N_L, n (shortcuts; L = 2n + 3), `u32` each |
 //! | 28            | 8              | sigmoid slope η0, `f64`                                 |
@@ -43,6 +43,8 @@
 //! |               | 1 + 8          | row storage (0 = dense: ρ = N_w; 1 = factored: ρ = Σ_t (N_t + N_{t+1})), the window's ε0 (`f64`) |
 //! |               | n·b            | the weights `a_i` of eq. (7), newest row first, `T`     |
 //! |               | n·ρ·b          | the kept rows, newest first, ρ values each (factored: per `Wᵗ`, z then δ), `T` |
+//! | *terms*       | 4 + 4 + 8      | instead of `P` (bit 3): r, n ≤ r (`u32`), the window's ε0 (`f64`) |
+//! |               | n·(1 + N_w)·b  | the kept terms of `ε0 I − Σ c_i u_i u_iᵀ`, newest first: `c_i`, then `u_i` (N_w values), `T` |
 //! | *Adam*        | 4 × 8 + 1      | α, β1, β2, ε (`f64`), mode (0 = sample, 1 = batch)      |
 //! |               | 4 + 8 + 8      | step count t (`u32`), β1^t, β2^t (`f64`)               |
 //! |               | 3 N_w·b        | m, v, batch gradient accumulator, `T`                   |
@@ -62,6 +64,15 @@
 //! ([`ModelError::UnknownSections`]) rather than misreading it: so the
 //! version stays 1.
 //!
+//! A structured window ([`crate::TermWindow`], the last r terms of
+//! `P = ε0 I − Σ c_i u_i u_iᵀ`, eq. 4) is stored by its terms, as
+//! [`Covariance::term_state`] and [`Covariance::window_term`] give them:
+//! n·(N_w + 1) numbers, n ≤ r. Loading ([`Covariance::load_terms`]) puts
+//! them back in the same order, so every sum of the window runs over the
+//! same terms in the same order: the loaded learner continues bit for
+//! bit. Bit 3 is new in the same way as bit 2: files without it are
+//! unchanged, and an older reader refuses a file with it.
+//!
 //! # Validation
 //!
 //! [`Model::parse`] checks, in this order: the length is at least a
@@ -75,9 +86,14 @@
 //! finite, `P`'s diagonal positive, the filter's and Adam's parameters in
 //! range; a window's r ≥ 1, N_L ≥ 1, n ≤ r·N_L, row storage known, ε0 > 0,
 //! weights `a_i` in (0, 1] (`1 − γ⁻²` rounds to 1 for a huge γ) and rows
+//! finite; a structured window's r ≥ 1, n ≤ r, ε0 > 0, every `c_i`
+//! finite and > 0 (`c = a / (1 + a s)`, `a = 1 − γ⁻² > 0`) and every `u_i`
 //! finite ([`ModelError::InvalidValue`]). The `load_*` methods then check
 //! the target (precision, spec, dimensions, that the section is present)
 //! and only then write into it: a load that fails has changed nothing.
+//! A window checks more there ([`Covariance::load_window`] factors its
+//! Gram system, [`Covariance::load_terms`] the diagonal of its `P`), in
+//! the target's precision and with its roundings.
 //!
 //! The g-EHF [`crate::Extension`] (if any) is not stored: it is the
 //! caller's choice, as is the scratch.
@@ -88,7 +104,8 @@
 
 use crate::adam::{Adam, AdamConfig, AdamMode};
 use crate::covariance::{
-    Covariance, FactoredShape, PackedCovariance, RowStorage, WindowState, checked_packed_len,
+    Covariance, FactoredShape, PackedCovariance, RowStorage, TermState, WindowState,
+    checked_packed_len,
 };
 pub use crate::error::model::{FORMAT_VERSION, ModelError};
 use crate::error::{Error, Result, check_len};
@@ -118,6 +135,11 @@ const SECTION_ADAM: u8 = 2;
 const SECTION_WINDOW: u8 = 4;
 /// r, N_L, n (`u32`), row storage (`u8`), ε0 (`f64`).
 const WINDOW_HEADER_LEN: usize = 4 + 4 + 4 + 1 + 8;
+/// With [`SECTION_GEHF`]: `P` as a structured window (its terms), not
+/// packed.
+const SECTION_TERMS: u8 = 8;
+/// r, n (`u32`), ε0 (`f64`).
+const TERMS_HEADER_LEN: usize = 4 + 4 + 8;
 
 /// Adam's step count t and bias-correction products β1^t, β2^t.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -127,14 +149,25 @@ struct AdamCounters {
     b2t: f64,
 }
 
-/// The g-EHF section of a parsed file: its parameters and where `P`
-/// starts (packed, or the window's weights `a_i` then its rows).
+/// How a file stores `P`.
+#[derive(Debug, Clone, Copy)]
+enum StoredP {
+    /// The lower triangle, N_w(N_w + 1)/2 values.
+    Packed,
+    /// An information window (bit 2): its weights `a_i`, then its rows.
+    Window(WindowState<f64>),
+    /// A structured window (bit 3): its terms, each `c_i` then `u_i`.
+    Terms(TermState<f64>),
+}
+
+/// The g-EHF section of a parsed file: its parameters, how it stores `P`
+/// and where that starts.
 #[derive(Debug, Clone, Copy)]
 struct GehfSection {
     config: GEhfConfig,
     regularization: Regularization,
     covariance_at: usize,
-    window: Option<WindowState<f64>>,
+    p: StoredP,
 }
 
 /// The Adam section of a parsed file: its parameters, counters and where
@@ -258,15 +291,46 @@ pub const fn saved_window_len<T>(spec: &ResNetSpec, rows: usize, storage: RowSto
     window_file_len(spec, core::mem::size_of::<T>(), rows, row_len, false)
 }
 
+/// Length of a model file of shape `spec` in precision `T` with the g-EHF
+/// section whose `P` is a structured window of `terms` kept terms
+/// (section bit 3; no Adam section). `terms` = r
+/// ([`crate::TermWindowShape::memory`]) sizes a buffer for any state of a
+/// window of memory r. Saturates at `usize::MAX`.
+///
+/// ```
+/// use hinf::{ResNetSpec, model::{saved_len, saved_terms_len}};
+/// const SPEC: ResNetSpec = ResNetSpec::xor_const(1); // L = 5, N_w = 76
+/// // Header, weights, trailer; g-EHF parameters; r, n, ε0; 8 (c_i, u_i).
+/// assert_eq!(saved_terms_len::<f32>(&SPEC, 8), 44 + 4 * 76 + 41 + 16 + 8 * 4 * 77);
+/// let buf = [0u8; saved_terms_len::<f32>(&SPEC, 8)]; // a buffer for any state of r = 8
+/// assert!(buf.len() < saved_len::<f32>(&SPEC, true, false));
+/// ```
+pub const fn saved_terms_len<T>(spec: &ResNetSpec, terms: usize) -> usize {
+    terms_file_len(spec, core::mem::size_of::<T>(), terms, false)
+}
+
 /// The length [`save_gehf`] writes for a g-EHF learner with covariance
 /// `cov` on a network of shape `spec`: [`saved_window_len`] for the rows
-/// an information window holds now, [`saved_len`]`(spec, true, false)`
-/// for any other covariance.
+/// an information window holds now, [`saved_terms_len`] for the terms a
+/// structured window holds now, [`saved_len`]`(spec, true, false)` for any
+/// other covariance.
 pub fn saved_gehf_len<T: Real, C: Covariance<T>>(spec: &ResNetSpec, cov: &C) -> usize {
-    match cov.window_state() {
-        Some(ws) => window_file_len(spec, core::mem::size_of::<T>(), ws.rows, ws.row_len, false),
-        None => saved_len::<T>(spec, true, false),
+    let b = core::mem::size_of::<T>();
+    match (cov.window_state(), cov.term_state()) {
+        (Some(ws), _) => window_file_len(spec, b, ws.rows, ws.row_len, false),
+        (None, Some(ts)) => terms_file_len(spec, b, ts.terms, false),
+        (None, None) => saved_len::<T>(spec, true, false),
     }
+}
+
+/// [`saved_terms_len`] for `b` bytes per value, with or without the Adam
+/// section.
+const fn terms_file_len(spec: &ResNetSpec, b: usize, terms: usize, with_adam: bool) -> usize {
+    // Each term: c_i and the N_w values of u_i.
+    let values = terms.saturating_mul(spec.n_weights().saturating_add(1));
+    file_len(spec, b, false, with_adam)
+        .saturating_add(GEHF_PARAMS_LEN + TERMS_HEADER_LEN)
+        .saturating_add(values.saturating_mul(b))
 }
 
 /// [`saved_window_len`] for `b` bytes per value and rows of `row_len`
@@ -324,7 +388,8 @@ impl<'a> Model<'a> {
         self.adam.map(|a| a.config)
     }
 
-    /// `true` if the file holds `P` (packed, or as an information window).
+    /// `true` if the file holds `P` (packed, or as an information or a
+    /// structured window).
     pub fn has_covariance(&self) -> bool {
         self.gehf.is_some()
     }
@@ -333,19 +398,36 @@ impl<'a> Model<'a> {
     /// shape, rows kept, row storage and ε0 — what a target window needs
     /// for [`Model::load_gehf_via`]. `None` for a packed `P` or no g-EHF.
     pub fn window(&self) -> Option<WindowState<f64>> {
-        self.gehf.and_then(|g| g.window)
+        match self.gehf?.p {
+            StoredP::Window(w) => Some(w),
+            _ => None,
+        }
+    }
+
+    /// The structured window the file holds `P` as (section bit 3): its
+    /// memory r, terms kept n and ε0 — what a target window needs for
+    /// [`Model::load_gehf_via`]. `None` for any other `P` or no g-EHF.
+    pub fn terms(&self) -> Option<TermState<f64>> {
+        match self.gehf?.p {
+            StoredP::Terms(t) => Some(t),
+            _ => None,
+        }
     }
 
     /// The scratch elements [`Model::load_gehf_via`] needs: N_w(N_w+1)/2
-    /// for a packed `P`, n·(row length + 1) for a window of n rows, 0
-    /// without a g-EHF section.
+    /// for a packed `P`, n·(row length + 1) for an information window of
+    /// n rows, n·(N_w + 1) for a structured window of n terms, 0 without a
+    /// g-EHF section.
     pub fn covariance_scratch_len(&self) -> usize {
-        match self.gehf {
-            None => 0,
-            Some(GehfSection {
-                window: Some(w), ..
-            }) => w.rows.saturating_mul(w.row_len.saturating_add(1)),
-            Some(_) => checked_packed_len(self.spec.n_weights()).unwrap_or(usize::MAX),
+        let Some(section) = self.gehf else {
+            return 0;
+        };
+        match section.p {
+            StoredP::Window(w) => w.rows.saturating_mul(w.row_len.saturating_add(1)),
+            StoredP::Terms(t) => t
+                .terms
+                .saturating_mul(self.spec.n_weights().saturating_add(1)),
+            StoredP::Packed => checked_packed_len(self.spec.n_weights()).unwrap_or(usize::MAX),
         }
     }
 
@@ -358,10 +440,10 @@ impl<'a> Model<'a> {
     /// The g-EHF section with a packed `P`, or [`ModelError::MissingSection`].
     fn packed_section(&self) -> Result<GehfSection> {
         match self.gehf_section()? {
-            GehfSection {
-                window: Some(_), ..
-            } => Err(ModelError::MissingSection { what: "packed P" }.into()),
-            section => Ok(section),
+            section @ GehfSection {
+                p: StoredP::Packed, ..
+            } => Ok(section),
+            _ => Err(ModelError::MissingSection { what: "packed P" }.into()),
         }
     }
 
@@ -406,7 +488,7 @@ impl<'a> Model<'a> {
 
     /// Copies `P`'s lower triangle, row by row, into `out` (length
     /// N_w(N_w+1)/2). Fails if the file has no g-EHF section or holds `P`
-    /// as a window ([`ModelError::MissingSection`] "packed P").
+    /// as a window of either kind ([`ModelError::MissingSection`] "packed P").
     pub fn covariance_into<T: Real>(&self, out: &mut [T]) -> Result<()> {
         let section = self.packed_section()?;
         self.check_precision::<T>()?;
@@ -442,10 +524,18 @@ impl<'a> Model<'a> {
         U: AsRef<[T]> + AsMut<[T]>,
     {
         let section = self.gehf_section()?;
-        if section.window.is_some() {
-            return Err(Error::Unsupported {
-                what: "an information window into this covariance",
-            });
+        match section.p {
+            StoredP::Packed => {}
+            StoredP::Window(_) => {
+                return Err(Error::Unsupported {
+                    what: "an information window into this covariance",
+                });
+            }
+            StoredP::Terms(_) => {
+                return Err(Error::Unsupported {
+                    what: "a structured window into this covariance",
+                });
+            }
         }
         self.check_target::<T>(net.spec())?;
         let nw = self.spec.n_weights();
@@ -459,8 +549,9 @@ impl<'a> Model<'a> {
     }
 
     /// As [`Model::load_gehf`], for any covariance: a packed `P` through
-    /// [`Covariance::load_packed`], a window through
-    /// [`Covariance::load_window`], decoded into `scratch`
+    /// [`Covariance::load_packed`], an information window through
+    /// [`Covariance::load_window`], a structured window through
+    /// [`Covariance::load_terms`], decoded into `scratch`
     /// ([`Model::covariance_scratch_len`] elements). On error neither
     /// target is changed.
     pub fn load_gehf_via<T, S, C, U>(
@@ -488,15 +579,15 @@ impl<'a> Model<'a> {
             });
         };
         section.check_filter(filter)?;
-        // `load_packed` and `load_window` validate before they change
-        // anything; they are the last step that can fail.
-        match section.window {
-            Some(window) => {
-                self.load_window_into(&section, window, filter.covariance_mut(), scratch)?
-            }
-            None => {
+        // `load_packed`, `load_window` and `load_terms` validate before
+        // they change anything; they are the last step that can fail.
+        let cov = filter.covariance_mut();
+        match section.p {
+            StoredP::Window(window) => self.load_window_into(&section, window, cov, scratch)?,
+            StoredP::Terms(terms) => self.load_terms_into(&section, terms, cov, scratch)?,
+            StoredP::Packed => {
                 self.covariance_into(scratch)?;
-                filter.covariance_mut().load_packed(scratch)?;
+                cov.load_packed(scratch)?;
             }
         }
         self.decode(self.weights_at, net.weights_mut());
@@ -527,6 +618,25 @@ impl<'a> Model<'a> {
             row_len: window.row_len,
         };
         cov.load_window(&state, weights, rows)
+    }
+
+    /// Decodes the structured window's terms into `scratch` (exactly
+    /// n·(N_w + 1) elements: newest first, each `c_i` then `u_i`, as in
+    /// the file) and hands them to `cov`.
+    fn load_terms_into<T: Real, C: Covariance<T>>(
+        &self,
+        section: &GehfSection,
+        terms: TermState<f64>,
+        cov: &mut C,
+        scratch: &mut [T],
+    ) -> Result<()> {
+        self.decode(section.covariance_at, scratch);
+        let state = TermState {
+            memory: terms.memory,
+            terms: terms.terms,
+            eps0: T::from_f64(terms.eps0),
+        };
+        cov.load_terms(&state, scratch)
     }
 
     /// Loads the weights into `net` and the whole state (moments, step

@@ -3,11 +3,11 @@
 
 use super::{
     AdamCounters, AdamSection, FORMAT_VERSION, GehfSection, HEADER_LEN, MAGIC, Model, ModelError,
-    SECTION_ADAM, SECTION_GEHF, SECTION_WINDOW, TRAILER_LEN, adam_mode_of, crc32, file_len,
-    gain_order_of, storage_of, window_file_len, window_row_len,
+    SECTION_ADAM, SECTION_GEHF, SECTION_TERMS, SECTION_WINDOW, StoredP, TRAILER_LEN, adam_mode_of,
+    crc32, file_len, gain_order_of, storage_of, terms_file_len, window_file_len, window_row_len,
 };
 use crate::adam::AdamConfig;
-use crate::covariance::{WindowState, checked_packed_len};
+use crate::covariance::{TermState, WindowState, checked_packed_len};
 use crate::error::{Error, Result};
 use crate::gehf::{GEhfConfig, Regularization};
 use crate::spec::ResNetSpec;
@@ -161,19 +161,17 @@ fn read_header(bytes: &[u8]) -> Result<(Header, Reader<'_>)> {
     if tag != 4 && tag != 8 {
         return Err(ModelError::UnknownPrecision { tag }.into());
     }
-    let window = flags & SECTION_WINDOW != 0;
-    if flags & !(SECTION_GEHF | SECTION_ADAM | SECTION_WINDOW) != 0
-        || (window && flags & SECTION_GEHF == 0)
-    {
-        return Err(ModelError::UnknownSections { flags }.into());
-    }
+    check_sections(flags)?;
+    let (window, terms) = (flags & SECTION_WINDOW != 0, flags & SECTION_TERMS != 0);
     let spec = read_spec(&mut r)?;
     let (with_p, with_adam) = (flags & SECTION_GEHF != 0, flags & SECTION_ADAM != 0);
     let b = usize::from(tag);
-    // A window's length depends on its rows: here only its least (no
-    // rows); `read_window` checks the exact one.
+    // A window's length depends on its rows or terms: here only its least
+    // (none); `read_window` and `read_terms` check the exact one.
     let fits = if window {
         window_file_len(&spec, b, 0, 0, with_adam) <= declared
+    } else if terms {
+        terms_file_len(&spec, b, 0, with_adam) <= declared
     } else {
         file_len(&spec, b, with_p, with_adam) == declared
     };
@@ -187,6 +185,18 @@ fn read_header(bytes: &[u8]) -> Result<(Header, Reader<'_>)> {
         body,
     };
     Ok((header, r))
+}
+
+/// Only known section bits, a window bit (2 or 3) only with the g-EHF
+/// bit, and not both: `P` is stored one way.
+fn check_sections(flags: u8) -> Result<()> {
+    let known = SECTION_GEHF | SECTION_ADAM | SECTION_WINDOW | SECTION_TERMS;
+    let windows = flags & (SECTION_WINDOW | SECTION_TERMS);
+    let without_gehf = windows != 0 && flags & SECTION_GEHF == 0;
+    if flags & !known != 0 || without_gehf || windows == SECTION_WINDOW | SECTION_TERMS {
+        return Err(ModelError::UnknownSections { flags }.into());
+    }
+    Ok(())
 }
 
 /// The CRC-32 trailer after the first `body` bytes against their CRC.
@@ -216,7 +226,7 @@ fn read_spec(r: &mut Reader<'_>) -> Result<ResNetSpec> {
 }
 
 /// The g-EHF section: parameters in range, `P` finite with a positive
-/// diagonal (packed) or a valid window.
+/// diagonal (packed) or a valid window (information or structured).
 fn read_gehf(r: &mut Reader<'_>, header: &Header) -> Result<GehfSection> {
     let (tag, nw) = (header.tag, header.spec.n_weights());
     let gamma = r.f64();
@@ -243,7 +253,16 @@ fn read_gehf(r: &mut Reader<'_>, header: &Header) -> Result<GehfSection> {
             config,
             regularization,
             covariance_at,
-            window: Some(window),
+            p: StoredP::Window(window),
+        });
+    }
+    if header.flags & SECTION_TERMS != 0 {
+        let (terms, covariance_at) = read_terms(r, header)?;
+        return Ok(GehfSection {
+            config,
+            regularization,
+            covariance_at,
+            p: StoredP::Terms(terms),
         });
     }
     let covariance_at = r.pos;
@@ -264,7 +283,7 @@ fn read_gehf(r: &mut Reader<'_>, header: &Header) -> Result<GehfSection> {
         config,
         regularization,
         covariance_at,
-        window: None,
+        p: StoredP::Packed,
     })
 }
 
@@ -310,6 +329,44 @@ fn read_window(r: &mut Reader<'_>, header: &Header) -> Result<(WindowState<f64>,
         eps0,
     };
     Ok((window, at))
+}
+
+/// The structured window of a g-EHF section: r ≥ 1, n ≤ r, ε0 finite
+/// and positive, the file's exact length, every `c_i` finite and positive
+/// (eq. 4's `c = a / (1 + a s)`, `a = 1 − γ⁻²`) and every `u_i` finite.
+/// Returns it and where its terms start.
+fn read_terms(r: &mut Reader<'_>, header: &Header) -> Result<(TermState<f64>, usize)> {
+    let [memory, terms] = [r.u32(), r.u32()].map(|x| x as usize);
+    let eps0 = r.f64();
+    if memory == 0 || terms > memory {
+        return Err(invalid("term window (shape)"));
+    }
+    if !(eps0.is_finite() && eps0 > 0.0) {
+        return Err(invalid("term window (eps0)"));
+    }
+    let (tag, spec) = (header.tag, &header.spec);
+    let with_adam = header.flags & SECTION_ADAM != 0;
+    let len = terms_file_len(spec, usize::from(tag), terms, with_adam);
+    if len == usize::MAX || len != header.body + TRAILER_LEN {
+        return Err(ModelError::InvalidSpec.into());
+    }
+    let at = r.pos;
+    let stride = spec.n_weights() + 1;
+    // Term by term, c_i first: the first value out of range says which.
+    for (k, x) in r.values(tag, terms * stride).enumerate() {
+        if k % stride == 0 && !(x.is_finite() && x > 0.0) {
+            return Err(invalid("term window (coefficients)"));
+        }
+        if !x.is_finite() {
+            return Err(invalid("term window (vectors)"));
+        }
+    }
+    let state = TermState {
+        memory,
+        terms,
+        eps0,
+    };
+    Ok((state, at))
 }
 
 /// The Adam section: parameters in range, bias products in [0, 1],

@@ -2,12 +2,13 @@
 //! Every check comes before the first byte is written.
 
 use super::{
-    AdamCounters, FORMAT_VERSION, MAGIC, SECTION_ADAM, SECTION_GEHF, SECTION_WINDOW, TRAILER_LEN,
-    adam_mode_code, crc32, file_len, gain_order_code, storage_code, tag_of, window_file_len,
-    window_row_len,
+    AdamCounters, FORMAT_VERSION, MAGIC, SECTION_ADAM, SECTION_GEHF, SECTION_TERMS, SECTION_WINDOW,
+    TRAILER_LEN, adam_mode_code, crc32, file_len, gain_order_code, storage_code, tag_of,
+    terms_file_len, window_file_len, window_row_len,
 };
 use crate::adam::{Adam, AdamConfig};
-use crate::covariance::{Covariance, PackedCovariance, WindowState};
+use crate::covariance::{Covariance, PackedCovariance, TermState, WindowState};
+use crate::error::Param;
 use crate::error::{Error, Result, check_len};
 use crate::gehf::{GEhf, GEhfConfig, Regularization};
 use crate::network::ResNet;
@@ -59,7 +60,7 @@ fn to_u32(x: usize) -> Result<u32> {
 }
 
 /// The g-EHF section to write: its parameters and `P`, read through
-/// [`Covariance::get`] (packed) or, for a window, its rows.
+/// [`Covariance::get`] (packed) or, for a window, its rows or terms.
 struct GehfPart<'a, C> {
     config: GEhfConfig,
     regularization: Regularization,
@@ -95,19 +96,52 @@ impl HeaderFields {
     }
 }
 
-/// The file's length: with `P` packed, as `window`, or without a g-EHF
-/// section.
-fn layout_len(
+/// How the g-EHF section stores `P`: as the covariance gives it.
+enum Stored<T> {
+    /// Packed, through [`Covariance::get`].
+    Packed,
+    /// An information window's rows (section bit 2).
+    Window(WindowState<T>),
+    /// A structured window's terms (section bit 3).
+    Terms(TermState<T>),
+}
+
+impl<T: Real> Stored<T> {
+    /// The storage of `cov`'s `P`: its window's rows if it is an
+    /// information window, else its terms if it is a structured window,
+    /// else packed.
+    fn of<C: Covariance<T>>(cov: &C) -> Self {
+        match (cov.window_state(), cov.term_state()) {
+            (Some(ws), _) => Stored::Window(ws),
+            (None, Some(ts)) => Stored::Terms(ts),
+            (None, None) => Stored::Packed,
+        }
+    }
+
+    /// The section bit it sets beside [`SECTION_GEHF`].
+    fn flag(&self) -> u8 {
+        match self {
+            Stored::Packed => 0,
+            Stored::Window(_) => SECTION_WINDOW,
+            Stored::Terms(_) => SECTION_TERMS,
+        }
+    }
+}
+
+/// The file's length: with `P` stored as `stored`, or (`None`) without a
+/// g-EHF section.
+fn layout_len<T: Real>(
     spec: &ResNetSpec,
     tag: u8,
-    gehf: bool,
-    window: Option<&WindowState<impl Real>>,
+    stored: Option<&Stored<T>>,
     with_adam: bool,
 ) -> usize {
     let b = usize::from(tag);
-    match window {
-        Some(ws) if gehf => window_file_len(spec, b, ws.rows, ws.row_len, with_adam),
-        _ => file_len(spec, b, gehf, with_adam),
+    match stored {
+        Some(Stored::Window(ws)) => window_file_len(spec, b, ws.rows, ws.row_len, with_adam),
+        Some(Stored::Terms(ts)) => terms_file_len(spec, b, ts.terms, with_adam),
+        Some(Stored::Packed) => file_len(spec, b, true, with_adam),
+        None => file_len(spec, b, false, with_adam),
     }
 }
 
@@ -141,13 +175,15 @@ fn save_impl<T: Real, S: AsRef<[T]> + AsMut<[T]>, C: Covariance<T>>(
     let tag = tag_of::<T>()?;
     let spec = *net.spec();
     let nw = spec.n_weights();
-    let window = gehf.as_ref().and_then(|g| g.cov.window_state());
-    let layout = layout_len(&spec, tag, gehf.is_some(), window.as_ref(), adam.is_some());
+    let stored = gehf.as_ref().map(|g| Stored::of(g.cov));
+    let layout = layout_len(&spec, tag, stored.as_ref(), adam.is_some());
     let len = checked_len(layout, out.len())?;
-    if let Some(g) = &gehf {
+    if let (Some(g), Some(stored)) = (&gehf, &stored) {
         check_len("covariance dimension", nw, g.cov.dim())?;
-        if let Some(ws) = &window {
-            check_window(&spec, g.cov, ws)?;
+        match stored {
+            Stored::Window(ws) => check_window(&spec, g.cov, ws)?,
+            Stored::Terms(ts) => check_terms(nw, g.cov, ts)?,
+            Stored::Packed => {}
         }
     }
     if let Some(a) = &adam {
@@ -156,13 +192,13 @@ fn save_impl<T: Real, S: AsRef<[T]> + AsMut<[T]>, C: Covariance<T>>(
     let header = HeaderFields::new(&spec, len)?;
     let flags = if gehf.is_some() { SECTION_GEHF } else { 0 }
         | if adam.is_some() { SECTION_ADAM } else { 0 }
-        | if window.is_some() { SECTION_WINDOW } else { 0 };
+        | stored.as_ref().map_or(0, Stored::flag);
 
     let mut w = Writer { out, pos: 0 };
     write_header(&mut w, tag, flags, &header, spec.slope());
     w.reals(net.weights());
-    if let Some(g) = &gehf {
-        write_gehf(&mut w, g, nw, window.as_ref());
+    if let (Some(g), Some(stored)) = (&gehf, &stored) {
+        write_gehf(&mut w, g, nw, stored);
     }
     if let Some(a) = &adam {
         write_adam(&mut w, a);
@@ -205,13 +241,39 @@ fn check_window<T: Real, C: Covariance<T>>(
     Ok(())
 }
 
+/// Checks a structured window's state against the file (r ≥ 1, n ≤ r,
+/// `u32` sizes) and that it gives every term it counts, of N_w values:
+/// then [`write_terms`] cannot fail and the file parses.
+fn check_terms<T: Real, C: Covariance<T>>(nw: usize, cov: &C, ts: &TermState<T>) -> Result<()> {
+    if ts.memory == 0 {
+        return Err(Error::InvalidParameter {
+            name: Param::Memory,
+        });
+    }
+    if ts.terms > ts.memory {
+        return Err(Error::CapacityExceeded {
+            what: "term window terms",
+            needed: ts.terms,
+            capacity: ts.memory,
+        });
+    }
+    for x in [ts.memory, ts.terms] {
+        to_u32(x)?;
+    }
+    for q in 0..ts.terms {
+        let found = cov.window_term(q).map_or(0, |(_, u)| u.len());
+        check_len("term window term", nw, found)?;
+    }
+    Ok(())
+}
+
 /// The g-EHF section: γ_f, ε0, gain order; q, λ, floor; then `P`'s lower
-/// triangle row by row, or the window.
+/// triangle row by row, or the window's rows, or its terms.
 fn write_gehf<T: Real, C: Covariance<T>>(
     w: &mut Writer<'_>,
     g: &GehfPart<'_, C>,
     nw: usize,
-    window: Option<&WindowState<T>>,
+    stored: &Stored<T>,
 ) {
     w.f64(g.config.gamma);
     w.f64(g.config.eps0);
@@ -220,9 +282,10 @@ fn write_gehf<T: Real, C: Covariance<T>>(
     for x in [r.process_noise, r.forgetting, r.diagonal_floor] {
         w.f64(x);
     }
-    if let Some(ws) = window {
-        write_window(w, g.cov, ws);
-        return;
+    match stored {
+        Stored::Window(ws) => return write_window(w, g.cov, ws),
+        Stored::Terms(ts) => return write_terms(w, g.cov, ts),
+        Stored::Packed => {}
     }
     for i in 0..nw {
         for j in 0..=i {
@@ -247,6 +310,21 @@ fn write_window<T: Real, C: Covariance<T>>(w: &mut Writer<'_>, cov: &C, ws: &Win
     for q in 0..ws.rows {
         if let Some((_, row)) = cov.window_row(q) {
             w.reals(row);
+        }
+    }
+}
+
+/// The structured window (checked by [`check_terms`]): r, n, ε0; then the
+/// n terms, newest first, each `c_i` then `u_i`.
+fn write_terms<T: Real, C: Covariance<T>>(w: &mut Writer<'_>, cov: &C, ts: &TermState<T>) {
+    for x in [ts.memory, ts.terms] {
+        w.u32(x as u32);
+    }
+    w.f64(ts.eps0.to_f64());
+    for q in 0..ts.terms {
+        if let Some((c, u)) = cov.window_term(q) {
+            w.reals(&[c]);
+            w.reals(u);
         }
     }
 }
@@ -280,7 +358,8 @@ pub fn save_network<T: Real, S: AsRef<[T]> + AsMut<[T]>>(
 /// ([`saved_gehf_len`](super::saved_gehf_len)). `P` is read through
 /// [`Covariance::get`] (so any covariance works) and stored packed, or,
 /// for an information window ([`Covariance::window_state`]), stored as its
-/// rows. Fails, writing nothing, if `out` is too short or `P` does not
+/// rows, or, for a structured window ([`Covariance::term_state`]), as its
+/// terms. Fails, writing nothing, if `out` is too short or `P` does not
 /// match the network.
 pub fn save_gehf<T, S, C, U>(
     net: &ResNet<T, S>,

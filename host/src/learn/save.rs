@@ -1,7 +1,8 @@
 //! Learners that write themselves, with their network, as a core model
 //! file (`hinf::model`: versioned, CRC-checked): the g-EHF with its `P`
-//! (packed up to [`MAX_SAVED_P`] weights; an information window always,
-//! by its rows) or Adam with its whole state, so that
+//! (packed up to [`MAX_SAVED_P`] weights; a window always: an information
+//! window by its rows, a structured window by its terms) or Adam with its
+//! whole state, so that
 //! training can continue (on the host, or on the firmware). A fixed `P`
 //! (steepest descent, `P = ε0 I` by definition) is not stored: the network
 //! is the whole state, and ε0 is a setting (`train --save` keeps it).
@@ -15,8 +16,9 @@ use hinf::{Adam, Covariance, GEhf, Real, ResNet};
 /// The largest N_w for which `--save` stores the g-EHF's packed `P` (N_w² / 2
 /// numbers: 8.4 M, 67 MB in f64, at the limit) with the filter's
 /// parameters; for deeper nets the file holds the network only (and
-/// `hinf train --save` says so on stderr). An information window is
-/// always stored (by its rows: at most r·N_L·(N_w + 1) numbers).
+/// `hinf train --save` says so on stderr). A window is always stored: an
+/// information window by its rows (at most r·N_L·(N_w + 1) numbers), a
+/// structured window by its terms (at most r·(N_w + 1)).
 pub const MAX_SAVED_P: usize = 4096;
 
 /// A learner that can write itself, with its network, as a model file.
@@ -38,7 +40,7 @@ fn save_with(
 impl<T: Real, C: Covariance<T>, U: AsRef<[T]> + AsMut<[T]>> SaveState<T> for GEhf<T, C, U> {
     fn model_bytes<S: AsRef<[T]> + AsMut<[T]>>(&self, net: &ResNet<T, S>) -> hinf::Result<Vec<u8>> {
         let (spec, cov) = (net.spec(), self.covariance());
-        let window = cov.window_state().is_some();
+        let window = cov.window_state().is_some() || cov.term_state().is_some();
         if window || (spec.n_weights() <= MAX_SAVED_P && !cov.is_fixed()) {
             save_with(saved_gehf_len(spec, cov), |out| save_gehf(net, self, out))
         } else {

@@ -116,8 +116,9 @@ pub fn run_trial_every_epoch(
 }
 
 /// [`run_trial`], and the trained learner as a model file (`hinf::model`
-/// format): the network and, for H∞ with N_w ≤ [`crate::learn::MAX_SAVED_P`],
-/// the filter's parameters and `P`, for Adam its whole state. It runs
+/// format): the network and, for H∞ with N_w ≤ [`crate::learn::MAX_SAVED_P`]
+/// or a window covariance at any N_w, the filter's parameters and `P`
+/// ([`crate::learn::SaveState`]), for Adam its whole state. It runs
 /// every epoch (the saved state includes Adam's step count); `from` and
 /// `on_epoch` as in [`run_trial_watched`].
 pub fn run_trial_with_model(
