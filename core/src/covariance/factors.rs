@@ -31,7 +31,7 @@
 
 use crate::network::JacobianFactors;
 use crate::real::{Real, dot};
-use crate::spec::{ResNetSpec, Transition};
+use crate::spec::{PAPER_WIDTH, ResNetSpec, Transition};
 
 /// The factorisation's tolerance, in units of the precision's ε, relative
 /// to a block's largest |entry| (the ratios make a few ε; 64 is ample and
@@ -209,22 +209,22 @@ pub(super) fn is_row<T: Real>(spec: &ResNetSpec, f: &[T], row: &[T]) -> bool {
     f.len() == factor_len(spec) && row.len() == spec.n_weights() && blocks(spec).all(block_is)
 }
 
-/// `acc_q = h · h_q` (h by its factors `f`) for the rows q < `acc.len()`
-/// whose factors start at `store[base(q)]`: one pass over the blocks,
+/// `acc_q = h · h_q` (h by its factors `f`) for the rows whose factors
+/// start at `store[bases[q]]`: one pass over the blocks,
 /// each `acc_q` summed as [`dot_rows`] sums it (the same bits).
 pub(super) fn dot_rows_each<T: Real>(
     spec: &ResNetSpec,
     f: &[T],
     store: &[T],
-    base: impl Fn(usize) -> usize,
+    bases: &[usize],
     acc: &mut [T],
 ) {
     acc.iter_mut().for_each(|a| *a = T::ZERO);
     for blk in blocks(spec) {
         let (za, da) = blk.factors(f);
         let (ni, n) = (blk.tr.inputs, blk.tr.inputs + blk.tr.outputs);
-        for (q, a) in acc.iter_mut().enumerate() {
-            let at = base(q) + blk.at;
+        for (a, base) in acc.iter_mut().zip(bases) {
+            let at = base + blk.at;
             let Some((zb, db)) = store.get(at..at + n).map(|g| g.split_at(ni)) else {
                 continue;
             };
@@ -238,13 +238,13 @@ pub(super) fn dot_rows_each<T: Real>(
 }
 
 /// `out ← out − Σ_q g_q h_q` for the rows whose factors start at
-/// `store[base(q)]`, in one pass over the blocks: each entry gets the
+/// `store[bases[q]]`, in one pass over the blocks: each entry gets the
 /// subtractions of [`sub_scaled`] for q = 0, 1, … in that order (the same
 /// bits as one call per row).
 pub(super) fn sub_scaled_each<T: Real>(
     spec: &ResNetSpec,
     store: &[T],
-    base: impl Fn(usize) -> usize,
+    bases: &[usize],
     g: &[T],
     out: &mut [T],
 ) {
@@ -253,24 +253,89 @@ pub(super) fn sub_scaled_each<T: Real>(
         let Some(block) = out.get_mut(b.tr.offset..b.tr.offset + b.tr.len()) else {
             continue;
         };
-        // Row j of the block stays put while every q passes over it.
+        let pass = Pass {
+            store,
+            bases,
+            g,
+            at: b.at,
+            ni,
+            n,
+        };
+        // Row j of the block stays put while every q passes over it (in
+        // registers for the paper's N = 5).
         for (j, row) in block.chunks_exact_mut(b.width()).enumerate() {
-            for (q, gq) in g.iter().enumerate() {
-                let at = base(q) + b.at;
-                let Some((z, d)) = store.get(at..at + n).map(|f| f.split_at(ni)) else {
-                    continue;
-                };
-                let Some(dj) = d.get(j) else {
-                    continue;
-                };
-                let gj = *gq * *dj;
-                if beta == 1 {
-                    row[0] -= gj;
-                }
-                for (o, zi) in row[beta..].iter_mut().zip(z) {
-                    *o -= gj * *zi;
-                }
+            if ni == PAPER_WIDTH {
+                pass.update_fixed::<PAPER_WIDTH>(row, beta, j);
+            } else {
+                pass.update(row, beta, j);
             }
+        }
+    }
+}
+
+/// The rows of one block of [`sub_scaled_each`]: their factors start at
+/// `store[bases[q] + at]`, z (ni values) then δ (n − ni).
+struct Pass<'a, T> {
+    store: &'a [T],
+    bases: &'a [usize],
+    g: &'a [T],
+    at: usize,
+    ni: usize,
+    n: usize,
+}
+
+impl<T: Real> Pass<'_, T> {
+    /// z and δ_j of row q's factors (`None` if short).
+    #[inline(always)]
+    fn factors(&self, base: usize, j: usize) -> Option<(&[T], T)> {
+        let f = self.store.get(base + self.at..base + self.at + self.n)?;
+        let (z, d) = f.split_at(self.ni);
+        Some((z, *d.get(j)?))
+    }
+
+    /// `row ← row − Σ_q g_q δ_{q,j} [β, z_q]`, q in order.
+    #[inline(always)]
+    fn update(&self, row: &mut [T], beta: usize, j: usize) {
+        for (gq, base) in self.g.iter().zip(self.bases) {
+            let Some((z, dj)) = self.factors(*base, j) else {
+                continue;
+            };
+            let gj = *gq * dj;
+            if beta == 1 {
+                row[0] -= gj;
+            }
+            for (o, zi) in row[beta..].iter_mut().zip(z) {
+                *o -= gj * *zi;
+            }
+        }
+    }
+
+    /// [`Pass::update`] for N = `N` inputs, the row held in locals (the
+    /// same operations in the same order: the same bits).
+    #[inline(always)]
+    fn update_fixed<const N: usize>(&self, row: &mut [T], beta: usize, j: usize) {
+        let Some(x) = row.get_mut(beta..beta + N) else {
+            return self.update(row, beta, j);
+        };
+        let mut acc = [T::ZERO; N];
+        acc.copy_from_slice(x);
+        let mut thr = row[0];
+        for (gq, base) in self.g.iter().zip(self.bases) {
+            let Some((z, dj)) = self.factors(*base, j) else {
+                continue;
+            };
+            let Some(z) = z.get(..N) else {
+                continue;
+            };
+            let gj = *gq * dj;
+            thr -= gj;
+            for (o, zi) in acc.iter_mut().zip(z) {
+                *o -= gj * *zi;
+            }
+        }
+        row[beta..beta + N].copy_from_slice(&acc);
+        if beta == 1 {
+            row[0] = thr;
         }
     }
 }
@@ -444,45 +509,37 @@ impl Rows {
         }
     }
 
-    /// `acc_q = h · h_q` for the stored row `f` and the rows q <
-    /// `acc.len()` stored at `store[base(q)..]`.
-    pub(super) fn dot_each<T: Real>(
-        &self,
-        f: &[T],
-        store: &[T],
-        base: impl Fn(usize) -> usize,
-        acc: &mut [T],
-    ) {
+    /// `acc_q = h · h_q` for the stored row `f` and the rows stored at
+    /// `store[bases[q]..]`.
+    pub(super) fn dot_each<T: Real>(&self, f: &[T], store: &[T], bases: &[usize], acc: &mut [T]) {
         match self {
             Rows::Dense(n) => {
-                for (q, a) in acc.iter_mut().enumerate() {
-                    *a = store
-                        .get(base(q)..base(q) + n)
-                        .map_or(T::ZERO, |r| dot(f, r));
+                for (a, base) in acc.iter_mut().zip(bases) {
+                    *a = store.get(*base..base + n).map_or(T::ZERO, |r| dot(f, r));
                 }
             }
-            Rows::Factored(spec) => dot_rows_each(spec, f, store, base, acc),
+            Rows::Factored(spec) => dot_rows_each(spec, f, store, bases, acc),
         }
     }
 
-    /// `out ← out − Σ_q g_q h_q` for the rows stored at `store[base(q)..]`
+    /// `out ← out − Σ_q g_q h_q` for the rows stored at `store[bases[q]..]`
     /// (the same bits as [`Rows::sub_scaled`] for q = 0, 1, …).
     pub(super) fn sub_scaled_each<T: Real>(
         &self,
         store: &[T],
-        base: impl Fn(usize) -> usize,
+        bases: &[usize],
         g: &[T],
         out: &mut [T],
     ) {
         match self {
             Rows::Dense(n) => {
-                for (q, gq) in g.iter().enumerate() {
-                    if let Some(r) = store.get(base(q)..base(q) + n) {
+                for (gq, base) in g.iter().zip(bases) {
+                    if let Some(r) = store.get(*base..base + n) {
                         self.sub_scaled(r, *gq, out);
                     }
                 }
             }
-            Rows::Factored(spec) => sub_scaled_each(spec, store, base, g, out),
+            Rows::Factored(spec) => sub_scaled_each(spec, store, bases, g, out),
         }
     }
 
@@ -554,6 +611,66 @@ impl Rows {
                 }
             }
             Rows::Factored(spec) => expand(spec, f, out),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Factors of a made-up row: entry k of the factor storage.
+    fn row(spec: &ResNetSpec, seed: f64) -> [f64; 64] {
+        let mut f = [0.0; 64];
+        for (k, x) in f.iter_mut().take(factor_len(spec)).enumerate() {
+            *x = libm::sin(seed * (k as f64 + 1.0) + 0.3) * 1.7;
+        }
+        f
+    }
+
+    /// One pass over all rows (N = 5 in registers, and a runtime N) is
+    /// one call per row, bit for bit; so is the Gram column.
+    #[test]
+    fn passes_over_all_rows_equal_one_call_per_row() {
+        const Q: usize = 8;
+        for spec in [
+            ResNetSpec::xor(7).unwrap(),
+            ResNetSpec::new(2, 3, 1, 7, 1.0).unwrap(),
+        ] {
+            let rl = factor_len(&spec);
+            assert!(rl <= 64);
+            let mut store = [0.0; Q * 64];
+            let mut bases = [0; Q];
+            for q in 0..Q {
+                // Slots out of order, as in a ring.
+                bases[q] = ((q * 5 + 3) % Q) * rl;
+                let r = row(&spec, 0.7 + q as f64);
+                store[bases[q]..bases[q] + rl].copy_from_slice(&r[..rl]);
+            }
+            let g: [f64; Q] =
+                core::array::from_fn(|q| libm::pow(10.0, q as f64 - 3.0) * (q as f64 - 3.5));
+            let nw = spec.n_weights();
+            let mut one = [0.0; 256];
+            for (k, x) in one.iter_mut().enumerate() {
+                *x = libm::cos(k as f64) * 1e3;
+            }
+            let mut each = one;
+            for (gq, b) in g.iter().zip(bases) {
+                sub_scaled(&spec, &store[b..b + rl], *gq, &mut one[..nw]);
+            }
+            sub_scaled_each(&spec, &store, &bases, &g, &mut each[..nw]);
+            assert!(
+                one.iter()
+                    .zip(&each)
+                    .all(|(a, b)| a.to_bits() == b.to_bits())
+            );
+            let new = row(&spec, 0.1);
+            let mut acc = [0.0; Q];
+            dot_rows_each(&spec, &new[..rl], &store, &bases, &mut acc);
+            for (a, b) in acc.iter().zip(bases) {
+                let want = dot_rows(&spec, &new[..rl], &store[b..b + rl]);
+                assert_eq!(a.to_bits(), want.to_bits());
+            }
         }
     }
 }

@@ -621,8 +621,12 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
         }
         let e2 = self.eps0 * self.eps0;
         z.iter_mut().for_each(|zq| *zq = e2 * *zq);
-        let base = |q: usize| self.slot(self.head, self.len, q) * rl;
-        rows.sub_scaled_each(data, base, z, out);
+        let mut bases = [0; MAX_WINDOW_ROWS];
+        let bases = &mut bases[..z.len()];
+        for (q, b) in bases.iter_mut().enumerate() {
+            *b = self.slot(self.head, self.len, q) * rl;
+        }
+        rows.sub_scaled_each(data, bases, z, out);
     }
 
     /// Writes output 0's row of `jf` by its factors into the slot after
@@ -791,7 +795,12 @@ fn gram_entries<T: Real>(
     let mut g = [T::ZERO; MAX_WINDOW_ROWS];
     let g = &mut g[..k.min(MAX_WINDOW_ROWS)];
     let row = &data[new * rl..(new + 1) * rl];
-    kind.dot_each(row, data, |j| ((head + j) % c) * rl, g);
+    let mut bases = [0; MAX_WINDOW_ROWS];
+    let bases = &mut bases[..g.len()];
+    for (j, b) in bases.iter_mut().enumerate() {
+        *b = ((head + j) % c) * rl;
+    }
+    kind.dot_each(row, data, bases, g);
     for (j, gj) in g.iter().enumerate() {
         let sj = (head + j) % c;
         data[gram + new * c + sj] = *gj;
