@@ -49,16 +49,16 @@ passed=0
 failed=0
 failures=()
 check() {
-    local name="$1"
+    local name="$1" start=$SECONDS
     shift
     echo "=== firmware check: $name"
     if "$@"; then
         passed=$((passed + 1))
-        echo "=== ok: $name"
+        echo "=== ok: $name ($((SECONDS - start)) s)"
     else
         failed=$((failed + 1))
         failures+=("$name")
-        echo "=== FAILED: $name"
+        echo "=== FAILED: $name ($((SECONDS - start)) s)"
     fi
 }
 expect_failure() {
@@ -92,7 +92,13 @@ hardfault_exits_nonzero() {
 # sets HINF_QEMU_MACHINE for ./qemu-run.sh).
 f405=(--release --no-default-features --features stm32f405)
 f405_qemu=(--config boards/stm32f405/qemu.toml)
-elf="$fw/target/thumbv7em-none-eabihf/release/hinf-firmware"
+# Where cargo puts the ELF (CARGO_TARGET_DIR or a config may move it).
+elf_path() {
+    local dir
+    dir="$(cd "$fw" && cargo metadata --format-version 1 --no-deps |
+        sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+    [[ -n "$dir" ]] && echo "$dir/thumbv7em-none-eabihf/release/hinf-firmware"
+}
 f405_runs() { (cd "$fw" && cargo "${f405_qemu[@]}" run "${f405[@]}"); }
 f405_tests() { (cd "$fw" && cargo "${f405_qemu[@]}" test "${f405[@]}"); }
 f405_panic_exits_nonzero() {
@@ -105,12 +111,16 @@ f405_hardfault_exits_nonzero() {
 }
 f405_elf_is_the_flashed_one() {
     # The ELF QEMU ran (built again: the fault-injection builds replaced it)
-    # and the one `cargo run-f405` hands to probe-rs: same bytes.
-    local ran flashed
+    # and the one `cargo run-f405` hands to probe-rs (the copy in the target
+    # directory deleted first, so that cargo writes it anew): same bytes.
+    local elf ran flashed
+    elf="$(elf_path)" || return 1
     (cd "$fw" && cargo "${f405_qemu[@]}" build --quiet "${f405[@]}") || return 1
-    ran="$(sha256sum <"$elf")"
+    ran="$(sha256sum <"$elf")" || return 1
+    rm -f "$elf"
     (cd "$fw" && cargo --config boards/stm32f405/config.toml build --quiet "${f405[@]}") || return 1
-    flashed="$(sha256sum <"$elf")"
+    flashed="$(sha256sum <"$elf")" || return 1
+    echo "$elf"
     echo "QEMU netduinoplus2: ${ran%% *}"
     echo "probe-rs config:    ${flashed%% *}"
     [[ "$ran" == "$flashed" ]]
