@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Cargo runner for the firmware and its on-target tests: runs an ELF under
-# QEMU's mps2-an386 (Cortex-M4F) with semihosting, with a timeout, and exits
-# with the firmware's semihosting exit status (0 = target met).
+# QEMU (mps2-an386 by default, Cortex-M4F; netduinoplus2, an STM32F405, for
+# the STM32 board ELFs) with semihosting, with a timeout, and exits with the
+# firmware's semihosting exit status (0 = target met).
 #
 # - The firmware's defmt log (binary frames on semihosting stdout) is decoded
 #   with defmt-print when it is installed; otherwise it is saved next to the
-#   ELF as ELF.defmt (decode later: defmt-print -e ELF < ELF.defmt).
+#   ELF as ELF.defmt (decode later: defmt-print -e ELF < ELF.defmt). The
+#   STM32 ELFs log defmt over RTT, which nobody reads under QEMU: there the
+#   file stays empty.
 # - Plain-text summary lines come on semihosting stderr, always readable.
 # - QEMU runs with -icount shift=0 (1 instruction = 1 ns of virtual time), so
 #   the firmware's SysTick counts are instruction counts (see README.md).
+# - HINF_QEMU_MACHINE=netduinoplus2 (boards/stm32f405/qemu.toml sets it)
+#   runs the STM32F405 ELF on QEMU's STM32F405 model.
 #
 # Environment: HINF_QEMU_TIMEOUT (seconds, default 120), HINF_DEFMT=0 to skip
 # decoding, HINF_QEMU_MACHINE (default mps2-an386).
@@ -42,7 +47,11 @@ if [[ "${HINF_DEFMT:-1}" != 0 ]] && command -v defmt-print >/dev/null 2>&1; then
 else
     "${qemu[@]}" >"$elf.defmt"
     status=$?
-    echo "qemu-run.sh: defmt log saved in $elf.defmt (decode: defmt-print -e $elf < $elf.defmt)" >&2
+    if [[ -s "$elf.defmt" ]]; then
+        echo "qemu-run.sh: defmt log saved in $elf.defmt (decode: defmt-print -e $elf < $elf.defmt)" >&2
+    else
+        echo "qemu-run.sh: no defmt frames on semihosting (an STM32 ELF logs defmt over RTT)" >&2
+    fi
 fi
 set -e
 

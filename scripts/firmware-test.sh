@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds the firmware, runs it and its on-target tests under QEMU
-# (mps2-an386), and fails if learning does not meet its targets.
+# Builds the firmware, runs it and its on-target tests under QEMU, and fails
+# if learning does not meet its targets: the default build on mps2-an386,
+# and the STM32F405 board ELF (stm32f4xx-hal; the ELF `cargo run-f405`
+# flashes with probe-rs) on netduinoplus2, QEMU's STM32F405 model.
 #
 # Idempotent setup for a fresh Debian machine: the thumbv7em-none-eabihf
 # Rust target and qemu-system-arm (apt) are installed only if missing.
@@ -17,8 +19,12 @@
 #   3. the on-target tests pass (forward, Jacobian, g-EHF vs host, model
 #      load / corrupted / truncated copies, ...)
 #   4. an injected panic and an injected HardFault end with a failure code
-#   5. the STM32F411 (probe-rs) build still compiles; clippy (firmware and
-#      refgen) and rustfmt are clean
+#   5. 2-4 again for the STM32F405 ELF under netduinoplus2, and that ELF is
+#      byte for byte the one the probe-rs configuration builds
+#   6. the STM32F411 ELF builds and, as a smoke test, runs to its verdict
+#      under netduinoplus2 (an STM32F405 model, not an F411 one: same core,
+#      same RCC/GPIOA addresses, the F411's smaller memory map fits)
+#   7. clippy for every board feature (and refgen) and rustfmt are clean
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -43,16 +49,16 @@ passed=0
 failed=0
 failures=()
 check() {
-    local name="$1"
+    local name="$1" start=$SECONDS
     shift
     echo "=== firmware check: $name"
     if "$@"; then
         passed=$((passed + 1))
-        echo "=== ok: $name"
+        echo "=== ok: $name ($((SECONDS - start)) s)"
     else
         failed=$((failed + 1))
         failures+=("$name")
-        echo "=== FAILED: $name"
+        echo "=== FAILED: $name ($((SECONDS - start)) s)"
     fi
 }
 expect_failure() {
@@ -82,18 +88,61 @@ panic_exits_nonzero() {
 hardfault_exits_nonzero() {
     (cd "$fw" && HINF_QEMU_TIMEOUT=30 expect_failure cargo run --release --features inject-hardfault)
 }
-board_build() {
-    (cd "$fw" && cargo build --release --no-default-features --features stm32f411)
+# The STM32F405 ELF under QEMU netduinoplus2 (boards/stm32f405/qemu.toml
+# sets HINF_QEMU_MACHINE for ./qemu-run.sh).
+f405=(--release --no-default-features --features stm32f405)
+f405_qemu=(--config boards/stm32f405/qemu.toml)
+# Where cargo puts the ELF (CARGO_TARGET_DIR or a config may move it).
+elf_path() {
+    local dir
+    dir="$(cd "$fw" && cargo metadata --format-version 1 --no-deps |
+        sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+    [[ -n "$dir" ]] && echo "$dir/thumbv7em-none-eabihf/release/hinf-firmware"
+}
+f405_runs() { (cd "$fw" && cargo "${f405_qemu[@]}" run "${f405[@]}"); }
+f405_tests() { (cd "$fw" && cargo "${f405_qemu[@]}" test "${f405[@]}"); }
+f405_panic_exits_nonzero() {
+    (cd "$fw" && HINF_QEMU_TIMEOUT=30 expect_failure \
+        cargo "${f405_qemu[@]}" run "${f405[@]}" --features inject-panic)
+}
+f405_hardfault_exits_nonzero() {
+    (cd "$fw" && HINF_QEMU_TIMEOUT=30 expect_failure \
+        cargo "${f405_qemu[@]}" run "${f405[@]}" --features inject-hardfault)
+}
+f405_elf_is_the_flashed_one() {
+    # The ELF QEMU ran (built again: the fault-injection builds replaced it)
+    # and the one `cargo run-f405` hands to probe-rs (the copy in the target
+    # directory deleted first, so that cargo writes it anew): same bytes.
+    local elf ran flashed
+    elf="$(elf_path)" || return 1
+    (cd "$fw" && cargo "${f405_qemu[@]}" build --quiet "${f405[@]}") || return 1
+    ran="$(sha256sum <"$elf")" || return 1
+    rm -f "$elf"
+    (cd "$fw" && cargo --config boards/stm32f405/config.toml build --quiet "${f405[@]}") || return 1
+    flashed="$(sha256sum <"$elf")" || return 1
+    echo "$elf"
+    echo "QEMU netduinoplus2: ${ran%% *}"
+    echo "probe-rs config:    ${flashed%% *}"
+    [[ "$ran" == "$flashed" ]]
+}
+f411_smoke_under_netduinoplus2() {
+    (cd "$fw" && HINF_QEMU_MACHINE=netduinoplus2 \
+        cargo run --release --no-default-features --features stm32f411)
 }
 clippy_clean() {
     if ! cargo clippy --version >/dev/null 2>&1; then
         echo "clippy not installed: skipped"
         return 0
     fi
-    (cd "$fw" && cargo clippy --release --all-targets -- -D warnings) &&
-        # refgen is a host program: run from the root, outside firmware/.cargo.
-        (cd "$root" && cargo clippy --release --all-targets --quiet \
-            --manifest-path firmware/refgen/Cargo.toml -- -D warnings)
+    local features
+    for features in qemu stm32f405 stm32f411 feather-f405 olimex-h405 blackpill-f411; do
+        echo "clippy --features $features"
+        (cd "$fw" && cargo clippy --release --all-targets --quiet \
+            --no-default-features --features "$features" -- -D warnings) || return 1
+    done
+    # refgen is a host program: run from the root, outside firmware/.cargo.
+    (cd "$root" && cargo clippy --release --all-targets --quiet \
+        --manifest-path firmware/refgen/Cargo.toml -- -D warnings)
 }
 
 formatted() {
@@ -105,11 +154,16 @@ formatted() {
 }
 
 check "reference values and embedded model are fresh" reference_is_fresh
-check "firmware learns (XOR, host model, calibration)" run_firmware
-check "on-target tests" run_on_target_tests
+check "firmware learns (XOR, host model, calibration) on mps2-an386" run_firmware
+check "on-target tests on mps2-an386" run_on_target_tests
 check "panic exits non-zero" panic_exits_nonzero
 check "HardFault exits non-zero" hardfault_exits_nonzero
-check "STM32F411 build" board_build
+check "STM32F405 ELF learns under netduinoplus2" f405_runs
+check "STM32F405 on-target tests under netduinoplus2" f405_tests
+check "STM32F405 panic exits non-zero" f405_panic_exits_nonzero
+check "STM32F405 HardFault exits non-zero" f405_hardfault_exits_nonzero
+check "STM32F405 ELF is the one probe-rs flashes" f405_elf_is_the_flashed_one
+check "STM32F411 ELF under netduinoplus2 (smoke)" f411_smoke_under_netduinoplus2
 check "clippy" clippy_clean
 check "rustfmt" formatted
 

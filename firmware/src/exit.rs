@@ -1,5 +1,10 @@
 //! How a run ends: a semihosting exit status that QEMU (and `probe-rs run`)
-//! turn into the process exit code, for success, failure, panic and fault.
+//! turn into the process exit code, for success, failure, panic and fault;
+//! and the plain-text lines, on semihosting stderr.
+//!
+//! Semihosting needs a host: QEMU, or a debugger on a chip. On a chip with
+//! no debugger attached ([`crate::board::semihosting`] is false) the lines go
+//! to the defmt log only and the run stops in a `wfi` loop instead.
 
 use cortex_m_semihosting::debug::{self, EXIT_FAILURE, EXIT_SUCCESS};
 
@@ -15,7 +20,9 @@ pub fn failure() -> ! {
 
 /// Ends the run with exit status 0 if `ok`, non-zero otherwise.
 pub fn finish(ok: bool) -> ! {
-    debug::exit(if ok { EXIT_SUCCESS } else { EXIT_FAILURE });
+    if crate::board::semihosting() {
+        debug::exit(if ok { EXIT_SUCCESS } else { EXIT_FAILURE });
+    }
     // Without a debugger or QEMU to catch the exit call, stop here.
     loop {
         cortex_m::asm::wfi();
@@ -23,29 +30,26 @@ pub fn finish(ok: bool) -> ! {
 }
 
 /// Prints one line of plain text where a person or CI sees it without a
-/// defmt decoder: semihosting stderr under QEMU, the defmt log on a board.
+/// defmt decoder: semihosting stderr (QEMU, or `probe-rs run` on a board),
+/// or the defmt log on a chip without a debugger.
 pub fn print_line(args: core::fmt::Arguments<'_>) {
-    #[cfg(feature = "qemu")]
-    {
+    if crate::board::semihosting() {
         // Format first, then write once, so that lines do not interleave.
         let mut line = Line(heapless::String::new());
         let _ = core::fmt::write(&mut line, args);
         cortex_m_semihosting::export::hstderr_str(&line.0);
+    } else {
+        defmt::println!("{}", defmt::Display2Format(&args));
     }
-    #[cfg(not(feature = "qemu"))]
-    defmt::println!("{}", defmt::Display2Format(&args));
 }
 
 /// Longest line [`print_line`] prints, in bytes (longer lines are cut).
-#[cfg(feature = "qemu")]
 const LINE_CAP: usize = 256;
 
 /// A line being formatted: what does not fit in [`LINE_CAP`] bytes is cut
 /// off (on a char boundary) instead of failing the whole line.
-#[cfg(feature = "qemu")]
 struct Line(heapless::String<LINE_CAP>);
 
-#[cfg(feature = "qemu")]
 impl core::fmt::Write for Line {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
         if self.0.push_str(s).is_err() {

@@ -14,7 +14,7 @@
 use cortex_m_rt::{ExceptionFrame, entry, exception};
 use embedded_hal::digital::{OutputPin, StatefulOutputPin};
 use hinf::{GEhfConfig, ResNetSpec, StopCriterion, TrainConfig};
-use hinf_firmware::board::{self, Counter, Led};
+use hinf_firmware::board::{self, Cost, Counter, Led, Parts};
 use hinf_firmware::fmt::Fixed;
 use hinf_firmware::gehf_learner::{self, LEARNER_BYTES, Learner, LoadedModel};
 use hinf_firmware::online::{
@@ -62,33 +62,61 @@ fn run() -> bool {
     verdict(xor_ok, host_ok, cal_ok)
 }
 
-/// What the phases share: the step counter, its calibration and the LED.
+/// What the phases share: the board's parts (step counter, LED) and the
+/// counter's calibration.
 struct Board {
     counter: Counter,
     /// Counter counts of 2 000 000 instructions (the delay-loop
-    /// calibration), to turn counts into instructions.
+    /// calibration), to turn counts into instructions under QEMU.
     per_2m: u32,
     led: Led,
+    /// Whether the LED reads back (not under QEMU `netduinoplus2`).
+    led_reads_back: bool,
+    /// The core clock, in Hz, to turn cycles into time on silicon.
+    sysclk_hz: u32,
 }
 
-/// Takes the counter and the LED, logs the banner, calibrates the counter
-/// (and injects a fault if a fault-injection feature asks for one).
+impl Board {
+    /// `counts` of [`Board::counter`] as the logs show them.
+    fn cost(&self, counts: u32) -> Cost {
+        self.counter.cost(counts, self.per_2m, self.sysclk_hz)
+    }
+}
+
+/// Sets the board up (clocks, LED, counter), logs the banner, calibrates
+/// the counter (and injects a fault if a fault-injection feature asks for
+/// one).
 fn setup() -> Option<Board> {
-    let Some(counter) = Counter::take() else {
-        println!("firmware: core peripherals already taken");
+    let Some(parts) = board::take() else {
+        println!("firmware: peripherals already taken");
         return None;
     };
-    let led = Led::take()?;
+    let Parts {
+        led,
+        counter,
+        platform,
+        sysclk_hz,
+        led_reads_back,
+    } = parts;
     defmt::info!(
-        "hinf firmware on {=str}: L = 5 ResNet, f32, g-EHF with packed P; learner {=usize} bytes",
+        "hinf firmware on {=str} ({}), core clock {=u32} Hz: L = 5 ResNet, f32, g-EHF with packed P; learner {=usize} bytes",
         board::NAME,
+        platform,
+        sysclk_hz,
         LEARNER_BYTES
+    );
+    println!(
+        "board: {}, {}; core clock {} Hz; counter: {}",
+        board::NAME,
+        platform.describe(),
+        sysclk_hz,
+        counter.unit()
     );
     let per_2m = counter.calibrate(1_000_000);
     defmt::info!(
         "counter calibration: 2000000 instructions (delay loop) = {=u32} {=str}",
         per_2m,
-        board::COUNT_UNIT
+        counter.unit()
     );
 
     #[cfg(feature = "inject-panic")]
@@ -100,6 +128,8 @@ fn setup() -> Option<Board> {
         counter,
         per_2m,
         led,
+        led_reads_back,
+        sysclk_hz,
     })
 }
 
@@ -178,7 +208,7 @@ fn report_xor(r: &XorReport, stack: usize, board: &mut Board) -> bool {
         "g-EHF step at L = 5: mean {=u32}, max {=u32} {=str}; stack {=usize} bytes",
         mean,
         r.max_step_counts,
-        board::COUNT_UNIT,
+        board.counter.unit(),
         stack
     );
     println!(
@@ -187,14 +217,52 @@ fn report_xor(r: &XorReport, stack: usize, board: &mut Board) -> bool {
         r.steps,
         Fixed(r.error, 5)
     );
-    let instr = board::instructions(u64::from(mean), board.per_2m);
-    println!(
-        "g-EHF step (L = 5, N_w = 76): mean {} max {} counts = {} instructions ({} counts per 2000000 instructions); stack {} bytes; learner {} bytes",
-        mean, r.max_step_counts, instr, board.per_2m, stack, LEARNER_BYTES
+    if board.counter.counts_cycles() {
+        println!(
+            "g-EHF step (L = 5, N_w = 76): mean {}, max {} cycles; stack {} bytes; learner {} bytes",
+            board.cost(mean),
+            r.max_step_counts,
+            stack,
+            LEARNER_BYTES
+        );
+    } else {
+        println!(
+            "g-EHF step (L = 5, N_w = 76): mean {} max {} counts = {} instructions ({} counts per 2000000 instructions); stack {} bytes; learner {} bytes",
+            mean,
+            r.max_step_counts,
+            board::instructions(u64::from(mean), board.per_2m),
+            board.per_2m,
+            stack,
+            LEARNER_BYTES
+        );
+    }
+    led_on(board)
+}
+
+/// Switches the LED on; `true` if it reads back on, or, where the LED
+/// cannot be read back (QEMU `netduinoplus2` drops GPIO writes), if the
+/// write succeeded.
+fn led_on(board: &mut Board) -> bool {
+    let set = board.led.set_high().is_ok();
+    let on = if board.led_reads_back {
+        set && board.led.is_set_high().unwrap_or(false)
+    } else {
+        set
+    };
+    defmt::info!(
+        "LED on: {=bool} (read back: {=bool})",
+        on,
+        board.led_reads_back
     );
-    let on = board.led.set_high().is_ok() && board.led.is_set_high().unwrap_or(false);
-    defmt::info!("LED0 on: {=bool}", on);
-    println!("LED0 (convergence) on: {}", on);
+    println!(
+        "LED (convergence) on: {}{}",
+        on,
+        if board.led_reads_back {
+            ""
+        } else {
+            " (written through the HAL; not read back: QEMU does not model GPIO)"
+        }
+    );
     on
 }
 
@@ -274,9 +342,8 @@ fn load_host_model(l: &mut Learner, board: &Board) -> Option<LoadedModel> {
         info.config.eps0
     );
     println!(
-        "host model load (parse, CRC, checks, copy into the learner): {} counts = {} instructions",
-        load_counts,
-        board::instructions(u64::from(load_counts), board.per_2m)
+        "host model load (parse, CRC, checks, copy into the learner): {}",
+        board.cost(load_counts)
     );
     if info.len != reference::MODEL_LEN || info.crc != reference::MODEL_CRC {
         println!("host model: FAILED: not the model src/reference.rs describes");
