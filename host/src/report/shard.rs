@@ -38,6 +38,7 @@ pub struct CompareRecord {
     /// The run (without its curve).
     pub run: Run,
     /// Training MSE per epoch.
+    #[serde(with = "crate::run::floats::many")]
     pub curve: Vec<f64>,
 }
 

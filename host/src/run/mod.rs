@@ -9,10 +9,12 @@
 //! | [`reproduce`] | the paper's tables and the experiments of `hinf reproduce` |
 //! | [`shard`] | `--shard K/N`: which cells of the (experiment, trial) grid a shard runs |
 //! | [`sweep`] | the rows of `hinf sweep` |
+//! | [`floats`] | `f64`s in JSON that read back when not finite |
 //! | [`memory`] | the memory a run needs, checked before it starts |
 //! | [`pool`] | worker threads |
 
 pub mod experiment;
+pub mod floats;
 pub mod memory;
 pub mod pool;
 pub mod reproduce;
