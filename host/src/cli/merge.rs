@@ -99,19 +99,28 @@ fn command_of(dir: &Path, f: &ShardFile) -> Result<Command, UsageError> {
 
 /// `hinf merge`.
 pub fn run(a: &MergeArgs) -> Result<(), Failure> {
-    let files = a
+    let mut files = a
         .shards
         .iter()
         .map(|d| read(d))
         .collect::<Result<Vec<_>, _>>()?;
     check_set(&a.shards, &files)?;
-    let command = command_of(&a.shards[0], &files[0])?;
+    // Shard 1/N's command line names the merged run, whatever the order given.
+    let first = files.iter().position(|f| f.shard.k == 1).unwrap_or(0);
+    files.swap(0, first);
+    let command = command_of(&a.shards[first], &files[0])?;
     check::output_dir("--out", &a.out)?;
     let text = match command {
         Command::Reproduce(r) => reproduce::merge(&r, &files, &a.out)?,
         Command::Sweep(_) => sweep::merge(&files, &a.out)?,
         Command::Compare(c) => compare::merge(&c, &files, &a.out)?,
-        _ => return Err(bad(&a.shards[0], "not a shard of reproduce, sweep or compare").into()),
+        _ => {
+            return Err(bad(
+                &a.shards[first],
+                "not a shard of reproduce, sweep or compare",
+            )
+            .into());
+        }
     };
     print_out(&text);
     Ok(())
