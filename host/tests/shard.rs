@@ -189,10 +189,38 @@ fn whole_and_merged(root: &Path, args: &[&str]) -> (PathBuf, PathBuf) {
         run(&split, &with(&["--out", &out, "--shard", &shard]));
         assert!(split.join(&out).join("shard.json").is_file());
     }
+    assert_balanced(&split);
     // Any order of the shards.
     let merge = ["merge", "--out", "res", "s3", "s1", "s2"].map(String::from);
     run(&split, &merge);
     (whole.join("res"), split.join("res"))
+}
+
+/// The trials (or compare runs) of shards s1, s2, s3 in `dir` cover the
+/// grid once, each shard ⌊G/3⌋ or ⌈G/3⌉ of its G cells, round robin.
+fn assert_balanced(dir: &Path) {
+    let mut cells: Vec<(usize, usize)> = Vec::new(); // (global index, shard)
+    for k in 1..=3 {
+        let p = dir.join(format!("s{k}/shard.json"));
+        let v: serde_json::Value = serde_json::from_slice(&fs::read(p).unwrap()).unwrap();
+        assert_eq!(v["shard"], serde_json::json!({"k": k, "n": 3}));
+        let mut offset = 0;
+        for e in v["experiments"].as_array().unwrap() {
+            for t in e["trials"].as_array().unwrap() {
+                cells.push((offset + t["trial"].as_u64().unwrap() as usize, k));
+            }
+            offset += e["spec"]["trials"].as_u64().unwrap() as usize;
+        }
+        for r in v["runs"].as_array().unwrap() {
+            cells.push((r["index"].as_u64().unwrap() as usize, k));
+        }
+    }
+    cells.sort_unstable();
+    let g = cells.len();
+    assert!(g >= 6, "{cells:?}");
+    for (i, &(cell, k)) in cells.iter().enumerate() {
+        assert_eq!((cell, k), (i, i % 3 + 1), "{cells:?}");
+    }
 }
 
 const SWEEP: [&str; 12] = [
