@@ -15,7 +15,7 @@ use crate::data::compare::{Batch, Benchmark, Run, benchmarks, load_set, run_some
 use crate::report;
 use crate::report::compare::{CompareRun, compare_markdown};
 use crate::report::plot::learning_curves;
-use crate::report::shard::{ShardFile, merge_runs};
+use crate::report::shard::{CompareRecord, ShardFile, merge_runs};
 use crate::run::{Shard, at_once, memory};
 use crate::settings::{CovarianceKind, FitSpec, Learner, Method, Precision};
 
@@ -159,12 +159,37 @@ pub fn run(a: &CompareArgs) -> Result<(), Failure> {
     check::output_dir("--out", &a.out)?;
     let start = Instant::now();
     let shard = a.shard.unwrap_or(Shard::ALL);
+    let runs = run_grid(a, &sets, &learners, shard)?;
+    if let Some(shard) = a.shard {
+        let threads = rayon::current_num_threads();
+        let mut file = shard::shard_file("compare", shared_settings(a), shard, threads);
+        file.runs = runs;
+        return shard::finish(file, &a.out, start);
+    }
+    let runs: Vec<Run> = runs.into_iter().map(CompareRecord::into_run).collect();
+    let seconds = start.elapsed().as_secs_f64();
+    let report = write_outputs(a, &sets, &learners, &runs, seconds)?;
+    print_out(&format!(
+        "total {seconds:.1} s; wrote {}\n",
+        report.display()
+    ));
+    Ok(())
+}
+
+/// Runs `shard`'s seeds of every (set, depth, learner) batch in the
+/// report's order, a line on stderr per batch; the runs in that order,
+/// each with its index in the whole grid.
+fn run_grid(
+    a: &CompareArgs,
+    sets: &[Benchmark],
+    learners: &[Learner],
+    shard: Shard,
+) -> Result<Vec<CompareRecord>, Failure> {
     let mut runs = Vec::new();
-    let mut records = Vec::new();
     let mut batch_no = 0;
-    for b in &sets {
+    for b in sets {
         for &layers in &a.layers {
-            for &learner in &learners {
+            for &learner in learners {
                 let t0 = Instant::now();
                 let batch = Batch {
                     set: b,
@@ -185,28 +210,12 @@ pub fn run(a: &CompareArgs) -> Result<(), Failure> {
                     r.len(),
                     t0.elapsed().as_secs_f64()
                 );
-                if a.shard.is_some() {
-                    records.extend(shard::compare_records(batch_no, a.seeds, &indices, r));
-                } else {
-                    runs.extend(r);
-                }
+                runs.extend(shard::compare_records(batch_no, a.seeds, &indices, r));
                 batch_no += 1;
             }
         }
     }
-    if let Some(shard) = a.shard {
-        let threads = rayon::current_num_threads();
-        let mut file = shard::shard_file("compare", shared_settings(a), shard, threads);
-        file.runs = records;
-        return shard::finish(file, &a.out, start);
-    }
-    let seconds = start.elapsed().as_secs_f64();
-    let report = write_outputs(a, &sets, &learners, &runs, seconds)?;
-    print_out(&format!(
-        "total {seconds:.1} s; wrote {}\n",
-        report.display()
-    ));
-    Ok(())
+    Ok(runs)
 }
 
 /// The settings all shards of a comparison share: the flags but

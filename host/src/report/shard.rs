@@ -42,6 +42,16 @@ pub struct CompareRecord {
     pub curve: Vec<f64>,
 }
 
+impl CompareRecord {
+    /// The run with its curve back in.
+    pub fn into_run(self) -> Run {
+        Run {
+            curve: self.curve,
+            ..self.run
+        }
+    }
+}
+
 /// `shard.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ShardFile {
@@ -167,9 +177,7 @@ pub fn merge_runs(shards: &[ShardFile], total: usize) -> Result<Vec<Run>, String
     }
     Ok(all
         .into_iter()
-        .map(|r| Run {
-            curve: r.curve.clone(),
-            ..r.run.clone()
-        })
+        .cloned()
+        .map(CompareRecord::into_run)
         .collect())
 }
