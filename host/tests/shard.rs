@@ -247,6 +247,40 @@ fn sweep_in_three_shards_merges_to_the_unsharded_sweep() {
 }
 
 #[test]
+fn a_shard_with_no_trials_still_merges() {
+    // 2 configurations of 1 trial: shard 3/3 runs nothing.
+    let root = fresh("shard-empty");
+    let mut a = SWEEP[..11].to_vec();
+    a[6] = "1"; // --trials
+    let (whole, split) = (root.join("whole"), root.join("split"));
+    for d in [&whole, &split] {
+        fs::create_dir_all(d).unwrap();
+    }
+    let ok = |dir: &Path, extra: &[&str]| {
+        let args: Vec<&str> = a.iter().chain(extra).copied().collect();
+        let o = hinf_in(dir, &args);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    };
+    ok(&whole, &["--out", "res"]);
+    for k in ["1", "2", "3"] {
+        ok(&split, &["--out", k, "--shard", &format!("{k}/3")]);
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(&fs::read(split.join("3/shard.json")).unwrap()).unwrap();
+    let trials: Vec<usize> = v["experiments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["trials"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(trials, [0, 0]);
+    let o = hinf_in(&split, &["merge", "--out", "res", "1", "2", "3"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_same_but_timings(&whole.join("res"), &split.join("res"));
+    let _ = fs::remove_dir_all(&root);
+}
+
+#[test]
 fn reproduce_in_three_shards_merges_to_the_unsharded_run() {
     let root = fresh("shard-reproduce");
     let args = [
