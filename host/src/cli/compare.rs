@@ -1,20 +1,22 @@
 //! `hinf compare`: H∞, steepest descent and Adam on the shipped data sets
 //! across depths and seeds; a Markdown report with figures.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
 
 use super::check::{self, UsageError};
 use super::output::{Failure, print_out};
+use super::shard;
 use super::values::MethodArg;
 use crate::data::Task;
-use crate::data::compare::{Batch, Benchmark, Run, benchmarks, load_set, run_seeds};
+use crate::data::compare::{Batch, Benchmark, Run, benchmarks, load_set, run_some_seeds};
 use crate::report;
 use crate::report::compare::{CompareRun, compare_markdown};
 use crate::report::plot::learning_curves;
-use crate::run::{at_once, memory};
+use crate::report::shard::{CompareRecord, ShardFile, merge_runs};
+use crate::run::{Shard, at_once, memory};
 use crate::settings::{CovarianceKind, FitSpec, Learner, Method, Precision};
 
 /// `hinf compare`.
@@ -53,6 +55,12 @@ pub struct CompareArgs {
     /// Base seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Run only shard K of N (1 ≤ K ≤ N) of the (run, seed) grid and
+    /// write its `shard.json` into --out; `hinf merge` combines the N
+    /// shards into this comparison's files. Run g, counted in the order
+    /// of the report (set, depth, method, seed), is shard (g mod N) + 1's.
+    #[arg(long, value_name = "K/N", value_parser = shard::parse_shard)]
+    pub shard: Option<Shard>,
 }
 
 /// The learners of `--methods` × `--covariance`: `hinf` once per
@@ -150,10 +158,38 @@ pub fn run(a: &CompareArgs) -> Result<(), Failure> {
     check_memory(a, &sets, &learners)?;
     check::output_dir("--out", &a.out)?;
     let start = Instant::now();
+    let shard = a.shard.unwrap_or(Shard::ALL);
+    let runs = run_grid(a, &sets, &learners, shard)?;
+    if let Some(shard) = a.shard {
+        let threads = rayon::current_num_threads();
+        let mut file = shard::shard_file("compare", shared_settings(a), shard, threads);
+        file.runs = runs;
+        return shard::finish(file, &a.out, start);
+    }
+    let runs: Vec<Run> = runs.into_iter().map(CompareRecord::into_run).collect();
+    let seconds = start.elapsed().as_secs_f64();
+    let report = write_outputs(a, &sets, &learners, &runs, seconds)?;
+    print_out(&format!(
+        "total {seconds:.1} s; wrote {}\n",
+        report.display()
+    ));
+    Ok(())
+}
+
+/// Runs `shard`'s seeds of every (set, depth, learner) batch in the
+/// report's order, a line on stderr per batch; the runs in that order,
+/// each with its index in the whole grid.
+fn run_grid(
+    a: &CompareArgs,
+    sets: &[Benchmark],
+    learners: &[Learner],
+    shard: Shard,
+) -> Result<Vec<CompareRecord>, Failure> {
     let mut runs = Vec::new();
-    for b in &sets {
+    let mut batch_no = 0;
+    for b in sets {
         for &layers in &a.layers {
-            for &learner in &learners {
+            for &learner in learners {
                 let t0 = Instant::now();
                 let batch = Batch {
                     set: b,
@@ -164,7 +200,8 @@ pub fn run(a: &CompareArgs) -> Result<(), Failure> {
                     seed: a.seed,
                     max_epochs: a.max_epochs,
                 };
-                let r = run_seeds(&batch)?;
+                let indices = shard.indices(shard::compare_index(batch_no, a.seeds, 0), a.seeds);
+                let r = run_some_seeds(&batch, &indices)?;
                 eprintln!(
                     "{} L = {layers} {}: {}/{} reached the target ({:.1} s)",
                     b.name,
@@ -173,30 +210,68 @@ pub fn run(a: &CompareArgs) -> Result<(), Failure> {
                     r.len(),
                     t0.elapsed().as_secs_f64()
                 );
-                runs.extend(r);
+                runs.extend(shard::compare_records(batch_no, a.seeds, &indices, r));
+                batch_no += 1;
             }
         }
     }
+    Ok(runs)
+}
+
+/// The settings all shards of a comparison share: the flags but
+/// `--shard` and `--out`.
+fn shared_settings(a: &CompareArgs) -> String {
+    let mut s = a.clone();
+    (s.shard, s.out) = (None, PathBuf::new());
+    format!("{s:?}")
+}
+
+/// Writes the report, the figures and `results.json` of `runs` (in the
+/// order of the grid) into `a.out`; returns the report's path.
+fn write_outputs(
+    a: &CompareArgs,
+    sets: &[Benchmark],
+    learners: &[Learner],
+    runs: &[Run],
+    seconds: f64,
+) -> Result<PathBuf, Failure> {
     let what = CompareRun {
         data_dir: &a.data_dir,
         layers: &a.layers,
         seeds: a.seeds,
         max_epochs: a.max_epochs,
         sets: a.sets.as_deref(),
-        learners: &learners,
+        learners,
         seed: a.seed,
     };
-    let seconds = start.elapsed().as_secs_f64();
-    let md = compare_markdown(&runs, &sets, &what, seconds);
-    write_figures(a, &sets, &learners, &runs)?;
+    let md = compare_markdown(runs, sets, &what, seconds);
+    write_figures(a, sets, learners, runs)?;
     let report = a.out.join("report.md");
     report::write_text(&report, &md)?;
     report::write_json(&a.out.join("results.json"), &runs)?;
-    print_out(&format!(
-        "total {seconds:.1} s; wrote {}\n",
+    Ok(report)
+}
+
+/// `hinf merge` of the shards of `hinf compare` `a`, checked to be one
+/// run's: writes into `out` exactly the files the unsharded comparison
+/// writes (its wall time the shards' summed); returns what to print.
+pub fn merge(a: &CompareArgs, shards: &[ShardFile], out: &Path) -> Result<String, Failure> {
+    let sets = chosen_sets(a)?;
+    let learners = learners(a)?;
+    let total = sets.len() * a.layers.len() * learners.len() * a.seeds;
+    let runs = merge_runs(shards, total).map_err(UsageError)?;
+    let seconds = shards.iter().map(|s| s.seconds).sum();
+    let a = CompareArgs {
+        out: out.to_path_buf(),
+        ..a.clone()
+    };
+    report::create_dir(out)?;
+    let report = write_outputs(&a, &sets, &learners, &runs, seconds)?;
+    Ok(format!(
+        "merged {} shards; wrote {}\n",
+        shards.len(),
         report.display()
-    ));
-    Ok(())
+    ))
 }
 
 /// The learning curves of every set and method at the deepest depth.

@@ -16,10 +16,12 @@ pub mod eval;
 pub mod fit;
 pub mod r#gen;
 pub mod interrupt;
+pub mod merge;
 pub mod output;
 pub mod predict;
 pub mod reproduce;
 pub mod settings;
+pub mod shard;
 pub mod sweep;
 pub mod train;
 mod values;
@@ -71,6 +73,9 @@ pub enum Command {
     /// Compare H∞, steepest descent and Adam on the shipped data sets
     /// across depths and seeds; write a Markdown report with figures.
     Compare(compare::CompareArgs),
+    /// Combine the shards of a `reproduce`, `sweep` or `compare` run with
+    /// `--shard K/N` into exactly the files the unsharded run writes.
+    Merge(merge::MergeArgs),
 }
 
 /// Turns a clap error into one line (kind, offending value, allowed
@@ -163,6 +168,7 @@ where
         Command::Gen(a) => r#gen::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Sweep(a) => sweep::run(a),
+        Command::Merge(a) => merge::run(a),
     };
     match result {
         Ok(()) => 0,

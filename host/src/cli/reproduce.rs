@@ -2,7 +2,7 @@
 //! steepest descent at L = 801, Figures 3 and 4 — run and written beside
 //! the paper's numbers (see [`crate::report::reproduce`] for the files).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
@@ -11,14 +11,17 @@ use super::check::{self, UsageError};
 use super::interrupt;
 use super::output::{Failure, print_json, print_out, run_err};
 use super::settings::SettingsArgs;
+use super::shard;
 use super::values::MethodArg;
 use crate::report::progress::{self, TrialsBar};
-use crate::report::reproduce::write_report;
+use crate::report::reproduce::{write_all, write_report};
 use crate::report::resume::{clear_earlier, finished};
+use crate::report::shard::{ShardFile, merge_experiments};
 use crate::report::{self, opt, stem};
 use crate::run::reproduce::{PAPER_DEPTHS, QUICK_DEPTHS, QUICK_TRIALS, SD_L801, TABLE1, TABLE2};
 use crate::run::{
-    ExperimentResult, ReproducePlan, ReproduceSummary, at_once, paper, run_watched, with_threads,
+    ExperimentResult, ReproducePlan, ReproduceSummary, Shard, at_once, paper, run_watched,
+    with_threads,
 };
 use crate::settings::{Choice, ExperimentSpec, Method};
 
@@ -72,6 +75,12 @@ pub struct ReproduceArgs {
     /// terminal, stays on stderr).
     #[arg(long)]
     pub json: bool,
+    /// Run only shard K of N (1 ≤ K ≤ N) of the (experiment, trial) grid
+    /// and write its `shard.json` into --out; `hinf merge` combines the N
+    /// shards into this run's files. Trial g of the grid, counted over
+    /// the experiments in run order, is shard (g mod N) + 1's.
+    #[arg(long, value_name = "K/N", value_parser = shard::parse_shard)]
+    pub shard: Option<Shard>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub settings: SettingsArgs,
@@ -141,17 +150,10 @@ struct Run<'a> {
 impl Run<'_> {
     /// The `summary.json` of the experiments so far.
     fn meta(&self, threads: usize) -> ReproduceSummary {
-        ReproduceSummary {
-            quick: self.a.quick,
-            threads,
-            seconds: self.start.elapsed().as_secs_f64() + self.earlier,
-            planned: self.planned,
-            resumed: self.resumed,
-            experiments: self.results.iter().map(|r| r.summary.clone()).collect(),
-            paper_table1: TABLE1.to_vec(),
-            paper_table2: TABLE2.to_vec(),
-            paper_sd: SD_L801,
-        }
+        let seconds = self.start.elapsed().as_secs_f64() + self.earlier;
+        let mut m = summary_of(self.a.quick, &self.results, threads, seconds);
+        (m.planned, m.resumed) = (self.planned, self.resumed);
+        m
     }
 
     /// Adds `r` (run now, or kept if `kept`) and rewrites the report, so
@@ -170,6 +172,27 @@ impl Run<'_> {
         let meta = self.meta(rayon::current_num_threads());
         write_report(&a.out, &self.results, &meta, &self.command)?;
         Ok(())
+    }
+}
+
+/// The `summary.json` of `results`, all planned and none resumed, run in
+/// `seconds` on `threads` workers.
+fn summary_of(
+    quick: bool,
+    results: &[ExperimentResult],
+    threads: usize,
+    seconds: f64,
+) -> ReproduceSummary {
+    ReproduceSummary {
+        quick,
+        threads,
+        seconds,
+        planned: results.len(),
+        resumed: 0,
+        experiments: results.iter().map(|r| r.summary.clone()).collect(),
+        paper_table1: TABLE1.to_vec(),
+        paper_table2: TABLE2.to_vec(),
+        paper_sd: SD_L801,
     }
 }
 
@@ -245,6 +268,9 @@ fn start_folder(
 /// `hinf reproduce`.
 pub fn run(a: &ReproduceArgs) -> Result<(), Failure> {
     let specs = a.plan()?;
+    if let Some(shard) = a.shard {
+        return run_shard(a, &specs, shard);
+    }
     check::output_dir("--out", &a.out)?;
     let kept = start_folder(a, &specs)?;
     let mut run = Run {
@@ -275,6 +301,64 @@ pub fn run(a: &ReproduceArgs) -> Result<(), Failure> {
     );
     print_out(&t);
     Ok(())
+}
+
+/// The settings all shards of a run share: the flags but `--shard`,
+/// `--out`, `--json`, `--resume` and `--threads`.
+fn shared_settings(a: &ReproduceArgs) -> String {
+    let mut s = a.clone();
+    (s.shard, s.out, s.json, s.resume) = (None, PathBuf::new(), false, false);
+    s.settings.threads = None;
+    format!("{s:?}")
+}
+
+/// `hinf reproduce --shard K/N`: this shard's trials of every experiment,
+/// into `--out/shard.json`.
+fn run_shard(a: &ReproduceArgs, specs: &[ExperimentSpec], shard: Shard) -> Result<(), Failure> {
+    if a.resume {
+        let why = "cannot be combined with --resume (rerun the whole shard)";
+        return Err(check::invalid("--shard", shard, why).into());
+    }
+    check::output_dir("--out", &a.out)?;
+    let start = Instant::now();
+    let n = specs.len();
+    let label = |i: usize, s: &ExperimentSpec| {
+        let t = &s.trial;
+        format!("[{}/{n}] {} L={}", i + 1, t.method.name(), t.layers)
+    };
+    let (parts, threads) = with_threads(a.settings.threads, || {
+        let parts = shard::run_experiments(specs, shard, label);
+        (parts, rayon::current_num_threads())
+    })?;
+    let Some(parts) = parts? else {
+        return Err(shard::interrupted(shard, &a.out));
+    };
+    let mut file = shard::shard_file("reproduce", shared_settings(a), shard, threads);
+    file.experiments = parts;
+    shard::finish(file, &a.out, start)
+}
+
+/// `hinf merge` of the shards of `hinf reproduce` `a`, checked to be one
+/// run's: writes into `out` exactly the files the unsharded run writes
+/// (its wall time the shards' summed, its threads the most a shard had);
+/// returns what to print.
+pub fn merge(a: &ReproduceArgs, shards: &[ShardFile], out: &Path) -> Result<String, Failure> {
+    let results = merge_experiments(shards).map_err(UsageError)?;
+    let threads = shards.iter().map(|s| s.threads).max().unwrap_or(1);
+    let seconds = shards.iter().map(|s| s.seconds).sum();
+    let meta = summary_of(a.quick, &results, threads, seconds);
+    let command = shards
+        .first()
+        .map_or_else(String::new, |s| s.unsharded_command(out));
+    clear_earlier(out, &[])?;
+    write_all(out, &results, &meta, &command)?;
+    let mut t: String = results.iter().map(closing_line).collect();
+    t += &format!(
+        "merged {} shards; wrote {}\n",
+        shards.len(),
+        out.join("report.md").display()
+    );
+    Ok(t)
 }
 
 /// What an interrupted reproduction kept: `done` of `planned` experiments.

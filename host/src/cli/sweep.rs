@@ -6,7 +6,7 @@
 //! ([`crate::settings::normalize`]). Files: [`crate::report::sweep`].
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::Args;
@@ -14,11 +14,13 @@ use clap::Args;
 use super::check::{self, UsageError};
 use super::interrupt;
 use super::output::{Failure, print_json, print_out, run_err};
+use super::shard;
 use super::values::MethodArg;
 use crate::report::opt;
 use crate::report::progress::{self, TrialsBar};
+use crate::report::shard::{ShardFile, merge_experiments};
 use crate::report::sweep::{clear_earlier, replot, write_all};
-use crate::run::{SweepRow, SweepSummary, at_once, dedupe, run_watched, with_threads};
+use crate::run::{Shard, SweepRow, SweepSummary, at_once, dedupe, run_watched, with_threads};
 use crate::settings::{
     AdamMode, CovarianceKind, Criterion, Eps0Scale, ExperimentSpec, ExtensionKind, GainOrder,
     Inputs, Learner, Method, Order, Precision, Targets, Timing, TrialSpec, caps,
@@ -159,6 +161,12 @@ pub struct SweepArgs {
     /// `sweep.csv` of --out from its `sweep.json`.
     #[arg(long)]
     pub replot: bool,
+    /// Run only shard K of N (1 ≤ K ≤ N) of the (configuration, trial)
+    /// grid and write its `shard.json` into --out; `hinf merge` combines
+    /// the N shards into this sweep's files. Trial g of the grid, counted
+    /// over the configurations in order, is shard (g mod N) + 1's.
+    #[arg(long, value_name = "K/N", value_parser = shard::parse_shard)]
+    pub shard: Option<Shard>,
 }
 
 fn expand<V: Copy>(
@@ -255,6 +263,9 @@ pub fn run(a: &SweepArgs) -> Result<(), Failure> {
         return Ok(replot(&a.out)?);
     }
     let specs = grid(a)?;
+    if let Some(shard) = a.shard {
+        return run_shard(a, &specs, shard);
+    }
     check::output_dir("--out", &a.out)?;
     clear_earlier(&a.out)?;
     let command = format!(
@@ -299,6 +310,90 @@ pub fn run(a: &SweepArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// The experiment of configuration `trial`.
+fn experiment(a: &SweepArgs, trial: &TrialSpec) -> ExperimentSpec {
+    ExperimentSpec {
+        trial: *trial,
+        trials: a.trials,
+        seed: a.seed,
+    }
+}
+
+/// The progress label of configuration `i` of `planned`.
+fn label(i: usize, planned: usize, trial: &TrialSpec) -> String {
+    format!(
+        "[{}/{}] {} L={} eps0={}",
+        i + 1,
+        planned,
+        learner_name(trial),
+        trial.layers,
+        trial.eps0
+    )
+}
+
+/// The settings all shards of a sweep share: the flags but `--shard`,
+/// `--out`, `--json` and `--threads`.
+fn shared_settings(a: &SweepArgs) -> String {
+    let mut s = a.clone();
+    (s.shard, s.out, s.json, s.threads) = (None, PathBuf::new(), false, None);
+    format!("{s:?}")
+}
+
+/// `hinf sweep --shard K/N`: this shard's trials of every configuration,
+/// into `--out/shard.json`.
+fn run_shard(a: &SweepArgs, specs: &[TrialSpec], shard: Shard) -> Result<(), Failure> {
+    if a.replot {
+        let why = "cannot be combined with --replot";
+        return Err(check::invalid("--shard", shard, why).into());
+    }
+    check::output_dir("--out", &a.out)?;
+    let start = Instant::now();
+    let experiments: Vec<ExperimentSpec> = specs.iter().map(|t| experiment(a, t)).collect();
+    let n = specs.len();
+    let (parts, threads) = with_threads(a.threads, || {
+        let parts = shard::run_experiments(&experiments, shard, |i, s| label(i, n, &s.trial));
+        (parts, rayon::current_num_threads())
+    })?;
+    let Some(parts) = parts? else {
+        return Err(shard::interrupted(shard, &a.out));
+    };
+    let mut file = shard::shard_file("sweep", shared_settings(a), shard, threads);
+    file.experiments = parts;
+    shard::finish(file, &a.out, start)
+}
+
+/// `hinf merge` of the shards of a sweep, checked to be one run's:
+/// writes into `out` exactly the files the unsharded sweep writes (its
+/// wall time the shards' summed, its threads the most a shard had);
+/// returns what to print.
+pub fn merge(shards: &[ShardFile], out: &Path) -> Result<String, Failure> {
+    let results = merge_experiments(shards).map_err(UsageError)?;
+    let rows: Vec<SweepRow> = results
+        .iter()
+        .enumerate()
+        .map(|(i, r)| SweepRow::new(i, r))
+        .collect();
+    let meta = SweepSummary {
+        command: shards
+            .first()
+            .map_or_else(String::new, |s| s.unsharded_command(out)),
+        threads: shards.iter().map(|s| s.threads).max().unwrap_or(1),
+        seconds: shards.iter().map(|s| s.seconds).sum(),
+        planned: rows.len(),
+        rows,
+    };
+    clear_earlier(out)?;
+    write_all(out, &meta.rows, &results, &meta)?;
+    let mut t: String = meta.rows.iter().map(row_line).collect();
+    let _ = writeln!(
+        t,
+        "merged {} shards; wrote {}",
+        shards.len(),
+        out.join("sweep.md").display()
+    );
+    Ok(t)
+}
+
 /// Runs every configuration in turn (its trials in parallel), rewriting
 /// the files after each so that an interrupted sweep keeps what it did,
 /// until done or Ctrl-C stops one.
@@ -313,20 +408,8 @@ fn run_grid(
     let mut rows = Vec::new();
     let mut results = Vec::new();
     for (i, trial) in specs.iter().enumerate() {
-        let spec = ExperimentSpec {
-            trial: *trial,
-            trials: a.trials,
-            seed: a.seed,
-        };
-        let label = format!(
-            "[{}/{}] {} L={} eps0={}",
-            i + 1,
-            planned,
-            learner_name(trial),
-            trial.layers,
-            trial.eps0
-        );
-        let pb = TrialsBar::new(a.trials, trial.max_epochs, label, show);
+        let spec = experiment(a, trial);
+        let pb = TrialsBar::new(a.trials, trial.max_epochs, label(i, planned, trial), show);
         let r = run_watched(&spec, None, &pb, Some(interrupt::stop_flag())).map_err(run_err)?;
         pb.finish();
         let Some(r) = r else { break };

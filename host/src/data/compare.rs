@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::encoding::{Dataset, Encoding, Quality, Task, split_indices};
 use super::error::DataError;
@@ -51,7 +51,7 @@ pub fn benchmarks() -> Vec<Benchmark> {
 }
 
 /// One run of the comparison.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Run {
     /// Data set.
     pub set: String,
@@ -74,7 +74,7 @@ pub struct Run {
     pub failure: Option<String>,
     /// Training MSE per epoch (drawn in the figures, not written to
     /// results.json).
-    #[serde(skip_serializing)]
+    #[serde(skip_serializing, default)]
     pub curve: Vec<f64>,
 }
 
@@ -117,10 +117,17 @@ pub struct Batch<'a> {
 
 /// Runs every seed of `batch` in parallel.
 pub fn run_seeds(batch: &Batch<'_>) -> Result<Vec<Run>, DataError> {
+    let all: Vec<usize> = (0..batch.seeds).collect();
+    run_some_seeds(batch, &all)
+}
+
+/// Runs the seeds `indices` of `batch` (a shard's share, or all) in
+/// parallel, in the order of `indices`.
+pub fn run_some_seeds(batch: &Batch<'_>, indices: &[usize]) -> Result<Vec<Run>, DataError> {
     let b = batch.set;
-    let r: Vec<Result<Run, DataError>> = (0..batch.seeds)
-        .into_par_iter()
-        .map(|i| {
+    let r: Vec<Result<Run, DataError>> = indices
+        .par_iter()
+        .map(|&i| {
             let seed = trial_seed(batch.seed, i);
             let (enc, train, test) = load_set(
                 &batch.data_dir.join(b.file),

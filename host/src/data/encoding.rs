@@ -411,6 +411,7 @@ fn target_ranges(
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Quality {
     /// Mean squared error over rows × outputs, in the network's units.
+    #[serde(with = "crate::run::floats::one")]
     pub mse: f64,
     /// Classification: the fraction of rows whose largest output is the
     /// true class.

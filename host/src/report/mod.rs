@@ -8,6 +8,7 @@
 //! | [`summary`] | the text summary of `hinf train` |
 //! | [`reproduce`] | `report.md` and the files of `hinf reproduce` |
 //! | [`resume`] | an earlier reproduction's files: those `--resume` keeps, removing the rest |
+//! | [`shard`] | `shard.json`, a shard's raw trials, and merging shards back |
 //! | [`sweep`] | `sweep.csv`, `sweep_trials.csv`, `sweep.md`, `sweep.svg` |
 //! | [`compare`] | `report.md` of `hinf compare` |
 //! | [`plot`] | learning-curve figures (SVG) |
@@ -20,6 +21,7 @@ pub mod plot;
 pub mod progress;
 pub mod reproduce;
 pub mod resume;
+pub mod shard;
 pub mod summary;
 pub mod sweep;
 

@@ -63,6 +63,11 @@ impl TrialsBar {
         Self { bar, epochs }
     }
 
+    /// Counts `n` trials in all (a shard's share of the experiment).
+    pub fn set_total(&self, n: usize) {
+        self.bar.set_length(n as u64);
+    }
+
     /// Removes the bar.
     pub fn finish(&self) {
         self.bar.finish_and_clear();

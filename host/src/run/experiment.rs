@@ -76,14 +76,37 @@ pub fn run_watched(
     observer: &dyn Observer,
     stop: Option<&AtomicBool>,
 ) -> hinf::Result<Option<ExperimentResult>> {
-    spec.trial.validate()?;
     let start = Instant::now();
+    let all: Vec<usize> = (0..spec.trials).collect();
+    let Some(trials) = run_trials(spec, &all, from, observer, stop)? else {
+        return Ok(None);
+    };
+    let seconds = start.elapsed().as_secs_f64();
+    let summary = Summary::new(spec, &trials, seconds)?;
+    Ok(Some(ExperimentResult {
+        spec: *spec,
+        trials,
+        summary,
+    }))
+}
+
+/// The trials `indices` of `spec` (a shard's share, or all), run in
+/// parallel as [`run_watched`] runs them, in the order of `indices`;
+/// `None` if `stop` was set before they all finished.
+pub fn run_trials(
+    spec: &ExperimentSpec,
+    indices: &[usize],
+    from: Option<&Model<'_>>,
+    observer: &dyn Observer,
+    stop: Option<&AtomicBool>,
+) -> hinf::Result<Option<Vec<TrialResult>>> {
+    spec.trial.validate()?;
     let stopped = || stop.is_some_and(|s| s.load(Ordering::Relaxed));
     let wants = observer.wants_epochs();
     let watch = wants || stop.is_some();
-    let trials = (0..spec.trials)
-        .into_par_iter()
-        .map(|i| {
+    let trials = indices
+        .par_iter()
+        .map(|&i| {
             if stopped() {
                 return Ok(None);
             }
@@ -103,16 +126,7 @@ pub fn run_watched(
             Ok(Some(r))
         })
         .collect::<hinf::Result<Vec<Option<TrialResult>>>>()?;
-    let Some(trials) = trials.into_iter().collect::<Option<Vec<_>>>() else {
-        return Ok(None);
-    };
-    let seconds = start.elapsed().as_secs_f64();
-    let summary = Summary::new(spec, &trials, seconds)?;
-    Ok(Some(ExperimentResult {
-        spec: *spec,
-        trials,
-        summary,
-    }))
+    Ok(trials.into_iter().collect::<Option<Vec<_>>>())
 }
 
 /// Statistics of an experiment. Epoch statistics are over the converged

@@ -26,8 +26,10 @@ pub struct TrialResult {
     /// The stopping rule held.
     pub converged: bool,
     /// The stopping measure at the end.
+    #[serde(with = "super::floats::one")]
     pub final_error: f64,
     /// The stopping measure per epoch; `curve[0]` is the initial weights'.
+    #[serde(with = "super::floats::many")]
     pub curve: Vec<f64>,
     /// Wall time of the trial.
     pub seconds: f64,
@@ -42,11 +44,11 @@ pub struct TrialResult {
     #[serde(default)]
     pub class_epoch: Option<u32>,
     /// The outputs of the four patterns at the end.
-    #[serde(default)]
+    #[serde(default, with = "super::floats::many")]
     pub final_outputs: Vec<f64>,
     /// The largest ‖H_k‖₂ over the patterns at the end (computed for failed
     /// trials only; 0 otherwise).
-    #[serde(default)]
+    #[serde(default, with = "super::floats::one")]
     pub jacobian_norm: f64,
     /// The epoch after which the run was found at an exact fixed point and
     /// its remaining epochs filled in (see [`run_trial_in`]); `None` if it
