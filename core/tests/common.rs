@@ -159,3 +159,100 @@ pub fn f32_vs_f64<C64: hinf::Covariance<f64>, C32: hinf::Covariance<f32>>(
 
 /// A g-EHF over the covariance `C` with its scratch on the heap.
 pub type Filter<T, C> = hinf::GEhf<T, C, Vec<T>>;
+
+/// Helpers of the model-file tests (`window_file.rs`, `terms_file.rs`).
+pub mod files {
+    use super::{ORDER, rng};
+    use hinf::model::{self, Model, crc32, saved_gehf_len};
+    use hinf::{
+        Covariance, Error, GEhf, InputCoding, ModelError, Real, ResNet, ResNetSpec, Result, Xor,
+    };
+
+    pub fn bits<T: Real>(xs: &[T]) -> Vec<u64> {
+        xs.iter().map(|x| x.to_f64().to_bits()).collect()
+    }
+
+    pub fn network<T: Real>(spec: ResNetSpec, seed: u64) -> ResNet<T, Vec<T>> {
+        let mut net = ResNet::new(spec, vec![T::ZERO; spec.buffer_len()]).unwrap();
+        net.init_uniform(&mut rng(seed), 0.5).unwrap();
+        net
+    }
+
+    /// Sample k: XOR in [`ORDER`] for one output, a rotating input with
+    /// one-hot targets for several.
+    pub fn sample<T: Real>(spec: &ResNetSpec, k: usize) -> (Vec<T>, Vec<T>) {
+        if spec.outputs() == 1 {
+            let xor = Xor::<T>::new(InputCoding::default());
+            let (x, y) = xor.samples().get(ORDER[k % 4]).unwrap();
+            return (x.to_vec(), y.to_vec());
+        }
+        let t = k as f64 * 0.7;
+        let x = vec![T::from_f64(t.sin()), T::from_f64(t.cos())];
+        let y = (0..spec.outputs())
+            .map(|o| T::from_f64(if o == k % spec.outputs() { 1.0 } else { 0.0 }))
+            .collect();
+        (x, y)
+    }
+
+    pub fn run_steps<T: Real, C: Covariance<T>>(
+        f: &mut GEhf<T, C, Vec<T>>,
+        net: &mut ResNet<T, Vec<T>>,
+        from: usize,
+        steps: usize,
+    ) {
+        let spec = *net.spec();
+        for k in from..from + steps {
+            let (x, y) = sample::<T>(&spec, k);
+            f.step(net, &x, &y).unwrap();
+        }
+    }
+
+    /// Bits of `P v` and `P̃ v` for a few fixed probes, of a few entries and
+    /// of the diagonal bounds: what the window computes.
+    pub fn p_bits<T: Real, C: Covariance<T>>(c: &C) -> Vec<u64> {
+        let n = c.dim();
+        let mut out = vec![T::ZERO; n];
+        let mut all = Vec::new();
+        for p in 0..3 {
+            let v: Vec<T> = (0..n)
+                .map(|i| T::from_f64(((i * 7 + p * 3) % 11) as f64 / 5.0 - 1.0))
+                .collect();
+            c.mul_vec(&v, &mut out);
+            all.extend(bits(&out));
+            c.mul_vec_pending(&v, &mut out);
+            all.extend(bits(&out));
+        }
+        for (i, j) in [(0, 0), (3, 1), (n - 1, 2), (n - 1, n - 1)] {
+            all.push(c.get(i, j).to_f64().to_bits());
+        }
+        let (lo, hi) = c.diagonal_bounds();
+        all.extend(bits(&[lo, hi]));
+        all
+    }
+
+    /// Rewrites the CRC trailer so that an edit passes the checksum.
+    pub fn fix_crc(buf: &mut [u8]) {
+        let n = buf.len() - 4;
+        let c = crc32(&buf[..n]);
+        buf[n..].copy_from_slice(&c.to_le_bytes());
+    }
+
+    pub fn model_err(r: Result<Model<'_>>) -> ModelError {
+        match r {
+            Err(Error::Model(e)) => e,
+            other => panic!("expected a model error, got {other:?}"),
+        }
+    }
+
+    pub fn save<T: Real, C: Covariance<T>>(
+        net: &ResNet<T, Vec<T>>,
+        f: &GEhf<T, C, Vec<T>>,
+    ) -> Vec<u8> {
+        let len = saved_gehf_len(net.spec(), f.covariance());
+        let mut buf = vec![0u8; len];
+        assert_eq!(model::save_gehf(net, f, &mut buf), Ok(len));
+        buf
+    }
+}
+#[allow(unused_imports)]
+pub use files::*;

@@ -6,14 +6,10 @@
 
 mod common;
 use common::*;
-use hinf::model::{self, Model, crc32, saved_gehf_len, saved_len, saved_terms_len};
+use hinf::model::{self, Model, saved_gehf_len, saved_len, saved_terms_len};
 use hinf::*;
 
 type Terms<T> = GEhf<T, TermWindow<T, Vec<T>>, Vec<T>>;
-
-fn bits<T: Real>(xs: &[T]) -> Vec<u64> {
-    xs.iter().map(|x| x.to_f64().to_bits()).collect()
-}
 
 fn term_window<T: Real>(nw: usize, memory: usize, eps0: f64) -> TermWindow<T, Vec<T>> {
     let shape = TermWindowShape::new(nw, memory);
@@ -25,64 +21,6 @@ fn term_window<T: Real>(nw: usize, memory: usize, eps0: f64) -> TermWindow<T, Ve
 fn terms_filter<T: Real>(nw: usize, memory: usize, outputs: usize, cfg: GEhfConfig) -> Terms<T> {
     let w = term_window::<T>(nw, memory, 1.0);
     GEhf::new(cfg, w, vec![T::ZERO; outputs.max(2) * nw]).unwrap()
-}
-
-fn network<T: Real>(spec: ResNetSpec, seed: u64) -> ResNet<T, Vec<T>> {
-    let mut net = ResNet::new(spec, vec![T::ZERO; spec.buffer_len()]).unwrap();
-    net.init_uniform(&mut rng(seed), 0.5).unwrap();
-    net
-}
-
-/// Sample k: XOR in [`ORDER`] for one output, a rotating input with
-/// one-hot targets for several.
-fn sample<T: Real>(spec: &ResNetSpec, k: usize) -> (Vec<T>, Vec<T>) {
-    if spec.outputs() == 1 {
-        let xor = Xor::<T>::new(InputCoding::default());
-        let (x, y) = xor.samples().get(ORDER[k % 4]).unwrap();
-        return (x.to_vec(), y.to_vec());
-    }
-    let t = k as f64 * 0.7;
-    let x = vec![T::from_f64(t.sin()), T::from_f64(t.cos())];
-    let y = (0..spec.outputs())
-        .map(|o| T::from_f64(if o == k % spec.outputs() { 1.0 } else { 0.0 }))
-        .collect();
-    (x, y)
-}
-
-fn train<T: Real, C: Covariance<T>>(
-    f: &mut GEhf<T, C, Vec<T>>,
-    net: &mut ResNet<T, Vec<T>>,
-    from: usize,
-    steps: usize,
-) {
-    let spec = *net.spec();
-    for k in from..from + steps {
-        let (x, y) = sample::<T>(&spec, k);
-        f.step(net, &x, &y).unwrap();
-    }
-}
-
-/// Bits of `P v` and `P̃ v` for a few fixed probes, of a few entries and
-/// of the diagonal bounds: what the window computes.
-fn p_bits<T: Real, C: Covariance<T>>(c: &C) -> Vec<u64> {
-    let n = c.dim();
-    let mut out = vec![T::ZERO; n];
-    let mut all = Vec::new();
-    for p in 0..3 {
-        let v: Vec<T> = (0..n)
-            .map(|i| T::from_f64(((i * 7 + p * 3) % 11) as f64 / 5.0 - 1.0))
-            .collect();
-        c.mul_vec(&v, &mut out);
-        all.extend(bits(&out));
-        c.mul_vec_pending(&v, &mut out);
-        all.extend(bits(&out));
-    }
-    for (i, j) in [(0, 0), (3, 1), (n - 1, 2), (n - 1, n - 1)] {
-        all.push(c.get(i, j).to_f64().to_bits());
-    }
-    let (lo, hi) = c.diagonal_bounds();
-    all.extend(bits(&[lo, hi]));
-    all
 }
 
 /// The kept terms, newest first: c_i, then u_i.
@@ -107,13 +45,6 @@ fn terms_of<T: Real, C: Covariance<T>>(c: &C) -> Vec<T> {
             core::iter::once(c).chain(u.iter().copied())
         })
         .collect()
-}
-
-fn save<T: Real, C: Covariance<T>>(net: &ResNet<T, Vec<T>>, f: &GEhf<T, C, Vec<T>>) -> Vec<u8> {
-    let len = saved_gehf_len(net.spec(), f.covariance());
-    let mut buf = vec![0u8; len];
-    assert_eq!(model::save_gehf(net, f, &mut buf), Ok(len));
-    buf
 }
 
 /// How a round trip runs.
@@ -150,7 +81,7 @@ fn round_trip<T: Real>(spec: ResNetSpec, case: Case) {
     let mut f = terms_filter::<T>(nw, memory, outputs, cfg)
         .with_extension(ext)
         .unwrap();
-    train(&mut f, &mut net, 0, before);
+    run_steps(&mut f, &mut net, 0, before);
     let n = f.covariance().len();
     assert_eq!(n, (before * outputs).min(memory), "{case:?}");
 
@@ -175,7 +106,7 @@ fn round_trip<T: Real>(spec: ResNetSpec, case: Case) {
         .with_extension(ext)
         .unwrap();
     // Other terms, and a ring whose oldest term is not in slot 0.
-    train(&mut f2, &mut net2, 3, memory + 2);
+    run_steps(&mut f2, &mut net2, 3, memory + 2);
     let mut scratch = vec![T::ZERO; m.covariance_scratch_len()];
     m.load_gehf_via(&mut net2, &mut f2, &mut scratch).unwrap();
     assert_eq!(f2.config(), f.config());
@@ -187,8 +118,8 @@ fn round_trip<T: Real>(spec: ResNetSpec, case: Case) {
     assert!(save(&net2, &f2) == buf, "re-save differs");
 
     for k in before..before + 3 * memory + 5 {
-        train(&mut f, &mut net, k, 1);
-        train(&mut f2, &mut net2, k, 1);
+        run_steps(&mut f, &mut net, k, 1);
+        run_steps(&mut f2, &mut net2, k, 1);
         assert_eq!(bits(net2.weights()), bits(net.weights()), "step {k}");
         assert_eq!(p_bits(f2.covariance()), p_bits(f.covariance()), "step {k}");
     }
@@ -249,7 +180,7 @@ fn an_empty_term_window_round_trips() {
     assert_eq!(m.terms().map(|t| (t.memory, t.terms)), Some((4, 0)));
     let mut net2 = network::<f64>(spec, 2);
     let mut f2 = terms_filter::<f64>(76, 4, 1, GEhfConfig::default());
-    train(&mut f2, &mut net2, 0, 3);
+    run_steps(&mut f2, &mut net2, 0, 3);
     m.load_gehf_via(&mut net2, &mut f2, &mut []).unwrap();
     assert!(f2.covariance().is_empty());
     assert_eq!(p_bits(f2.covariance()), p_bits(f.covariance()));
@@ -264,7 +195,7 @@ fn a_target_of_other_memory_takes_the_terms_it_can_hold() {
     let spec = ResNetSpec::xor(5).unwrap();
     let mut net = network::<f64>(spec, 5);
     let mut f = terms_filter::<f64>(76, 5, 1, GEhfConfig::default());
-    train(&mut f, &mut net, 0, 3); // n = 3 of r = 5
+    run_steps(&mut f, &mut net, 0, 3); // n = 3 of r = 5
     let buf = save(&net, &f);
     let m = Model::parse(&buf).unwrap();
     let mut scratch = vec![0.0; m.covariance_scratch_len()];
@@ -290,7 +221,7 @@ fn a_target_of_other_memory_takes_the_terms_it_can_hold() {
         assert_eq!(p_bits(gc) == p_bits(fc), r > 3, "r = {r}");
     }
     let mut small = terms_filter::<f64>(76, 2, 1, GEhfConfig::default());
-    train(&mut small, &mut network::<f64>(spec, 1), 0, 1);
+    run_steps(&mut small, &mut network::<f64>(spec, 1), 0, 1);
     let before = p_bits(small.covariance());
     assert_eq!(
         m.load_gehf_via(&mut net, &mut small, &mut scratch),
@@ -339,7 +270,7 @@ fn files_without_bit_3_are_unchanged() {
     let spec = ResNetSpec::xor(5).unwrap();
     let mut net = network::<f64>(spec, 2);
     let mut ft = terms_filter::<f64>(76, 3, 1, GEhfConfig::default());
-    train(&mut ft, &mut net, 0, 6);
+    run_steps(&mut ft, &mut net, 0, 6);
     let mut packed = vec![0.0; packed_len(76)];
     let mut k = 0;
     for i in 0..76 {
@@ -368,27 +299,13 @@ fn files_without_bit_3_are_unchanged() {
     assert!(t.covariance().is_empty());
 }
 
-/// Rewrites the CRC trailer so that an edit passes the checksum.
-fn fix_crc(buf: &mut [u8]) {
-    let n = buf.len() - 4;
-    let c = crc32(&buf[..n]);
-    buf[n..].copy_from_slice(&c.to_le_bytes());
-}
-
-fn model_err(r: Result<Model<'_>>) -> ModelError {
-    match r {
-        Err(Error::Model(e)) => e,
-        other => panic!("expected a model error, got {other:?}"),
-    }
-}
-
 /// A saved f64 term-window learner at L = 5, r = 3, full: (net, filter,
 /// file).
 fn saved_terms() -> (ResNet<f64, Vec<f64>>, Terms<f64>, Vec<u8>) {
     let spec = ResNetSpec::xor(5).unwrap();
     let mut net = network::<f64>(spec, 5);
     let mut f = terms_filter::<f64>(76, 3, 1, GEhfConfig::default());
-    train(&mut f, &mut net, 0, 5);
+    run_steps(&mut f, &mut net, 0, 5);
     let buf = save(&net, &f);
     (net, f, buf)
 }
@@ -499,7 +416,7 @@ fn wrong_targets_are_refused_and_change_nothing() {
 
     let p = PackedCovariance::new(76, 1.0, vec![0.0; packed_len(76)]).unwrap();
     let mut fp = GEhf::new(GEhfConfig::default(), p, vec![0.0; 76]).unwrap();
-    train(&mut fp, &mut network::<f64>(spec, 1), 0, 2);
+    run_steps(&mut fp, &mut network::<f64>(spec, 1), 0, 2);
     let before = p_bits(fp.covariance());
     assert_eq!(
         m.load_gehf(&mut net, &mut fp),
@@ -547,7 +464,7 @@ fn wrong_targets_are_refused_and_change_nothing() {
         r
     };
     let mut small = terms_filter::<f64>(76, 2, 1, GEhfConfig::default());
-    train(&mut small, &mut network::<f64>(spec, 1), 0, 1);
+    run_steps(&mut small, &mut network::<f64>(spec, 1), 0, 1);
     assert_eq!(
         check(&mut small, &mut net, &mut scratch),
         Err(Error::CapacityExceeded {
@@ -566,7 +483,7 @@ fn wrong_targets_are_refused_and_change_nothing() {
         })
     );
     let mut ok = terms_filter::<f64>(76, 3, 1, GEhfConfig::default());
-    train(&mut ok, &mut network::<f64>(spec, 2), 0, 2);
+    run_steps(&mut ok, &mut network::<f64>(spec, 2), 0, 2);
     let need = m.covariance_scratch_len();
     assert_eq!(
         check(&mut ok, &mut net, &mut scratch[..need - 1]),
@@ -587,7 +504,7 @@ fn wrong_targets_are_refused_and_change_nothing() {
     let mut net32 = network::<f32>(spec, 3);
     let w32 = bits(net32.weights());
     let mut f32 = terms_filter::<f32>(76, 3, 1, GEhfConfig::default());
-    train(&mut f32, &mut network::<f32>(spec, 2), 0, 2);
+    run_steps(&mut f32, &mut network::<f32>(spec, 2), 0, 2);
     let before = p_bits(f32.covariance());
     let mut scratch32 = vec![0.0f32; need];
     assert_eq!(
@@ -602,7 +519,7 @@ fn wrong_targets_are_refused_and_change_nothing() {
 
     // An information window's file into a term window.
     let mut iw_net = network::<f64>(spec, 6);
-    train(&mut fi, &mut iw_net, 0, 4);
+    run_steps(&mut fi, &mut iw_net, 0, 4);
     let mut iw_file = vec![0u8; saved_gehf_len(&spec, fi.covariance())];
     model::save_gehf(&iw_net, &fi, &mut iw_file).unwrap();
     let im = Model::parse(&iw_file).unwrap();
@@ -643,7 +560,7 @@ fn load_terms_checks_everything_before_it_changes_anything() {
     assert_eq!(terms.len(), 3 * 77);
     let mut target = term_window::<f64>(76, 3, 1.0);
     let mut fill = GEhf::new(GEhfConfig::default(), target.clone(), vec![0.0; 76]).unwrap();
-    train(
+    run_steps(
         &mut fill,
         &mut network::<f64>(ResNetSpec::xor(5).unwrap(), 3),
         0,
@@ -812,7 +729,7 @@ fn save_refuses_terms_it_could_not_write_and_writes_nothing() {
     let spec = ResNetSpec::xor(5).unwrap();
     let mut net = network::<f64>(spec, 8);
     let mut f = terms_filter::<f64>(76, 3, 1, GEhfConfig::default());
-    train(&mut f, &mut net, 0, 2);
+    run_steps(&mut f, &mut net, 0, 2);
     let inner = f.covariance().clone();
     let state = inner.term_state().unwrap();
     for (bad, err) in [

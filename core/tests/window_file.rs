@@ -5,81 +5,15 @@
 
 mod common;
 use common::*;
-use hinf::model::{self, Model, crc32, saved_gehf_len, saved_len, saved_window_len};
+use hinf::model::{self, Model, saved_gehf_len, saved_len, saved_window_len};
 use hinf::*;
 
 type Win<T> = GEhf<T, InfoWindow<T, Vec<T>>, Vec<T>>;
-
-fn bits<T: Real>(xs: &[T]) -> Vec<u64> {
-    xs.iter().map(|x| x.to_f64().to_bits()).collect()
-}
 
 fn window_filter<T: Real>(nw: usize, memory: usize, outputs: usize, cfg: GEhfConfig) -> Win<T> {
     let shape = WindowShape::new(nw, memory, outputs);
     let w = InfoWindow::new(shape, T::ONE, vec![T::ZERO; shape.storage_len()]).unwrap();
     GEhf::new(cfg, w, vec![T::ZERO; outputs * nw]).unwrap()
-}
-
-fn network<T: Real>(spec: ResNetSpec, seed: u64) -> ResNet<T, Vec<T>> {
-    let mut net = ResNet::new(spec, vec![T::ZERO; spec.buffer_len()]).unwrap();
-    net.init_uniform(&mut rng(seed), 0.5).unwrap();
-    net
-}
-
-/// Sample k: XOR for one output, a rotating input with one-hot targets
-/// for several.
-fn sample<T: Real>(spec: &ResNetSpec, k: usize) -> (Vec<T>, Vec<T>) {
-    if spec.outputs() == 1 {
-        let xor = Xor::<T>::new(InputCoding::default());
-        let (x, y) = xor.samples().get([0, 3, 1, 2][k % 4]).unwrap();
-        return (x.to_vec(), y.to_vec());
-    }
-    let t = k as f64 * 0.7;
-    let x = vec![T::from_f64(t.sin()), T::from_f64(t.cos())];
-    let y = (0..spec.outputs())
-        .map(|o| {
-            if o == k % spec.outputs() {
-                T::ONE
-            } else {
-                T::ZERO
-            }
-        })
-        .collect();
-    (x, y)
-}
-
-fn train<T: Real, C: Covariance<T>>(
-    f: &mut GEhf<T, C, Vec<T>>,
-    net: &mut ResNet<T, Vec<T>>,
-    from: usize,
-    steps: usize,
-) {
-    let spec = *net.spec();
-    for k in from..from + steps {
-        let (x, y) = sample::<T>(&spec, k);
-        f.step(net, &x, &y).unwrap();
-    }
-}
-
-/// Bits of `P v` and `P̃ v` for a few fixed probes, and of a few entries:
-/// what the window computes.
-fn p_bits<T: Real, C: Covariance<T>>(c: &C) -> Vec<u64> {
-    let n = c.dim();
-    let mut out = vec![T::ZERO; n];
-    let mut all = Vec::new();
-    for p in 0..3 {
-        let v: Vec<T> = (0..n)
-            .map(|i| T::from_f64(((i * 7 + p * 3) % 11) as f64 / 5.0 - 1.0))
-            .collect();
-        c.mul_vec(&v, &mut out);
-        all.extend(bits(&out));
-        c.mul_vec_pending(&v, &mut out);
-        all.extend(bits(&out));
-    }
-    for (i, j) in [(0, 0), (3, 1), (n - 1, 2), (n - 1, n - 1)] {
-        all.push(c.get(i, j).to_f64().to_bits());
-    }
-    all
 }
 
 /// The kept rows and weights, newest first.
@@ -95,13 +29,6 @@ fn row_bits<T: Real, C: Covariance<T>>(c: &C) -> Vec<u64> {
         .collect()
 }
 
-fn save<T: Real, C: Covariance<T>>(net: &ResNet<T, Vec<T>>, f: &GEhf<T, C, Vec<T>>) -> Vec<u8> {
-    let len = saved_gehf_len(net.spec(), f.covariance());
-    let mut buf = vec![0u8; len];
-    assert_eq!(model::save_gehf(net, f, &mut buf), Ok(len));
-    buf
-}
-
 /// Train, save, load into a fresh learner (other weights, other
 /// parameters, other ε0), then run both on: bit for bit throughout.
 fn round_trip<T: Real>(spec: ResNetSpec, memory: usize, order: GainOrder, before: usize) {
@@ -113,7 +40,7 @@ fn round_trip<T: Real>(spec: ResNetSpec, memory: usize, order: GainOrder, before
     };
     let mut net = network::<T>(spec, 4);
     let mut f = window_filter::<T>(nw, memory, outputs, cfg);
-    train(&mut f, &mut net, 0, before);
+    run_steps(&mut f, &mut net, 0, before);
     let n = f.covariance().len();
     assert_eq!(n, (before * outputs).min(memory * outputs));
 
@@ -138,7 +65,7 @@ fn round_trip<T: Real>(spec: ResNetSpec, memory: usize, order: GainOrder, before
 
     let mut net2 = network::<T>(spec, 99);
     let mut f2 = window_filter::<T>(nw, memory, outputs, GEhfConfig::default());
-    train(&mut f2, &mut net2, 3, 2);
+    run_steps(&mut f2, &mut net2, 3, 2);
     let mut scratch = vec![T::ZERO; m.covariance_scratch_len()];
     m.load_gehf_via(&mut net2, &mut f2, &mut scratch).unwrap();
     assert_eq!(f2.config(), f.config());
@@ -149,8 +76,8 @@ fn round_trip<T: Real>(spec: ResNetSpec, memory: usize, order: GainOrder, before
     assert!(save(&net2, &f2) == buf, "re-save differs");
 
     for k in before..before + 3 * memory + 5 {
-        train(&mut f, &mut net, k, 1);
-        train(&mut f2, &mut net2, k, 1);
+        run_steps(&mut f, &mut net, k, 1);
+        run_steps(&mut f2, &mut net2, k, 1);
         assert_eq!(bits(net2.weights()), bits(net.weights()), "step {k}");
         assert_eq!(p_bits(f2.covariance()), p_bits(f.covariance()), "step {k}");
     }
@@ -187,7 +114,7 @@ fn an_empty_window_round_trips() {
     assert_eq!(m.window().map(|w| w.rows), Some(0));
     let mut net2 = network::<f64>(spec, 2);
     let mut f2 = window_filter::<f64>(76, 4, 1, GEhfConfig::default());
-    train(&mut f2, &mut net2, 0, 3);
+    run_steps(&mut f2, &mut net2, 0, 3);
     m.load_gehf_via(&mut net2, &mut f2, &mut []).unwrap();
     assert!(f2.covariance().is_empty());
     assert_eq!(p_bits(f2.covariance()), p_bits(f.covariance()));
@@ -221,26 +148,12 @@ fn a_version_1_packed_file_still_loads_and_is_rewritten_identically() {
     assert!(save(&net, &f) == file);
 }
 
-/// Rewrites the CRC trailer so that an edit passes the checksum.
-fn fix_crc(buf: &mut [u8]) {
-    let n = buf.len() - 4;
-    let c = crc32(&buf[..n]);
-    buf[n..].copy_from_slice(&c.to_le_bytes());
-}
-
-fn model_err(r: Result<Model<'_>>) -> ModelError {
-    match r {
-        Err(Error::Model(e)) => e,
-        other => panic!("expected a model error, got {other:?}"),
-    }
-}
-
 /// A saved f64 window learner at L = 5, r = 3, full: (net, filter, file).
 fn saved_window() -> (ResNet<f64, Vec<f64>>, Win<f64>, Vec<u8>) {
     let spec = ResNetSpec::xor(5).unwrap();
     let mut net = network::<f64>(spec, 5);
     let mut f = window_filter::<f64>(76, 3, 1, GEhfConfig::default());
-    train(&mut f, &mut net, 0, 5);
+    run_steps(&mut f, &mut net, 0, 5);
     let buf = save(&net, &f);
     (net, f, buf)
 }
@@ -325,7 +238,7 @@ fn wrong_targets_are_refused_and_change_nothing() {
 
     let p = PackedCovariance::new(76, 1.0, vec![0.0; packed_len(76)]).unwrap();
     let mut fp = GEhf::new(GEhfConfig::default(), p, vec![0.0; 76]).unwrap();
-    train(&mut fp, &mut network::<f64>(spec, 1), 0, 2);
+    run_steps(&mut fp, &mut network::<f64>(spec, 1), 0, 2);
     let before = p_bits(fp.covariance());
     assert!(matches!(
         m.load_gehf(&mut net, &mut fp),
@@ -360,7 +273,7 @@ fn wrong_targets_are_refused_and_change_nothing() {
         r
     };
     let mut small = window_filter::<f64>(76, 2, 1, GEhfConfig::default());
-    train(&mut small, &mut network::<f64>(spec, 1), 0, 1);
+    run_steps(&mut small, &mut network::<f64>(spec, 1), 0, 1);
     assert_eq!(
         check(&mut small, &mut net, &mut scratch),
         Err(Error::CapacityExceeded {
@@ -427,7 +340,7 @@ fn load_window_checks_everything_before_it_changes_anything() {
         .flat_map(|q| cov.window_row(q).unwrap().1.to_vec())
         .collect();
     let mut target = window_filter::<f64>(76, 3, 1, GEhfConfig::default());
-    train(
+    run_steps(
         &mut target,
         &mut network::<f64>(ResNetSpec::xor(5).unwrap(), 3),
         0,
