@@ -52,9 +52,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use hinf::{
-    BlockCovariance, BlockLayout, Blocking, Covariance, EXTENSION_EPS0, Error, Extension, GEhf,
-    GEhfConfig, InfoWindow, PAPER_INIT_RANGE, Regularization, ResNet, ResNetSpec, TrustRegion,
-    WindowShape, packed_len,
+    BlockCovariance, BlockLayout, Blocking, Covariance, EXTENSION_EPS0, Error, Extension,
+    FactoredShape, GEhf, GEhfConfig, InfoWindow, PAPER_INIT_RANGE, Regularization, ResNet,
+    ResNetSpec, TrustRegion, packed_len,
 };
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -400,11 +400,14 @@ fn header() -> &'static str {
     "  updates   rms_err rms_const     mean_s     P_min      P_max     steps refuse  floor regskp pd_checks pd_fail"
 }
 
-/// The window `InfoWindow` of `o.memory` samples, and its check scratch.
-fn window(o: &Options, n: usize) -> hinf::Result<(InfoWindow<f32, Vec<f32>>, usize)> {
-    let shape = WindowShape::new(n, o.memory, 1);
-    let cov = InfoWindow::new(shape, o.eps0() as f32, vec![0.0f32; shape.storage_len()])?;
-    Ok((cov, packed_len(shape.rows())))
+/// The window `InfoWindow` of `o.memory` samples, its rows by their
+/// per-neuron factors (as `--covariance info-window`), and its check
+/// scratch.
+fn window(o: &Options, spec: &ResNetSpec) -> hinf::Result<(InfoWindow<f32, Vec<f32>>, usize)> {
+    let shape = FactoredShape::new(spec, o.memory);
+    let storage = vec![0.0f32; shape.storage_len()];
+    let cov = InfoWindow::factored(shape, o.eps0() as f32, storage)?;
+    Ok((cov, packed_len(shape.window().rows())))
 }
 
 /// The neuron-block covariance.
@@ -437,11 +440,10 @@ enum Failure {
 /// Builds the run of `o`, runs it and prints the summary.
 fn run(o: &Options) -> Result<Totals, Failure> {
     let spec = ResNetSpec::xor(o.layers).map_err(Failure::Setup)?;
-    let n = spec.n_weights();
     let start = Instant::now();
     let totals = match o.kind {
         Kind::Window => {
-            let (cov, scratch) = window(o, n).map_err(Failure::Setup)?;
+            let (cov, scratch) = window(o, &spec).map_err(Failure::Setup)?;
             let mut r = build(o, cov, scratch).map_err(Failure::Setup)?;
             describe(o, &spec);
             r.run(o).map_err(Failure::Run)?

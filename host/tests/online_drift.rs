@@ -13,8 +13,8 @@
 //! ```
 
 use hinf::{
-    BlockCovariance, BlockLayout, Blocking, Covariance, Error, GEhf, GEhfConfig, InfoWindow,
-    PAPER_INIT_RANGE, Regularization, ResNet, ResNetSpec, WindowShape, packed_len,
+    BlockCovariance, BlockLayout, Blocking, Covariance, Error, FactoredShape, GEhf, GEhfConfig,
+    InfoWindow, PAPER_INIT_RANGE, Regularization, ResNet, ResNetSpec, packed_len,
 };
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -128,12 +128,18 @@ fn run<C: Covariance<f32>>(
     o
 }
 
-/// A run with the window `InfoWindow` of r samples at depth L.
+/// A run with the window `InfoWindow` of r samples at depth L, its rows
+/// by their per-neuron factors (as `--covariance info-window`).
 fn window_run(layers: usize, r: usize, settings: Settings, updates: u64) -> Outcome {
-    let n = ResNetSpec::xor(layers).unwrap().n_weights();
-    let shape = WindowShape::new(n, r, 1);
-    let cov = InfoWindow::new(shape, 1.0f32, vec![0.0f32; shape.storage_len()]).unwrap();
-    run(layers, updates, settings, cov, packed_len(shape.rows()))
+    let shape = FactoredShape::new(&ResNetSpec::xor(layers).unwrap(), r);
+    let cov = InfoWindow::factored(shape, 1.0f32, vec![0.0f32; shape.storage_len()]).unwrap();
+    run(
+        layers,
+        updates,
+        settings,
+        cov,
+        packed_len(shape.window().rows()),
+    )
 }
 
 /// A run with neuron blocks at depth L.
