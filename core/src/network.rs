@@ -63,22 +63,15 @@ impl<'a, T> JacobianFactors<'a, T> {
     /// of the rows of `∂h_o/∂Wˡ⁻¹` (eqs. 22–24).
     #[inline]
     pub fn deltas(&self, o: usize, l: usize) -> &'a [T] {
-        let n = self.spec.n_deltas();
-        let Some(at) = self
-            .spec
-            .activation_offset(l)
-            .checked_sub(self.spec.inputs())
-        else {
+        if l < 2 || o >= self.spec.outputs() {
             return &[];
-        };
-        let start = o * n + at;
-        match l {
-            2.. if o < self.spec.outputs() => self
-                .deltas
-                .get(start..start + self.spec.layer_width(l))
-                .unwrap_or(&[]),
-            _ => &[],
         }
+        // Layer l's φ sits where its activations do, less the N_1 inputs.
+        let at = self.spec.activation_offset(l) - self.spec.inputs();
+        let start = o * self.spec.n_deltas() + at;
+        self.deltas
+            .get(start..start + self.spec.layer_width(l))
+            .unwrap_or(&[])
     }
 }
 

@@ -160,6 +160,20 @@ pub fn f32_vs_f64<C64: hinf::Covariance<f64>, C32: hinf::Covariance<f32>>(
 /// A g-EHF over the covariance `C` with its scratch on the heap.
 pub type Filter<T, C> = hinf::GEhf<T, C, Vec<T>>;
 
+/// `(ε0⁻¹ I + a Σ h hᵀ)⁻¹` over `rows`, by Gauss–Jordan: eq. (7)'s `P`
+/// computed directly.
+pub fn windowed_p(n: usize, eps0: f64, a: f64, rows: &[Vec<f64>]) -> Mat {
+    let mut info = Mat::identity(n, 1.0 / eps0);
+    for h in rows {
+        for i in 0..n {
+            for j in 0..n {
+                info.a[i * n + j] += a * h[i] * h[j];
+            }
+        }
+    }
+    info.inverse()
+}
+
 /// Helpers of the model-file tests (`window_file.rs`, `terms_file.rs`).
 pub mod files {
     use super::{ORDER, rng};

@@ -83,19 +83,6 @@ fn dense_terms(n: usize, eps0: f64, terms: &[(f64, Vec<f64>)]) -> Mat {
         .fold(Mat::identity(n, eps0), |p, (c, u)| minus(&p, &outer(*c, u)))
 }
 
-/// The exact P of eq. (7), `(ε0⁻¹ I + a Σ h hᵀ)⁻¹`, by Gauss–Jordan.
-fn exact_p(n: usize, eps0: f64, a: f64, rows: &[Vec<f64>]) -> Mat {
-    let mut info = Mat::identity(n, 1.0 / eps0);
-    for h in rows {
-        for i in 0..n {
-            for j in 0..n {
-                info.a[i * n + j] += a * h[i] * h[j];
-            }
-        }
-    }
-    info.inverse()
-}
-
 const ORDERS: [GainOrder; 2] = [GainOrder::Paper, GainOrder::CovarianceFirst];
 
 /// An XOR run of `epochs` with the packed P and a window of as many terms
@@ -351,7 +338,7 @@ fn a_dropping_window_stays_between_the_exact_p_and_eps0_i() {
             );
             rows.extend(h);
             let p = dense_of(f.covariance());
-            let exact = exact_p(n, eps0, a, &rows);
+            let exact = windowed_p(n, eps0, a, &rows);
             let tol = 1e-10 * eps0;
             let case = format!("m = {m} r = {memory} ε0 = {eps0} {order:?} step {step}");
             assert!(is_pd(&p), "{case}: P not positive definite");

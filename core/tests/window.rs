@@ -27,19 +27,6 @@ fn dense_of<T: Real, C: Covariance<T>>(c: &C) -> Mat {
     m
 }
 
-/// `(ε0⁻¹ I + a Σ h hᵀ)⁻¹` over `rows`, by Gauss–Jordan (eq. 7).
-fn windowed_p(n: usize, eps0: f64, a: f64, rows: &[Vec<f64>]) -> Mat {
-    let mut info = Mat::identity(n, 1.0 / eps0);
-    for h in rows {
-        for i in 0..n {
-            for j in 0..n {
-                info.a[i * n + j] += a * h[i] * h[j];
-            }
-        }
-    }
-    info.inverse()
-}
-
 /// r ≥ the number of samples seen: the window is the g-EHF's P, so an XOR
 /// run follows the packed filter's weights within 1e-10, in both gain
 /// orders, at L = 5 and 7.

@@ -148,19 +148,6 @@ fn factored_follows_dense_and_packed_with_three_outputs() {
     assert!(worst <= 1e-9, "unbounded: {worst}");
 }
 
-/// `(ε0⁻¹ I + a Σ h hᵀ)⁻¹` over `rows`, by Gauss–Jordan (eq. 7).
-fn windowed_p(n: usize, eps0: f64, a: f64, rows: &[Vec<f64>]) -> Mat {
-    let mut info = Mat::identity(n, 1.0 / eps0);
-    for h in rows {
-        for i in 0..n {
-            for j in 0..n {
-                info.a[i * n + j] += a * h[i] * h[j];
-            }
-        }
-    }
-    info.inverse()
-}
-
 /// Against the direct inverse of the windowed information matrix (r = 6
 /// at L = 5, paper order): each step's weights, and `P` (by `get`) and the
 /// kept rows (by `row_into`) at the end.
