@@ -74,8 +74,8 @@ pub mod train;
 pub use adam::{Adam, AdamConfig, AdamMode};
 pub use covariance::{
     BlockCovariance, BlockLayout, Blocking, Covariance, DenseCovariance, FactoredShape, InfoWindow,
-    IsotropicCovariance, MAX_WINDOW_ROWS, PackedCovariance, RowStorage, TermState, TermWindow,
-    TermWindowShape, WindowShape, WindowState, block_layout_len,
+    IsotropicCovariance, MAX_WINDOW_ROWS, PackedCovariance, Regularizable, RowStorage, TermState,
+    TermWindow, TermWindowShape, WindowShape, WindowState, block_layout_len,
 };
 pub use data::{ErrorStats, InputCoding, Samples, StopCriterion, Xor};
 pub use error::{Error, ModelError, Param, Result};

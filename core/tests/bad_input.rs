@@ -499,7 +499,7 @@ fn covariance_defaults_are_unsupported_or_computed_from_get() {
         m.is_positive_definite(&mut [0.0; 5]),
         Err(Error::CapacityExceeded { .. })
     ));
-    assert!(!m.supports_regularization());
+    assert_eq!(m.regularizable(), Regularizable::NONE);
     let f = GEhf::new(GEhfConfig::default(), Minimal(1.0, 76), vec![0.0; 76]).unwrap();
     assert!(matches!(
         f.with_regularization(Regularization::process_noise(1e-3)),

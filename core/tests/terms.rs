@@ -481,29 +481,6 @@ fn bad_shapes_and_storage_are_typed_errors() {
     ));
 }
 
-#[test]
-fn a_term_window_refuses_every_regularization() {
-    let nw = ResNetSpec::xor(5).unwrap().n_weights();
-    let cfg = GEhfConfig::default();
-    for reg in [
-        Regularization::process_noise(1e-3),
-        Regularization {
-            forgetting: 0.99,
-            ..Regularization::NONE
-        },
-        Regularization {
-            diagonal_floor: 1e-6,
-            ..Regularization::NONE
-        },
-    ] {
-        let f = GEhf::new(cfg, window::<f64>(nw, 4, 1.0), vec![0.0; nw]).unwrap();
-        assert!(matches!(
-            f.with_regularization(reg),
-            Err(Error::Unsupported { .. })
-        ));
-    }
-}
-
 /// A full window: wrong sizes and values are typed errors and change
 /// neither the weights nor `P` nor the terms.
 #[test]

@@ -12,8 +12,15 @@
 //! ```text
 //! cargo run --release -p host --example bounded_probe -- \
 //!     [--layers 5,21] [--trials 100] [--cap 300] [--seed 1] [--threads 1] \
-//!     [--trust-region] [--f32] [--only exact,neuron,layer,sd,w4,w8,w16,w32,t8,t32]
+//!     [--trust-region] [--f32] [--only exact,neuron,layer,residual,sd,w8,t32,m8]
 //! ```
+//!
+//! `residual` cuts `P` into one block per residual block (the two weight
+//! matrices of a sigmoid layer and the shortcut layer after it; the first
+//! and last matrices alone), and `mR` mixes the neuron blocks with a window
+//! of the last R whole downdates: `P = B − Σ_{last R} c_i u_i u_iᵀ`, a term
+//! leaving the window going into the blocks restricted to them ([`Mixed`]).
+//! Both exist only here, to measure them.
 //!
 //! `--trust-region` runs every covariance with the trust-region extension
 //! at ε0 = 1000 (the setting of docs/extension-notes.md), otherwise the
@@ -49,6 +56,10 @@ enum Kind {
     Window(usize),
     /// The last r terms of the structured `P` (`tR`).
     Terms(usize),
+    /// One block per residual block.
+    Residual,
+    /// Neuron blocks under a window of the last r whole downdates (`mR`).
+    Mixed(usize),
 }
 
 impl Kind {
@@ -58,10 +69,17 @@ impl Kind {
             "sd" => Kind::Sd,
             "neuron" => Kind::Neuron,
             "layer" => Kind::Layer,
-            other => match other.strip_prefix('t') {
-                Some(r) => Kind::Terms(r.parse().ok()?),
-                None => Kind::Window(other.strip_prefix('w')?.parse().ok()?),
-            },
+            "residual" => Kind::Residual,
+            other => {
+                let (tag, r) = other.split_at(1);
+                let r = r.parse().ok()?;
+                match tag {
+                    "t" => Kind::Terms(r),
+                    "w" => Kind::Window(r),
+                    "m" => Kind::Mixed(r),
+                    _ => return None,
+                }
+            }
         })
     }
     fn name(self) -> String {
@@ -72,6 +90,8 @@ impl Kind {
             Kind::Layer => "layer blocks".into(),
             Kind::Window(r) => format!("info window r = {r}"),
             Kind::Terms(r) => format!("structured window r = {r}"),
+            Kind::Residual => "residual-block blocks".into(),
+            Kind::Mixed(r) => format!("neuron blocks + {r} whole downdates"),
         }
     }
     /// Numbers of `T` that hold P (the exact filter's grows, per sample).
@@ -84,6 +104,12 @@ impl Kind {
             Kind::Layer => Blocking::PerLayer.packed_len(spec).to_string(),
             Kind::Window(r) => WindowShape::new(n, r, 1).storage_len().to_string(),
             Kind::Terms(r) => TermWindowShape::new(n, r).storage_len().to_string(),
+            Kind::Residual => residual_bounds(spec)
+                .windows(2)
+                .map(|w| hinf::packed_len(w[1] - w[0]))
+                .sum::<usize>()
+                .to_string(),
+            Kind::Mixed(r) => (Blocking::PerNeuron.packed_len(spec) + r * (n + 1)).to_string(),
         }
     }
 }
@@ -182,12 +208,106 @@ fn run_in<T: Real>(kind: Kind, spec: &TrialSpec, seed: u64) -> Outcome {
                 .expect("a term window");
             trial::<T, _>(spec, seed, cov)
         }
+        Kind::Residual => {
+            let bounds = residual_bounds(&net);
+            let k = bounds.len() - 1;
+            let layout =
+                BlockLayout::from_bounds(&net, &bounds, vec![0; hinf::block_layout_len(k)])
+                    .expect("a layout");
+            let len = layout.packed_len();
+            let cov = BlockCovariance::new(layout, eps0, vec![T::ZERO; len]).expect("blocks");
+            trial::<T, _>(spec, seed, cov)
+        }
+        Kind::Mixed(r) => trial::<T, _>(spec, seed, Mixed::new(&net, eps0, r)),
     };
     result.unwrap_or(Outcome {
         converged: false,
         epochs: 0,
         class: Some(FailureClass::Diverged),
     })
+}
+
+/// Block boundaries, one block per residual block: a sigmoid layer's
+/// matrix together with the shortcut (identity) matrix after it; any other
+/// matrix alone.
+fn residual_bounds(spec: &ResNetSpec) -> Vec<usize> {
+    let mut bounds = vec![0];
+    let mut t = 1;
+    while let Some(tr) = spec.transition(t) {
+        let shortcut_next = spec.transition(t + 1).is_some_and(|next| !next.sigmoid);
+        if !(tr.sigmoid && shortcut_next) {
+            bounds.push(tr.offset + tr.len());
+        }
+        t += 1;
+    }
+    bounds
+}
+
+/// Neuron blocks `B` under a window of the last r whole downdates:
+/// `P = B − Σ_{last r} c_i u_i u_iᵀ`. A term that leaves the window is
+/// downdated into `B` restricted to its blocks (so `P` keeps its diagonal
+/// but loses the term's off-block part); nothing keeps `P` positive
+/// definite but the filter's diagonal check.
+#[derive(Debug, Clone)]
+struct Mixed<T: Real> {
+    blocks: BlockCovariance<T, Vec<usize>, Vec<T>>,
+    terms: std::collections::VecDeque<(T, Vec<T>)>,
+    memory: usize,
+}
+
+impl<T: Real> Mixed<T> {
+    fn new(spec: &ResNetSpec, eps0: T, memory: usize) -> Self {
+        let k = Blocking::PerNeuron;
+        let layout = BlockLayout::standard(k, spec, vec![0; k.layout_len(spec)]).expect("a layout");
+        let blocks =
+            BlockCovariance::new(layout, eps0, vec![T::ZERO; k.packed_len(spec)]).expect("blocks");
+        Self {
+            blocks,
+            terms: Default::default(),
+            memory,
+        }
+    }
+}
+
+impl<T: Real> Covariance<T> for Mixed<T> {
+    fn dim(&self) -> usize {
+        self.blocks.dim()
+    }
+
+    fn mul_vec(&self, v: &[T], out: &mut [T]) {
+        self.blocks.mul_vec(v, out);
+        for (c, u) in &self.terms {
+            let g = *c * u.iter().zip(v).fold(T::ZERO, |a, (x, y)| a + *x * *y);
+            out.iter_mut().zip(u).for_each(|(o, x)| *o -= g * *x);
+        }
+    }
+
+    fn downdate(&mut self, c: T, u: &[T]) {
+        self.terms.push_back((c, u[..self.dim()].to_vec()));
+        if self.terms.len() > self.memory
+            && let Some((c0, u0)) = self.terms.pop_front()
+        {
+            self.blocks.downdate(c0, &u0);
+        }
+    }
+
+    fn reset(&mut self, eps0: T) {
+        self.blocks.reset(eps0);
+        self.terms.clear();
+    }
+
+    fn get(&self, i: usize, j: usize) -> T {
+        let terms = self.terms.iter().map(|(c, u)| *c * u[i] * u[j]);
+        terms.fold(self.blocks.get(i, j), |x, t| x - t)
+    }
+
+    /// The diagonal after the push (folding a term into the blocks keeps
+    /// its diagonal).
+    fn downdate_diagonal_bounds(&self, c: T, u: &[T]) -> Option<(T, T)> {
+        let bounds = (0..self.dim()).map(|i| self.get(i, i) - c * u[i] * u[i]);
+        let lo_hi = |(lo, hi): (T, T), d: T| (if d >= lo { lo } else { d }, hi.max(d));
+        bounds.fold(None, |b, d| Some(b.map_or((d, d), |b| lo_hi(b, d))))
+    }
 }
 
 fn main() {
@@ -216,7 +336,9 @@ fn main() {
             "--only" => {
                 kinds = value()
                     .split(',')
-                    .map(|k| Kind::parse(k).expect("exact, sd, neuron, layer, wR or tR"))
+                    .map(|k| {
+                        Kind::parse(k).expect("exact, sd, neuron, layer, residual, wR, tR or mR")
+                    })
                     .collect()
             }
             other => panic!("unknown argument {other}"),

@@ -604,6 +604,14 @@ fn usage_errors() {
         &["--layers", "5", "--tr-delta", "0"],
         &["--layers", "5", "--forgetting", "1.5"],
         &["--layers", "5", "--process-noise", "-1"],
+        &[
+            "--layers",
+            "5",
+            "--covariance",
+            "info-window",
+            "--process-noise",
+            "1e-3",
+        ],
         &["--layers", "5", "--trials", "0"],
     ] {
         let mut a = t.to_vec();

@@ -138,6 +138,38 @@ fn train_init_continues_bit_for_bit_where_the_file_holds_the_learner() {
             3000,
         ),
         (&["--method", "hinf", "--covariance", "window"], 5, 3000),
+        // Regularized windows: the file keeps the grown prior ε and the
+        // decayed weights or coefficients.
+        (
+            &[
+                "--method",
+                "hinf",
+                "--covariance",
+                "info-window",
+                "--memory",
+                "3",
+                "--forgetting",
+                "0.99",
+            ],
+            5,
+            3000,
+        ),
+        (
+            &[
+                "--method",
+                "hinf",
+                "--covariance",
+                "window",
+                "--memory",
+                "3",
+                "--forgetting",
+                "0.99",
+                "--process-noise",
+                "1e-4",
+            ],
+            5,
+            3000,
+        ),
         (&["--method", "adam"], 40, 60),
         (&["--method", "adam", "--adam-mode", "batch"], 20, 3000),
         (

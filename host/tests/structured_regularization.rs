@@ -11,7 +11,7 @@ fn structured_regularization_matches_packed() {
     let n = 7;
     let mut s = StructuredCovariance::<f64>::new(n, 2.0);
     let mut p = PackedCovariance::new(n, 2.0, vec![0.0; n * (n + 1) / 2]).unwrap();
-    assert!(s.supports_regularization());
+    assert_eq!(s.regularizable(), hinf::Regularizable::ALL);
     for k in 0..5 {
         let u: Vec<f64> = (0..n)
             .map(|i| ((i * 7 + k * 3) % 5) as f64 * 0.1 - 0.2)

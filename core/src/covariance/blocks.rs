@@ -50,7 +50,8 @@
 
 use super::packed::{diagonal, for_diagonal_mut, packed_downdate, packed_identity, packed_mul_vec};
 use super::{
-    Covariance, check_alpha, check_floor, check_q, checked_packed_len, cholesky_packed, fold_bounds,
+    Covariance, Regularizable, check_alpha, check_floor, check_q, checked_packed_len,
+    cholesky_packed, fold_bounds,
 };
 use crate::error::{Error, Param, Result, check_finite, check_len};
 use crate::real::Real;
@@ -479,8 +480,8 @@ impl<T: Real, B: AsRef<[usize]>, S: AsRef<[T]> + AsMut<[T]>> Covariance<T>
         self.data.as_ref().get(k).copied().unwrap_or(T::ZERO)
     }
 
-    fn supports_regularization(&self) -> bool {
-        true
+    fn regularizable(&self) -> Regularizable {
+        Regularizable::ALL
     }
 
     fn add_diagonal(&mut self, q: T) -> Result<()> {

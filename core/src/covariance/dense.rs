@@ -1,6 +1,6 @@
 //! `P` stored densely: the reference implementation.
 
-use super::{Covariance, check_alpha, check_floor, check_q, fold_bounds};
+use super::{Covariance, Regularizable, check_alpha, check_floor, check_q, fold_bounds};
 use crate::error::{Error, Result, check_finite, check_len};
 use crate::real::{Real, dot};
 use crate::spec::packed_len;
@@ -85,8 +85,8 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Covariance<T> for DenseCovariance<T, S
         self.data.as_ref()[i * self.dim + j]
     }
 
-    fn supports_regularization(&self) -> bool {
-        true
+    fn regularizable(&self) -> Regularizable {
+        Regularizable::ALL
     }
 
     fn add_diagonal(&mut self, q: T) -> Result<()> {

@@ -198,12 +198,14 @@ pub(super) fn gather<T: Real>(
 }
 
 /// `true` if `row` is, entry for entry, `δ_j [β, z]` of the factors `f`
-/// (as values: the network's own products, eq. 21, are exactly these).
+/// (as values: the network's own products, eq. 21, are exactly these) and
+/// finite.
 pub(super) fn is_row<T: Real>(spec: &ResNetSpec, f: &[T], row: &[T]) -> bool {
     let block_is = |b: Block| {
         let ((z, d), beta) = (b.factors(f), b.beta());
         b.of(row).chunks_exact(b.width()).zip(d).all(|(r, dj)| {
-            (beta == 0 || r[0] == *dj) && r[beta..].iter().zip(z).all(|(x, zi)| *x == *dj * *zi)
+            let is = |x: T, y: T| x == y && x.is_finite();
+            (beta == 0 || is(r[0], *dj)) && r[beta..].iter().zip(z).all(|(x, zi)| is(*x, *dj * *zi))
         })
     };
     f.len() == factor_len(spec) && row.len() == spec.n_weights() && blocks(spec).all(block_is)
@@ -586,10 +588,10 @@ impl Rows {
         }
     }
 
-    /// `true` if the stored `f` is `row`, entry for entry.
+    /// `true` if the stored `f` is `row`, entry for entry, and finite.
     pub(super) fn is_row<T: Real>(&self, f: &[T], row: &[T]) -> bool {
         match self {
-            Rows::Dense(_) => f == row,
+            Rows::Dense(_) => f == row && row.iter().all(|x| x.is_finite()),
             Rows::Factored(spec) => is_row(spec, f, row),
         }
     }

@@ -1,6 +1,6 @@
 //! `P = ε0 I` for ever: the steepest-descent variant (PAPER.md section 4).
 
-use super::{Covariance, check_alpha, check_floor, check_q, checked_packed_len};
+use super::{Covariance, Regularizable, check_alpha, check_floor, check_q, checked_packed_len};
 use crate::error::{Error, Result, check_finite, check_len};
 use crate::real::Real;
 use core::cmp::Ordering;
@@ -46,8 +46,8 @@ impl<T: Real> Covariance<T> for IsotropicCovariance<T> {
     fn is_fixed(&self) -> bool {
         true
     }
-    fn supports_regularization(&self) -> bool {
-        true
+    fn regularizable(&self) -> Regularizable {
+        Regularizable::ALL
     }
     fn add_diagonal(&mut self, q: T) -> Result<()> {
         check_q(q)?;

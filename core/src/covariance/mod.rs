@@ -42,6 +42,34 @@ pub use window::{
     FactoredShape, InfoWindow, MAX_WINDOW_ROWS, RowStorage, WindowShape, WindowState,
 };
 
+/// The P-side operations of [`crate::Regularization`] a covariance
+/// implements ([`Covariance::regularizable`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Regularizable {
+    /// `P ← P + q I` ([`Covariance::add_diagonal`]).
+    pub process_noise: bool,
+    /// `P ← α P` ([`Covariance::scale`]).
+    pub forgetting: bool,
+    /// A diagonal floor ([`Covariance::floor_diagonal`]).
+    pub diagonal_floor: bool,
+}
+
+impl Regularizable {
+    /// None of them (the trait's default).
+    pub const NONE: Self = Self {
+        process_noise: false,
+        forgetting: false,
+        diagonal_floor: false,
+    };
+    /// All three.
+    pub const ALL: Self = Self {
+        process_noise: true,
+        forgetting: true,
+        diagonal_floor: true,
+    };
+}
+
 /// A symmetric positive-definite N × N matrix `P` that the g-EHF multiplies
 /// and downdates.
 ///
@@ -186,12 +214,12 @@ pub trait Covariance<T: Real> {
     // trait cannot reach return `Error::Unsupported` by default; every
     // implementation in this crate overrides them.
 
-    /// `true` if [`Covariance::add_diagonal`], [`Covariance::scale`] and
+    /// Which of [`Covariance::add_diagonal`], [`Covariance::scale`] and
     /// [`Covariance::floor_diagonal`] are implemented. [`crate::GEhf`]
     /// refuses a process-noise, forgetting or floor option on a covariance
-    /// without them *before* it changes anything.
-    fn supports_regularization(&self) -> bool {
-        false
+    /// without its operation *before* it changes anything.
+    fn regularizable(&self) -> Regularizable {
+        Regularizable::NONE
     }
 
     /// `P ← P + q I`: process noise `Q = q I` of the random-walk model

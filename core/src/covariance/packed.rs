@@ -1,7 +1,9 @@
 //! `P` as its packed lower triangle: the representation the filter and
 //! model files use.
 
-use super::{Covariance, check_alpha, check_floor, check_q, checked_packed_len, fold_bounds};
+use super::{
+    Covariance, Regularizable, check_alpha, check_floor, check_q, checked_packed_len, fold_bounds,
+};
 use crate::error::{Error, Result, check_finite, check_len};
 use crate::real::Real;
 use crate::spec::packed_len;
@@ -100,8 +102,8 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Covariance<T> for PackedCovariance<T, 
         self.packed()[packed_len(i) + j]
     }
 
-    fn supports_regularization(&self) -> bool {
-        true
+    fn regularizable(&self) -> Regularizable {
+        Regularizable::ALL
     }
 
     fn add_diagonal(&mut self, q: T) -> Result<()> {

@@ -80,7 +80,10 @@
 //! sums of [`Covariance::get`] — the test the filter's every downdate
 //! passed ([`Covariance::downdate_diagonal_bounds`]).
 
-use super::{Covariance, checked_packed_len, cholesky_packed, fold_bounds};
+use super::{
+    Covariance, Regularizable, check_alpha, check_q, checked_packed_len, cholesky_packed,
+    fold_bounds,
+};
 use crate::error::{Error, Param, Result, check_finite, check_len};
 use crate::real::{Real, dot};
 
@@ -208,6 +211,16 @@ pub struct TermWindow<T, S> {
     /// Terms kept, n ≤ r.
     len: usize,
     data: S,
+}
+
+impl<T, S> TermWindow<T, S> {
+    /// Process noise and forgetting keep the window's form:
+    /// `P + qI = (ε + q) I − Σ c_i u_i u_iᵀ`, `αP = (αε) I − Σ (α c_i) u_i u_iᵀ`.
+    /// A diagonal floor would need a diagonal beside ε: not offered.
+    pub const REGULARIZABLE: Regularizable = Regularizable {
+        diagonal_floor: false,
+        ..Regularizable::ALL
+    };
 }
 
 impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> TermWindow<T, S> {
@@ -505,6 +518,39 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Covariance<T> for TermWindow<T, S> {
         self.eps0 = eps0;
         self.head = 0;
         self.len = 0;
+    }
+
+    /// [`TermWindow::REGULARIZABLE`].
+    fn regularizable(&self) -> Regularizable {
+        Self::REGULARIZABLE
+    }
+
+    /// `ε ← ε + q`; fails, changing nothing, on a bad q or a non-finite ε.
+    fn add_diagonal(&mut self, q: T) -> Result<()> {
+        check_q(q)?;
+        let e = self.eps0 + q;
+        if !e.is_finite() {
+            return Err(Error::Diverged { what: "covariance" });
+        }
+        self.eps0 = e;
+        Ok(())
+    }
+
+    /// `ε ← αε`, `c_i ← α c_i`; fails, changing nothing, on a bad α or a
+    /// non-finite result.
+    fn scale(&mut self, alpha: T) -> Result<()> {
+        check_alpha(alpha)?;
+        let finite = |x: T| (x * alpha).is_finite();
+        if !(finite(self.eps0) && self.terms().all(|(c, _)| finite(c))) {
+            return Err(Error::Diverged { what: "covariance" });
+        }
+        self.eps0 *= alpha;
+        let (nd, r) = (self.shape.dim, self.shape.memory);
+        let coefs = &mut self.data.as_mut()[r * nd..];
+        for q in 0..self.len {
+            coefs[(self.head + q) % r] *= alpha;
+        }
+        Ok(())
     }
 
     /// `P[i][j] = ε0 δ_ij − Σ (c_t u_t[a]) u_t[b]`, a = max(i, j),

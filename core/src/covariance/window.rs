@@ -104,7 +104,7 @@
 //! algebra above is the same.
 
 use super::factors::{Rows, factor_len};
-use super::{Covariance, cholesky_packed};
+use super::{Covariance, Regularizable, check_alpha, cholesky_packed};
 use crate::error::{Error, Param, Result, check_finite, check_len};
 use crate::network::JacobianFactors;
 use crate::real::{Real, dot};
@@ -305,9 +305,9 @@ impl FactoredShape {
 /// It needs the Jacobian, which the filter hands over through
 /// [`Covariance::prepare_record`] and [`Covariance::record`];
 /// [`Covariance::downdate`] alone (`u` without `h`) cannot update it and
-/// does nothing. Not regularizable (`P + qI` and a floor have no
-/// information form of this shape): [`crate::GEhf`] refuses a
-/// [`crate::Regularization`] with it.
+/// does nothing. Of [`crate::Regularization`] it takes forgetting
+/// ([`Covariance::scale`]); `P + qI` and a floor have no information form
+/// of this shape, and [`crate::GEhf`] refuses them with it.
 #[derive(Debug, Clone)]
 pub struct InfoWindow<T, S> {
     shape: WindowShape,
@@ -328,6 +328,15 @@ pub struct InfoWindow<T, S> {
     /// and its Gram entries with the kept rows, from `mul_jacobian`.
     premade: bool,
     data: S,
+}
+
+impl<T, S> InfoWindow<T, S> {
+    /// Forgetting keeps the information form ([`Covariance::scale`]);
+    /// `P + qI` and a diagonal floor have none of this shape.
+    pub const REGULARIZABLE: Regularizable = Regularizable {
+        forgetting: true,
+        ..Regularizable::NONE
+    };
 }
 
 impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
@@ -718,7 +727,6 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
         if !(a.is_finite() && a > T::ZERO) {
             return Err(Error::InvalidGamma);
         }
-        check_finite("jacobian", rows)?;
         let premade = core::mem::replace(&mut self.premade, false);
         let c = self.shape.slots();
         let parts = self.parts();
@@ -729,9 +737,11 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
         let new = (self.head + self.len) % c;
         let data = self.data.as_mut();
         if premade && m == 1 && kind.is_row(&data[new * rl..(new + 1) * rl], rows) {
-            // `mul_jacobian` stored this row and its Gram entries.
+            // `mul_jacobian` stored this row (finite, `is_row` checked it)
+            // and its Gram entries.
             data[weights + new] = a;
         } else {
+            check_finite("jacobian", rows)?;
             self.store_rows(rows, a)?;
         }
         let data = self.data.as_mut();
@@ -948,6 +958,42 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Covariance<T> for InfoWindow<T, S> {
         self.cur = 0;
         self.staged = 0;
         self.premade = false;
+    }
+
+    /// [`InfoWindow::REGULARIZABLE`].
+    fn regularizable(&self) -> Regularizable {
+        Self::REGULARIZABLE
+    }
+
+    /// `αP`: `(αP)⁻¹ = (αε0)⁻¹ I + Jᵀ (D/α) J`. Its Gram system `αA` is
+    /// factored afresh from the scaled ε0 and weights (as a model file's
+    /// load factors it). Fails, changing nothing, on a bad α, a non-finite
+    /// result or a failed factorization. Anything staged by
+    /// [`Covariance::prepare_record`] must be staged again.
+    fn scale(&mut self, alpha: T) -> Result<()> {
+        check_alpha(alpha)?;
+        let (gram, weights, f0, f1) = self.parts();
+        let (c, head, n, eps) = (self.shape.slots(), self.head, self.len, self.eps0 * alpha);
+        let at = move |p: usize| slot(c, head, n, p);
+        let spare = if self.cur == 0 { f1 } else { f0 };
+        let (front, factors) = self.data.as_mut().split_at_mut(f0);
+        let l = &mut factors[spare - f0..spare - f0 + packed_len(n)];
+        let weight = |p: usize| front[weights + at(p)] / alpha;
+        if !(eps.is_finite() && (0..n).all(|p| weight(p).is_finite() && weight(p) > T::ZERO)) {
+            return Err(Error::Diverged { what: "covariance" });
+        }
+        fill_packed(n, eps, |p, q| front[gram + at(p) * c + at(q)], weight, l);
+        if !(cholesky_packed(l, n) && l.iter().all(|x| x.is_finite())) {
+            return Err(Error::Diverged { what: "covariance" });
+        }
+        (0..n).for_each(|p| front[weights + at(p)] /= alpha);
+        self.eps0 = eps;
+        self.cur = 1 - self.cur;
+        // What was staged (in the factor just overwritten) is staged again
+        // by the next record.
+        self.staged = 0;
+        self.premade = false;
+        Ok(())
     }
 
     /// `P[i][j] = ε0 δ_ij − ε0² (L⁻¹ J e_i) · (L⁻¹ J e_j)`. O(n²).

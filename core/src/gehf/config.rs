@@ -1,6 +1,7 @@
 //! The g-EHF's parameters, and its off-by-default extension and
 //! regularization.
 
+use crate::covariance::Regularizable;
 use crate::error::{Error, Param, Result};
 
 /// The paper's γ_f (Table 1).
@@ -237,6 +238,21 @@ impl Regularization {
     /// `true` for [`Regularization::NONE`].
     pub fn is_none(&self) -> bool {
         *self == Self::NONE
+    }
+
+    /// The error for the first option in use that a covariance offering
+    /// `ops` does not implement ([`Error::Unsupported`], naming it), if any.
+    pub fn unsupported_by(&self, ops: Regularizable) -> Option<Error> {
+        let what = if self.process_noise > 0.0 && !ops.process_noise {
+            "process noise (P + qI)"
+        } else if self.forgetting < 1.0 && !ops.forgetting {
+            "forgetting (P / λ)"
+        } else if self.diagonal_floor > 0.0 && !ops.diagonal_floor {
+            "a diagonal floor"
+        } else {
+            return None;
+        };
+        Some(Error::Unsupported { what })
     }
 }
 

@@ -195,8 +195,8 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
 
     /// Switches on a [`Regularization`] of `P` (off by default). Fails,
     /// changing nothing, on invalid parameters, or with
-    /// [`Error::Unsupported`] if the covariance does not implement the
-    /// P-side operations ([`Covariance::supports_regularization`]). A
+    /// [`Error::Unsupported`] if the covariance does not implement an
+    /// option's P-side operation ([`Covariance::regularizable`]). A
     /// fixed covariance (steepest descent) ignores it.
     pub fn with_regularization(mut self, regularization: Regularization) -> Result<Self> {
         self.set_regularization(regularization)?;
@@ -206,11 +206,10 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
     /// As [`GEhf::with_regularization`], in place.
     pub fn set_regularization(&mut self, regularization: Regularization) -> Result<()> {
         regularization.validate()?;
-        if !regularization.is_none() && !self.cov.is_fixed() && !self.cov.supports_regularization()
+        if !self.cov.is_fixed()
+            && let Some(e) = regularization.unsupported_by(self.cov.regularizable())
         {
-            return Err(Error::Unsupported {
-                what: "regularization of this covariance",
-            });
+            return Err(e);
         }
         self.regularization = regularization;
         Ok(())

@@ -676,10 +676,10 @@ impl GehfSection {
         }
         reg.validate()?;
         let cov = filter.covariance();
-        if !reg.is_none() && !cov.is_fixed() && !cov.supports_regularization() {
-            return Err(Error::Unsupported {
-                what: "regularization of this covariance",
-            });
+        if !cov.is_fixed()
+            && let Some(e) = reg.unsupported_by(cov.regularizable())
+        {
+            return Err(e);
         }
         Ok(())
     }

@@ -113,6 +113,9 @@ pub fn spec(s: &TrialSpec, layers_flag: &str) -> Result<(), UsageError> {
             let outputs = s.net_spec().map_or(1, |n| n.outputs());
             return too_many_samples(r, outputs);
         }
+        if let Error::Unsupported { what } = e {
+            return unsupported_regularization(s, what);
+        }
         let Some(name) = setting_of(&e) else {
             return invalid("a parameter", "", e);
         };
@@ -186,6 +189,18 @@ pub fn window_memory(
         }
         _ => Ok(()),
     }
+}
+
+/// A regularization flag `s`'s covariance has no operation for.
+fn unsupported_regularization(s: &TrialSpec, what: &str) -> UsageError {
+    let reg = s.variant.regularization();
+    let (flag, value) = if reg.process_noise > 0.0 && !s.covariance.regularizable().process_noise {
+        ("--process-noise", reg.process_noise)
+    } else {
+        ("--forgetting", reg.forgetting)
+    };
+    let why = format!("--covariance {} does not take {what}", s.covariance.name());
+    invalid(flag, value, why)
 }
 
 /// R too large for an information window of `outputs` outputs.

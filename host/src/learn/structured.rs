@@ -26,7 +26,7 @@
 use core::cmp::Ordering;
 
 use hinf::covariance::fold_bounds;
-use hinf::{Covariance, PackedCovariance, Real, packed_len};
+use hinf::{Covariance, PackedCovariance, Real, Regularizable, packed_len};
 
 /// `P = ε0 I − Σ c_i u_i u_iᵀ`, switching to packed dense storage when the
 /// number of downdates passes [`StructuredCovariance::switch_at`].
@@ -343,8 +343,8 @@ impl<T: Real> Covariance<T> for StructuredCovariance<T> {
     /// `P + qI = (ε0 + q) I − Σ c_i u_i u_iᵀ` and
     /// `αP = (α ε0) I − Σ (α c_i) u_i u_iᵀ` (O(k + N), no expansion), and
     /// the diagonal floor adds to `D` (O(N): the diagonal is kept).
-    fn supports_regularization(&self) -> bool {
-        true
+    fn regularizable(&self) -> Regularizable {
+        Regularizable::ALL
     }
 
     fn add_diagonal(&mut self, q: T) -> hinf::Result<()> {

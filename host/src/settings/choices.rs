@@ -66,6 +66,15 @@ impl CovarianceKind {
     pub fn memory(self, given: Option<usize>) -> Option<usize> {
         self.has_memory().then(|| given.unwrap_or(DEFAULT_MEMORY))
     }
+    /// The regularizations its `P` takes (the core's own declaration for
+    /// the windows; every other covariance takes all three).
+    pub fn regularizable(self) -> hinf::Regularizable {
+        match self {
+            CovarianceKind::InfoWindow => hinf::InfoWindow::<f64, Vec<f64>>::REGULARIZABLE,
+            CovarianceKind::Window => hinf::TermWindow::<f64, Vec<f64>>::REGULARIZABLE,
+            _ => hinf::Regularizable::ALL,
+        }
+    }
     /// Whether its storage is fixed when it is built (bounded memory),
     /// rather than growing with the samples seen or N_w².
     pub fn is_bounded(self) -> bool {

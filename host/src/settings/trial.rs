@@ -166,6 +166,12 @@ impl TrialSpec {
             }
             .validate()?;
         }
+        if self.method == Method::Hinf
+            && let Some(e) =
+                (self.variant.regularization()).unsupported_by(self.covariance.regularizable())
+        {
+            return Err(e);
+        }
         let net = self.net_spec()?;
         match (self.covariance, self.memory()) {
             (CovarianceKind::InfoWindow, Some(r)) => {
