@@ -201,11 +201,15 @@ pub(super) fn gather<T: Real>(
 /// (as values: the network's own products, eq. 21, are exactly these) and
 /// finite.
 pub(super) fn is_row<T: Real>(spec: &ResNetSpec, f: &[T], row: &[T]) -> bool {
+    // Branch-free within a block (`&`, not `&&`): one pass the compiler
+    // can vectorize; blocks stop at the first mismatch.
+    let is = |x: T, y: T| (x == y) & x.is_finite();
     let block_is = |b: Block| {
         let ((z, d), beta) = (b.factors(f), b.beta());
-        b.of(row).chunks_exact(b.width()).zip(d).all(|(r, dj)| {
-            let is = |x: T, y: T| x == y && x.is_finite();
-            (beta == 0 || is(r[0], *dj)) && r[beta..].iter().zip(z).all(|(x, zi)| is(*x, *dj * *zi))
+        b.of(row).chunks_exact(b.width()).zip(d).fold(true, |ok, (r, dj)| {
+            let threshold = beta == 0 || is(r[0], *dj);
+            let weights = r[beta..].iter().zip(z).fold(true, |ok, (x, zi)| ok & is(*x, *dj * *zi));
+            ok & threshold & weights
         })
     };
     f.len() == factor_len(spec) && row.len() == spec.n_weights() && blocks(spec).all(block_is)
