@@ -275,3 +275,56 @@ fn what_a_window_cannot_hold_is_refused_and_changes_nothing() {
     ));
     assert_eq!((big_t.eps0(), big_t.term(0).unwrap().0), (e, c0));
 }
+
+/// Three outputs (three rows per sample), r ≥ the samples: the windows
+/// under forgetting (and the structured one under process noise too)
+/// follow the packed multi-output filter within 1e-10.
+#[test]
+fn unbounded_windows_regularize_as_the_packed_multi_output_filter() {
+    let spec = ResNetSpec::new(2, 5, 3, 7, PAPER_SLOPE).unwrap();
+    let n = spec.n_weights();
+    let steps = 40;
+    let both = Regularization {
+        process_noise: 1e-3,
+        forgetting: 0.98,
+        diagonal_floor: 0.0,
+    };
+    let shape = WindowShape::new(n, steps, 3);
+    let info = InfoWindow::new(shape, 1.0, vec![0.0; shape.storage_len()]).unwrap();
+    let terms = term_window(n, 3 * steps);
+    let mut net0 = ResNet::new(spec, vec![0.0; spec.buffer_len()]).unwrap();
+    net0.init_uniform(&mut rng(3), 0.3).unwrap();
+    let packed = || PackedCovariance::new(n, 1.0, vec![0.0; packed_len(n)]).unwrap();
+    let cfg = GEhfConfig::default();
+    let mut fp_i = GEhf::new(cfg, packed(), vec![0.0; 3 * n]).unwrap();
+    let mut fp_t = GEhf::new(cfg, packed(), vec![0.0; 3 * n]).unwrap();
+    let mut fi = GEhf::new(cfg, info, vec![0.0; 3 * n]).unwrap();
+    let mut ft = GEhf::new(cfg, terms, vec![0.0; 3 * n]).unwrap();
+    fp_i.set_regularization(forgetting(0.98)).unwrap();
+    fi.set_regularization(forgetting(0.98)).unwrap();
+    fp_t.set_regularization(both).unwrap();
+    ft.set_regularization(both).unwrap();
+    let (mut n_pi, mut n_i, mut n_pt, mut n_t) =
+        (net0.clone(), net0.clone(), net0.clone(), net0.clone());
+    for step in 0..steps {
+        let t = step as f64 * 0.7;
+        let x = [t.sin(), t.cos()];
+        let y: Vec<f64> = (0..3).map(|o| f64::from(u8::from(o == step % 3))).collect();
+        fp_i.step(&mut n_pi, &x, &y).unwrap();
+        fi.step(&mut n_i, &x, &y).unwrap();
+        fp_t.step(&mut n_pt, &x, &y).unwrap();
+        ft.step(&mut n_t, &x, &y).unwrap();
+        for (a, b) in n_pi.weights().iter().zip(n_i.weights()) {
+            assert!((a - b).abs() <= 1e-10, "info, step {step}: {a} vs {b}");
+        }
+        for (a, b) in n_pt.weights().iter().zip(n_t.weights()) {
+            assert!((a - b).abs() <= 1e-10, "terms, step {step}: {a} vs {b}");
+        }
+    }
+    let moved = n_i
+        .weights()
+        .iter()
+        .zip(net0.weights())
+        .map(|(a, b)| (a - b).abs());
+    assert!(moved.fold(0.0, f64::max) > 0.1, "the runs learned");
+}
