@@ -206,11 +206,17 @@ pub(super) fn is_row<T: Real>(spec: &ResNetSpec, f: &[T], row: &[T]) -> bool {
     let is = |x: T, y: T| (x == y) & x.is_finite();
     let block_is = |b: Block| {
         let ((z, d), beta) = (b.factors(f), b.beta());
-        b.of(row).chunks_exact(b.width()).zip(d).fold(true, |ok, (r, dj)| {
-            let threshold = beta == 0 || is(r[0], *dj);
-            let weights = r[beta..].iter().zip(z).fold(true, |ok, (x, zi)| ok & is(*x, *dj * *zi));
-            ok & threshold & weights
-        })
+        b.of(row)
+            .chunks_exact(b.width())
+            .zip(d)
+            .fold(true, |ok, (r, dj)| {
+                let threshold = beta == 0 || is(r[0], *dj);
+                let weights = r[beta..]
+                    .iter()
+                    .zip(z)
+                    .fold(true, |ok, (x, zi)| ok & is(*x, *dj * *zi));
+                ok & threshold & weights
+            })
     };
     f.len() == factor_len(spec) && row.len() == spec.n_weights() && blocks(spec).all(block_is)
 }
