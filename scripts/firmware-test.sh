@@ -15,12 +15,18 @@
 #   1. src/reference.rs and the embedded model models/xor-l5-partial.hinf
 #      are what firmware/refgen generates now (host f32)
 #   2. the firmware learns XOR, continues the host-trained XOR model in the
-#      host's number of epochs, and learns the calibration curve (exit code 0)
+#      host's number of epochs, learns the calibration curve, and learns XOR
+#      at L = 101 with the bounded-memory window like the host, bit for bit
+#      (exit code 0)
 #   3. the on-target tests pass (forward, Jacobian, g-EHF vs host, model
-#      load / corrupted / truncated copies, ...)
+#      load / corrupted / truncated copies, ...; at L = 101: XOR like the
+#      host, injected bad samples rejected with the learner unchanged)
 #   4. an injected panic and an injected HardFault end with a failure code
-#   5. 2-4 again for the STM32F405 ELF under netduinoplus2, and that ELF is
-#      byte for byte the one the probe-rs configuration builds
+#   5. 2-4 again for the STM32F405 ELF under netduinoplus2 (128 KiB of RAM,
+#      as linked for the chip), which also learns the calibration curve at
+#      L = 101 to its target through a stream with injected bad samples
+#      (~52 500 steps: 1.5-3 minutes of emulation), and that ELF is byte
+#      for byte the one the probe-rs configuration builds
 #   6. the STM32F411 ELF builds and, as a smoke test, runs to its verdict
 #      under netduinoplus2 (an STM32F405 model, not an F411 one: same core,
 #      same RCC/GPIOA addresses, the F411's smaller memory map fits)
@@ -99,7 +105,9 @@ elf_path() {
         sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
     [[ -n "$dir" ]] && echo "$dir/thumbv7em-none-eabihf/release/hinf-firmware"
 }
-f405_runs() { (cd "$fw" && cargo "${f405_qemu[@]}" run "${f405[@]}"); }
+f405_runs() {
+    (cd "$fw" && HINF_QEMU_TIMEOUT="${HINF_QEMU_TIMEOUT:-600}" cargo "${f405_qemu[@]}" run "${f405[@]}")
+}
 f405_tests() { (cd "$fw" && cargo "${f405_qemu[@]}" test "${f405[@]}"); }
 f405_panic_exits_nonzero() {
     (cd "$fw" && HINF_QEMU_TIMEOUT=30 expect_failure \
