@@ -57,6 +57,11 @@ fn run() -> bool {
     let Some(buffers) = deep::take_buffers() else {
         return false;
     };
+    // The stack's high-water marks below `run`'s frame, of the L = 5 and
+    // of the deep phases (painted again in between; a step's own
+    // measurement paints only below where its phase stands).
+    let free = measure::free_stack();
+    let painted = measure::paint_free_stack();
     // Both XOR runs stop by the core's default rule (½ SSE < 0.01).
     let xor = XorConfig::default();
     let Some(xor_ok) = learn_xor(buffers.spare(), &xor, &mut board) else {
@@ -66,6 +71,8 @@ fn run() -> bool {
     let Some(cal_ok) = learn_calibration(buffers.spare()) else {
         return false;
     };
+    let l5_stack = measure::painted_stack_used(painted);
+    let painted = measure::paint_free_stack();
     let meter = Meter {
         counter: &board.counter,
         per_2m: board.per_2m,
@@ -73,14 +80,26 @@ fn run() -> bool {
     };
     let deep_xor_ok = deep_runs::learn_xor(buffers, &meter);
     #[cfg(feature = "deep-calibration")]
-    let deep_cal_ok = deep_runs::learn_calibration(buffers, &meter);
-    #[cfg(feature = "deep-calibration")]
-    return verdict(&[xor_ok, host_ok, cal_ok, deep_xor_ok, deep_cal_ok]);
+    let runs = [
+        xor_ok,
+        host_ok,
+        cal_ok,
+        deep_xor_ok,
+        deep_runs::learn_calibration(buffers, &meter),
+    ];
     #[cfg(not(feature = "deep-calibration"))]
-    {
+    let runs = {
         println!("deep calibration: not built (feature deep-calibration)");
-        verdict(&[xor_ok, host_ok, cal_ok, deep_xor_ok])
-    }
+        [xor_ok, host_ok, cal_ok, deep_xor_ok]
+    };
+    println!(
+        "stack below run(): L = 5 phases {} bytes, deep phases {} bytes, of {} free (statics end at RAM + {} bytes)",
+        l5_stack,
+        measure::painted_stack_used(painted),
+        free,
+        measure::statics_end_offset()
+    );
+    verdict(&runs)
 }
 
 /// What the phases share: the board's parts (step counter, LED) and the
