@@ -30,7 +30,10 @@
 #   6. the STM32F411 ELF builds and, as a smoke test, runs to its verdict
 #      under netduinoplus2 (an STM32F405 model, not an F411 one: same core,
 #      same RCC/GPIOA addresses, the F411's smaller memory map fits)
-#   7. clippy for every board feature (and refgen) and rustfmt are clean
+#   7. the Cortex-M7 build (feature mps2-an500: RAM capped at 1 MiB, the
+#      deep learner at L = 1001, N_w = 27 466) learns XOR under QEMU
+#      mps2-an500 like the host, bit for bit (~10 s of emulation)
+#   8. clippy for every board feature (and refgen) and rustfmt are clean
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -137,13 +140,17 @@ f411_smoke_under_netduinoplus2() {
     (cd "$fw" && HINF_QEMU_MACHINE=netduinoplus2 \
         cargo run --release --no-default-features --features stm32f411)
 }
+m7_learns_at_l1001() {
+    (cd "$fw" && cargo --config boards/qemu-mps2-an500/qemu.toml run --release \
+        --no-default-features --features mps2-an500)
+}
 clippy_clean() {
     if ! cargo clippy --version >/dev/null 2>&1; then
         echo "clippy not installed: skipped"
         return 0
     fi
     local features
-    for features in qemu stm32f405 stm32f411 feather-f405 olimex-h405 blackpill-f411; do
+    for features in qemu mps2-an500 stm32f405 stm32f411 feather-f405 olimex-h405 blackpill-f411; do
         echo "clippy --features $features"
         (cd "$fw" && cargo clippy --release --all-targets --quiet \
             --no-default-features --features "$features" -- -D warnings) || return 1
@@ -172,6 +179,7 @@ check "STM32F405 panic exits non-zero" f405_panic_exits_nonzero
 check "STM32F405 HardFault exits non-zero" f405_hardfault_exits_nonzero
 check "STM32F405 ELF is the one probe-rs flashes" f405_elf_is_the_flashed_one
 check "STM32F411 ELF under netduinoplus2 (smoke)" f411_smoke_under_netduinoplus2
+check "Cortex-M7 budget (1 MiB): L = 1001 learns XOR under mps2-an500" m7_learns_at_l1001
 check "clippy" clippy_clean
 check "rustfmt" formatted
 

@@ -8,7 +8,8 @@
 //! [`DeepLearner`] borrows them, so each phase builds its learner in place
 //! (no copy of the buffers through the stack).
 //!
-//! Bytes at L = 101 (N_w = 2716), R = 8, `f32`: network buffer (weights
+//! L = 101 on the STM32F4s, L = 1001 with feature `mps2-an500` (the
+//! Cortex-M7 budget). Bytes at L = 101 (N_w = 2716), R = 8, `f32`: network buffer (weights
 //! N_w, activations, Jacobian N_w + φ, scratch) [`NET_LEN`], window
 //! [`WINDOW_LEN`] (9 rows of 994 factors, the 9 × 9 Gram matrix, weights,
 //! two packed 8 × 8 factors), filter scratch 2·N_w ([`SCRATCH_LEN`]: `u =
@@ -24,8 +25,14 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use crate::online::OnlineLearner;
 
-/// Residual blocks n of the deep XOR net (L = 2n + 3).
+/// Residual blocks n of the deep XOR net (L = 2n + 3): L = 101 on the
+/// STM32F4's 128 KiB.
+#[cfg(not(feature = "mps2-an500"))]
 pub const DEEP_BLOCKS: usize = 49;
+/// Residual blocks n of the deep XOR net (L = 2n + 3): L = 1001 on the
+/// Cortex-M7 budget (1 MiB).
+#[cfg(feature = "mps2-an500")]
+pub const DEEP_BLOCKS: usize = 499;
 /// Depth L of the deep nets.
 pub const DEEP_LAYERS: usize = 2 * DEEP_BLOCKS + 3;
 /// The largest deep net the buffers are sized for: the paper's XOR net at

@@ -713,6 +713,12 @@ pub const DEEP_XOR_MAX_EPOCHS: u32 = 300;
 pub const DEEP_XOR_EPOCHS: u32 = 11;
 /// 1/2 SSE at the end of that run.
 pub const DEEP_XOR_ERROR: f32 = 0.004332605;
+/// Depth of the Cortex-M7 build's deep XOR run (feature mps2-an500).
+pub const DEEP_M7_LAYERS: usize = 1001;
+/// Epochs the host needs for that run.
+pub const DEEP_M7_XOR_EPOCHS: u32 = 27;
+/// 1/2 SSE at its end.
+pub const DEEP_M7_XOR_ERROR: f32 = 0.004602425;
 /// eps0 of the deep calibration run (printed step).
 pub const DEEP_CAL_EPS0: f64 = 10.0;
 /// Its stream: seed, ADC noise, reference noise (C).

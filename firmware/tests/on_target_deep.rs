@@ -19,6 +19,7 @@ use hinf_firmware::board::{self, Counter};
 use hinf_firmware::deep::{
     self, DEEP_BUFFER_BYTES, DEEP_LAYERS, DeepBuffers, DeepLearner, Setting,
 };
+use hinf_firmware::deep_runs::XOR_HOST;
 use hinf_firmware::gate::{Gate, Injecting, Rejects};
 use hinf_firmware::online::{self, OnlineLearner, XorConfig};
 use hinf_firmware::source::{
@@ -127,8 +128,8 @@ fn deep_learner_fits_in_96_kib(_: &mut Ctx) -> TestResult {
 /// the host's epochs at the host's error, bit for bit.
 fn deep_xor_matches_host(ctx: &mut Ctx) -> TestResult {
     let spec = deep::spec(2).map_err(|_| "spec")?;
-    if spec.n_weights() != 2716 || DEEP_LAYERS != 101 {
-        return Err("not the L = 101 net (N_w = 2716)");
+    if spec.n_weights() != 27 * DEEP_LAYERS - 11 || XOR_HOST.layers != DEEP_LAYERS {
+        return Err("not the net the host ran (N_w = 27 L - 11: 2716 at L = 101)");
     }
     let mut l = DeepLearner::new(ctx.deep, spec, Setting::XOR, reference::DEEP_SEED)
         .map_err(|_| "learner")?;
@@ -138,9 +139,7 @@ fn deep_xor_matches_host(ctx: &mut Ctx) -> TestResult {
     };
     let r = online::run_xor(&mut l, &mut XorStream::new(), &cfg, &ctx.counter)
         .map_err(|_| "did not converge")?;
-    if r.epochs != reference::DEEP_XOR_EPOCHS
-        || r.error.to_bits() != reference::DEEP_XOR_ERROR.to_bits()
-    {
+    if r.epochs != XOR_HOST.epochs || r.error.to_bits() != XOR_HOST.error.to_bits() {
         return Err("differs from the host's f32 run");
     }
     Ok(())

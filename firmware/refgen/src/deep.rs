@@ -18,6 +18,8 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// Depth L of the deep nets (`DEEP_LAYERS` in firmware/src/deep.rs).
 pub const LAYERS: usize = 101;
+/// Depth of the Cortex-M7 build's deep XOR run (feature `mps2-an500`).
+pub const M7_LAYERS: usize = 1001;
 /// Samples R kept by the window.
 pub const MEMORY: usize = 8;
 /// ε0 of the XOR run (with the trust region).
@@ -43,7 +45,12 @@ type Filter = GEhf<f32, InfoWindow<f32, Vec<f32>>, Vec<f32>>;
 
 /// The deep net for `inputs` inputs: width 5, one sigmoid output, η0 = 2.5.
 pub fn spec(inputs: usize) -> ResNetSpec {
-    ResNetSpec::new(inputs, PAPER_WIDTH, 1, LAYERS, PAPER_SLOPE).expect("spec")
+    spec_at(LAYERS, inputs)
+}
+
+/// The same at depth `layers`.
+pub fn spec_at(layers: usize, inputs: usize) -> ResNetSpec {
+    ResNetSpec::new(inputs, PAPER_WIDTH, 1, layers, PAPER_SLOPE).expect("spec")
 }
 
 /// A learner as the firmware builds it: weights uniform ±0.05 from
@@ -80,11 +87,11 @@ fn xor_error(n: &mut Net, xor: &Xor<f32>) -> f32 {
     0.5 * e
 }
 
-/// The deep XOR stream run: (epochs, final ½ SSE); epochs = the budget + 1
-/// if it did not converge.
-pub fn xor_run() -> (u32, f32) {
+/// The deep XOR stream run at depth `layers`: (epochs, final ½ SSE);
+/// epochs = the budget + 1 if it did not converge.
+pub fn xor_run(layers: usize) -> (u32, f32) {
     let xor = Xor::<f32>::new(InputCoding::Bipolar);
-    let (mut n, mut f) = learner(spec(2), XOR_EPS0, true);
+    let (mut n, mut f) = learner(spec_at(layers, 2), XOR_EPS0, true);
     let mut err = f32::INFINITY;
     for epoch in 1..=XOR_MAX_EPOCHS {
         for k in 0..4 {

@@ -307,10 +307,11 @@ fn generate() -> (String, Vec<u8>) {
 
 /// The deep runs' settings and outcomes (`DEEP_*`, firmware/src/deep_runs.rs).
 fn deep_reference(s: &mut String) {
-    let (epochs, err) = deep::xor_run();
+    let (epochs, err) = deep::xor_run(deep::LAYERS);
+    let (m7_epochs, m7_err) = deep::xor_run(deep::M7_LAYERS);
     let (steps, refused, _, rms, _, met) = deep::calibration_run();
     assert!(
-        epochs <= deep::XOR_MAX_EPOCHS && met,
+        epochs <= deep::XOR_MAX_EPOCHS && m7_epochs <= deep::XOR_MAX_EPOCHS && met,
         "the deep runs must meet their targets on the host"
     );
     let (seed, adc, refc) = deep::CAL_STREAM;
@@ -339,6 +340,14 @@ fn deep_reference(s: &mut String) {
             "/// Epochs the host needs for the deep XOR stream.\npub const DEEP_XOR_EPOCHS: u32 = {epochs};"
         ),
         format!("/// 1/2 SSE at the end of that run.\npub const DEEP_XOR_ERROR: f32 = {err:?};"),
+        format!(
+            "/// Depth of the Cortex-M7 build's deep XOR run (feature mps2-an500).\npub const DEEP_M7_LAYERS: usize = {};",
+            deep::M7_LAYERS
+        ),
+        format!(
+            "/// Epochs the host needs for that run.\npub const DEEP_M7_XOR_EPOCHS: u32 = {m7_epochs};"
+        ),
+        format!("/// 1/2 SSE at its end.\npub const DEEP_M7_XOR_ERROR: f32 = {m7_err:?};"),
         format!(
             "/// eps0 of the deep calibration run (printed step).\npub const DEEP_CAL_EPS0: f64 = {:?};",
             deep::CAL_EPS0
@@ -427,10 +436,19 @@ fn write(path: &Path, bytes: &[u8]) -> bool {
 /// `--deep`: the firmware's deep runs on the host, with wall time.
 fn deep_report() -> ExitCode {
     let t = std::time::Instant::now();
-    let (epochs, err) = deep::xor_run();
+    let (epochs, err) = deep::xor_run(deep::LAYERS);
     println!(
         "deep XOR L = {}, R = {}, eps0 = {}, trust region: {epochs} epochs, 1/2 SSE {err} ({:.2} s)",
         deep::LAYERS,
+        deep::MEMORY,
+        deep::XOR_EPS0,
+        t.elapsed().as_secs_f64()
+    );
+    let t = std::time::Instant::now();
+    let (epochs, err) = deep::xor_run(deep::M7_LAYERS);
+    println!(
+        "deep XOR L = {}, R = {}, eps0 = {}, trust region: {epochs} epochs, 1/2 SSE {err} ({:.2} s)",
+        deep::M7_LAYERS,
         deep::MEMORY,
         deep::XOR_EPS0,
         t.elapsed().as_secs_f64()
