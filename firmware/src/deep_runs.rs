@@ -132,32 +132,41 @@ pub fn learn_xor(buffers: &mut DeepBuffers, meter: &Meter<'_>) -> bool {
     same
 }
 
+/// A step's stack depth as the logs show it.
+struct StackNote(Option<usize>);
+
+impl core::fmt::Display for StackNote {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            Some(s) if s >= STACK_PAINT => write!(f, "stack {s} bytes or more"),
+            Some(s) => write!(f, "stack {s} bytes"),
+            None => f.write_str("stack not measured in this run"),
+        }
+    }
+}
+
 /// Prints the cost of a deep step and the learner's bytes.
 fn report_step(what: &str, mean: u32, max: u32, stack: Option<usize>, meter: &Meter<'_>) {
-    let stack = stack.map_or((0, " not measured"), |s| {
-        (s, if s >= STACK_PAINT { " or more" } else { "" })
-    });
+    let stack = StackNote(stack);
     if meter.counter.counts_cycles() {
         println!(
-            "{} step (L = {}): mean {}, max {} cycles; stack {} bytes{}; learner buffers {} bytes",
+            "{} step (L = {}): mean {}, max {} cycles; {}; learner buffers {} bytes",
             what,
             DEEP_LAYERS,
             meter.cost(mean),
             max,
-            stack.0,
-            stack.1,
+            stack,
             DEEP_BUFFER_BYTES
         );
     } else {
         println!(
-            "{} step (L = {}): mean {} max {} counts = {} instructions; stack {} bytes{}; learner buffers {} bytes",
+            "{} step (L = {}): mean {} max {} counts = {} instructions; {}; learner buffers {} bytes",
             what,
             DEEP_LAYERS,
             mean,
             max,
             board::instructions(u64::from(mean), meter.per_2m),
-            stack.0,
-            stack.1,
+            stack,
             DEEP_BUFFER_BYTES
         );
     }
