@@ -1,7 +1,8 @@
 //! Puts the selected board's `memory.x` where the linker finds it.
 //!
 //! `cortex-m-rt`'s `link.x` includes `memory.x`; the board features
-//! (`qemu`, `stm32f405`, `stm32f411`) choose which one under `boards/`.
+//! (`qemu`, `mps2-an500`, `stm32f405`, `stm32f411`) choose which one under
+//! `boards/`.
 
 use std::env;
 use std::fs;
@@ -10,6 +11,7 @@ use std::path::PathBuf;
 fn main() {
     let feature = |name: &str| env::var_os(format!("CARGO_FEATURE_{name}")).is_some();
     let board = match (feature("QEMU"), feature("STM32F405"), feature("STM32F411")) {
+        (true, false, false) if feature("MPS2_AN500") => "qemu-mps2-an500",
         (false, true, false) => "stm32f405",
         (false, false, true) => "stm32f411",
         // `qemu`, or a wrong combination: the crate's compile_error!

@@ -13,7 +13,8 @@
 # - QEMU runs with -icount shift=0 (1 instruction = 1 ns of virtual time), so
 #   the firmware's SysTick counts are instruction counts (see README.md).
 # - HINF_QEMU_MACHINE=netduinoplus2 (boards/stm32f405/qemu.toml sets it)
-#   runs the STM32F405 ELF on QEMU's STM32F405 model.
+#   runs the STM32F405 ELF on QEMU's STM32F405 model; mps2-an500
+#   (boards/qemu-mps2-an500/qemu.toml) the Cortex-M7 build on a Cortex-M7.
 #
 # Environment: HINF_QEMU_TIMEOUT (seconds, default 120), HINF_DEFMT=0 to skip
 # decoding, HINF_QEMU_MACHINE (default mps2-an386).
@@ -27,6 +28,11 @@ elf="$1"
 shift
 timeout_s="${HINF_QEMU_TIMEOUT:-120}"
 machine="${HINF_QEMU_MACHINE:-mps2-an386}"
+# The machine's core: a Cortex-M7 on mps2-an500, a Cortex-M4 otherwise.
+case "$machine" in
+    mps2-an500) cpu=cortex-m7 ;;
+    *) cpu=cortex-m4 ;;
+esac
 
 if ! command -v qemu-system-arm >/dev/null 2>&1; then
     echo "qemu-run.sh: qemu-system-arm not found (apt-get install qemu-system-arm)" >&2
@@ -34,7 +40,7 @@ if ! command -v qemu-system-arm >/dev/null 2>&1; then
 fi
 
 qemu=(timeout --kill-after=5 "$timeout_s"
-    qemu-system-arm -cpu cortex-m4 -machine "$machine" -nographic
+    qemu-system-arm -cpu "$cpu" -machine "$machine" -nographic
     -monitor none -serial none
     -icount shift=0
     -semihosting-config enable=on,target=native

@@ -15,16 +15,25 @@
 #   1. src/reference.rs and the embedded model models/xor-l5-partial.hinf
 #      are what firmware/refgen generates now (host f32)
 #   2. the firmware learns XOR, continues the host-trained XOR model in the
-#      host's number of epochs, and learns the calibration curve (exit code 0)
+#      host's number of epochs, learns the calibration curve, and learns XOR
+#      at L = 101 with the bounded-memory window like the host, bit for bit
+#      (exit code 0)
 #   3. the on-target tests pass (forward, Jacobian, g-EHF vs host, model
-#      load / corrupted / truncated copies, ...)
+#      load / corrupted / truncated copies, ...; at L = 101: XOR like the
+#      host, injected bad samples rejected with the learner unchanged)
 #   4. an injected panic and an injected HardFault end with a failure code
-#   5. 2-4 again for the STM32F405 ELF under netduinoplus2, and that ELF is
-#      byte for byte the one the probe-rs configuration builds
+#   5. 2-4 again for the STM32F405 ELF under netduinoplus2 (128 KiB of RAM,
+#      as linked for the chip), which also learns the calibration curve at
+#      L = 101 to its target through a stream with injected bad samples
+#      (~52 500 steps: 1.5-3 minutes of emulation), and that ELF is byte
+#      for byte the one the probe-rs configuration builds
 #   6. the STM32F411 ELF builds and, as a smoke test, runs to its verdict
 #      under netduinoplus2 (an STM32F405 model, not an F411 one: same core,
 #      same RCC/GPIOA addresses, the F411's smaller memory map fits)
-#   7. clippy for every board feature (and refgen) and rustfmt are clean
+#   7. the Cortex-M7 build (feature mps2-an500: RAM capped at 1 MiB, the
+#      deep learner at L = 1001, N_w = 27 466) learns XOR under QEMU
+#      mps2-an500 like the host, bit for bit (~10 s of emulation)
+#   8. clippy for every board feature (and refgen) and rustfmt are clean
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -99,7 +108,9 @@ elf_path() {
         sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
     [[ -n "$dir" ]] && echo "$dir/thumbv7em-none-eabihf/release/hinf-firmware"
 }
-f405_runs() { (cd "$fw" && cargo "${f405_qemu[@]}" run "${f405[@]}"); }
+f405_runs() {
+    (cd "$fw" && HINF_QEMU_TIMEOUT="${HINF_QEMU_TIMEOUT:-600}" cargo "${f405_qemu[@]}" run "${f405[@]}")
+}
 f405_tests() { (cd "$fw" && cargo "${f405_qemu[@]}" test "${f405[@]}"); }
 f405_panic_exits_nonzero() {
     (cd "$fw" && HINF_QEMU_TIMEOUT=30 expect_failure \
@@ -129,13 +140,17 @@ f411_smoke_under_netduinoplus2() {
     (cd "$fw" && HINF_QEMU_MACHINE=netduinoplus2 \
         cargo run --release --no-default-features --features stm32f411)
 }
+m7_learns_at_l1001() {
+    (cd "$fw" && cargo --config boards/qemu-mps2-an500/qemu.toml run --release \
+        --no-default-features --features mps2-an500)
+}
 clippy_clean() {
     if ! cargo clippy --version >/dev/null 2>&1; then
         echo "clippy not installed: skipped"
         return 0
     fi
     local features
-    for features in qemu stm32f405 stm32f411 feather-f405 olimex-h405 blackpill-f411; do
+    for features in qemu mps2-an500 stm32f405 stm32f411 feather-f405 olimex-h405 blackpill-f411; do
         echo "clippy --features $features"
         (cd "$fw" && cargo clippy --release --all-targets --quiet \
             --no-default-features --features "$features" -- -D warnings) || return 1
@@ -164,6 +179,7 @@ check "STM32F405 panic exits non-zero" f405_panic_exits_nonzero
 check "STM32F405 HardFault exits non-zero" f405_hardfault_exits_nonzero
 check "STM32F405 ELF is the one probe-rs flashes" f405_elf_is_the_flashed_one
 check "STM32F411 ELF under netduinoplus2 (smoke)" f411_smoke_under_netduinoplus2
+check "Cortex-M7 budget (1 MiB): L = 1001 learns XOR under mps2-an500" m7_learns_at_l1001
 check "clippy" clippy_clean
 check "rustfmt" formatted
 

@@ -6,6 +6,12 @@
 //! (weights, activations, Jacobian, scratch) 185 `f32`, packed `P`
 //! N_w(N_w+1)/2 = 2926 `f32`, filter scratch 76 `f32`: about 12.8 KB in all
 //! ([`LEARNER_BYTES`]).
+//!
+//! `P`'s storage is a type parameter: an array of its own by default, or
+//! a borrowed slice ([`Learner::in_storage`]); the firmware lends the L = 5
+//! learner part of the deep learner's buffers, which are free while the
+//! L = 5 phases run, so that its RAM is not spent twice and no 12 KB
+//! temporaries pass through the stack.
 
 use hinf::{
     GEhf, GEhfConfig, Model, PAPER_INIT_RANGE, PAPER_SLOPE, PAPER_WIDTH, PackedCovariance, ResNet,
@@ -28,14 +34,16 @@ pub const SCRATCH_LEN: usize = MAX_SPEC.n_weights();
 
 /// The network type: `f32` in a fixed array.
 pub type Net = ResNet<f32, [f32; NET_LEN]>;
-/// The filter type: g-EHF with a packed `P` in a fixed array.
-pub type Filter = GEhf<f32, PackedCovariance<f32, [f32; P_LEN]>, [f32; SCRATCH_LEN]>;
+/// The filter type: g-EHF with a packed `P` in `S` (by default a fixed
+/// array).
+pub type Filter<S = [f32; P_LEN]> = GEhf<f32, PackedCovariance<f32, S>, [f32; SCRATCH_LEN]>;
 
 /// Bytes of a model file of a [`MAX_SPEC`] learner with its `P` (`f32`):
 /// 12 093 at L = 5.
 pub const MODEL_LEN: usize = hinf::model::saved_len::<f32>(&MAX_SPEC, true, false);
 
-/// RAM taken by one [`Learner`] (network, `P`, scratch, parameters).
+/// RAM taken by one [`Learner`] with its own `P` array (network, `P`,
+/// scratch, parameters).
 pub const LEARNER_BYTES: usize = core::mem::size_of::<Learner>();
 
 /// What [`Learner::load_model`] loaded.
@@ -49,11 +57,11 @@ pub struct LoadedModel {
     pub config: GEhfConfig,
 }
 
-/// A network and its g-EHF, learning one sample at a time.
+/// A network and its g-EHF, learning one sample at a time; `P` in `S`.
 #[derive(Debug, Clone)]
-pub struct Learner {
+pub struct Learner<S = [f32; P_LEN]> {
     net: Net,
-    filter: Filter,
+    filter: Filter<S>,
 }
 
 /// The L = 5 net for `inputs` inputs, hidden width N = 5, one sigmoid
@@ -68,16 +76,34 @@ impl Learner {
     /// `seed`, and `P = ε0 I` with the core's defaults (γ_f = 1.7, ε0 from
     /// [`hinf::DEFAULT_EPS0`]) unless `config` says otherwise.
     pub fn new(spec: ResNetSpec, config: GEhfConfig, seed: u64) -> hinf::Result<Self> {
-        let mut net = ResNet::new(spec, [0.0f32; NET_LEN])?;
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-        net.init_uniform(&mut rng, PAPER_INIT_RANGE)?;
-        Self::with_net(net, config)
+        Self::in_storage([0.0f32; P_LEN], spec, config, seed)
     }
 
     /// A learner around an existing network, with `P = ε0 I`.
     pub fn with_net(net: Net, config: GEhfConfig) -> hinf::Result<Self> {
+        Self::with_net_in(net, config, [0.0f32; P_LEN])
+    }
+}
+
+impl<S: AsRef<[f32]> + AsMut<[f32]>> Learner<S> {
+    /// [`Learner::new`] with `P` in `storage` (at least [`P_LEN`] elements
+    /// for a [`MAX_SPEC`] learner).
+    pub fn in_storage(
+        storage: S,
+        spec: ResNetSpec,
+        config: GEhfConfig,
+        seed: u64,
+    ) -> hinf::Result<Self> {
+        let mut net = ResNet::new(spec, [0.0f32; NET_LEN])?;
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        net.init_uniform(&mut rng, PAPER_INIT_RANGE)?;
+        Self::with_net_in(net, config, storage)
+    }
+
+    /// A learner around an existing network, with `P = ε0 I` in `storage`.
+    pub fn with_net_in(net: Net, config: GEhfConfig, storage: S) -> hinf::Result<Self> {
         let nw = net.spec().n_weights();
-        let p = PackedCovariance::new(nw, config.eps0 as f32, [0.0f32; P_LEN])?;
+        let p = PackedCovariance::new(nw, config.eps0 as f32, storage)?;
         let filter = GEhf::new(config, p, [0.0f32; SCRATCH_LEN])?;
         Ok(Self { net, filter })
     }
@@ -93,7 +119,7 @@ impl Learner {
     }
 
     /// The filter (its covariance `P`, its parameters).
-    pub fn filter(&self) -> &Filter {
+    pub fn filter(&self) -> &Filter<S> {
         &self.filter
     }
 
@@ -134,7 +160,7 @@ impl Learner {
     }
 }
 
-impl<const N: usize> OnlineLearner<N> for Learner {
+impl<const N: usize, S: AsRef<[f32]> + AsMut<[f32]>> OnlineLearner<N> for Learner<S> {
     type Error = hinf::Error;
 
     fn predict(&mut self, x: &[f32; N]) -> Result<f32, hinf::Error> {

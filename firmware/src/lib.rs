@@ -54,8 +54,11 @@ use defmt_rtt as _;
 use defmt_semihosting as _;
 
 pub mod board;
+pub mod deep;
+pub mod deep_runs;
 pub mod exit;
 pub mod fmt;
+pub mod gate;
 pub mod gehf_learner;
 pub mod measure;
 pub mod online;

@@ -2,11 +2,14 @@
 //! holds, lights the LED; loads the XOR learner trained for 5 epochs on the
 //! host (embedded with `include_bytes!`) and keeps learning until the rule
 //! holds, in the host's number of further epochs; then learns an NTC
-//! thermistor calibration curve from a noisy stream. Exits 0 only if all
-//! three met their targets.
+//! thermistor calibration curve from a noisy stream; then the same at depth
+//! with the bounded-memory window: XOR at L = 101 and (feature
+//! `deep-calibration`) the calibration at L = 101 through a gate that
+//! rejects injected bad samples. Exits 0 only if all met their targets.
 //!
 //! [`run`] is the sequence of phases: [`setup`], [`learn_xor`],
-//! [`continue_host_model`], [`learn_calibration`], [`verdict`]; the shared
+//! [`continue_host_model`], [`learn_calibration`], the deep runs of
+//! `hinf_firmware::deep_runs`, [`verdict`]; the shared
 //! pieces (learner, runs, sources, board, printing) are in the library.
 #![no_std]
 #![no_main]
@@ -15,6 +18,8 @@ use cortex_m_rt::{ExceptionFrame, entry, exception};
 use embedded_hal::digital::{OutputPin, StatefulOutputPin};
 use hinf::{GEhfConfig, ResNetSpec, StopCriterion, TrainConfig};
 use hinf_firmware::board::{self, Cost, Counter, Led, Parts};
+use hinf_firmware::deep;
+use hinf_firmware::deep_runs::{self, Meter};
 use hinf_firmware::fmt::Fixed;
 use hinf_firmware::gehf_learner::{self, LEARNER_BYTES, Learner, LoadedModel};
 use hinf_firmware::online::{
@@ -39,27 +44,62 @@ fn main() -> ! {
     exit::finish(run())
 }
 
-/// The phases in order; `true` only if all three runs met their targets.
+/// The phases in order; `true` only if all runs met their targets.
 /// A phase that cannot start (peripherals taken, a learner that cannot be
 /// built) ends the run at once, without the summary line.
 fn run() -> bool {
     let Some(mut board) = setup() else {
         return false;
     };
-    // The learner lives in a static (its RAM shows in `size`'s .bss).
-    let Some(slot) = cortex_m::singleton!(: Option<Learner> = None) else {
+    // All learners' RAM: the deep learner's buffers, in a static (its RAM
+    // shows in `size`'s .bss); the L = 5 learner keeps its `P` in part of
+    // them while the L = 5 phases run.
+    let Some(buffers) = deep::take_buffers() else {
         return false;
     };
+    // The stack's high-water marks below `run`'s frame, of the L = 5 and
+    // of the deep phases (painted again in between; a step's own
+    // measurement paints only below where its phase stands).
+    let free = measure::free_stack();
+    let painted = measure::paint_free_stack();
     // Both XOR runs stop by the core's default rule (½ SSE < 0.01).
     let xor = XorConfig::default();
-    let Some((l, xor_ok)) = learn_xor(slot, &xor, &mut board) else {
+    let Some(xor_ok) = learn_xor(buffers.spare(), &xor, &mut board) else {
         return false;
     };
-    let host_ok = continue_host_model(l, &xor, &board);
-    let Some(cal_ok) = learn_calibration(l) else {
+    let host_ok = continue_host_model(buffers.spare(), &xor, &board);
+    let Some(cal_ok) = learn_calibration(buffers.spare()) else {
         return false;
     };
-    verdict(xor_ok, host_ok, cal_ok)
+    let l5_stack = measure::painted_stack_used(painted);
+    let painted = measure::paint_free_stack();
+    let meter = Meter {
+        counter: &board.counter,
+        per_2m: board.per_2m,
+        sysclk_hz: board.sysclk_hz,
+    };
+    let deep_xor_ok = deep_runs::learn_xor(buffers, &meter);
+    #[cfg(feature = "deep-calibration")]
+    let runs = [
+        xor_ok,
+        host_ok,
+        cal_ok,
+        deep_xor_ok,
+        deep_runs::learn_calibration(buffers, &meter),
+    ];
+    #[cfg(not(feature = "deep-calibration"))]
+    let runs = {
+        println!("deep calibration: not built (feature deep-calibration)");
+        [xor_ok, host_ok, cal_ok, deep_xor_ok]
+    };
+    println!(
+        "stack below run(): L = 5 phases {} bytes, deep phases {} bytes, of {} free (statics end at RAM + {} bytes)",
+        l5_stack,
+        measure::painted_stack_used(painted),
+        free,
+        measure::statics_end_offset()
+    );
+    verdict(&runs)
 }
 
 /// What the phases share: the board's parts (step counter, LED) and the
@@ -140,25 +180,23 @@ fn xor_spec() -> Option<ResNetSpec> {
         .ok()
 }
 
-/// A fresh learner, logged if it cannot be built.
-fn new_learner(spec: ResNetSpec, config: GEhfConfig, seed: u64) -> Option<Learner> {
-    Learner::new(spec, config, seed)
+/// The L = 5 learner with its `P` in lent storage.
+type Lent<'a> = Learner<&'a mut [f32]>;
+
+/// A fresh learner with its `P` in `p`, logged if it cannot be built.
+fn new_learner(p: &mut [f32], spec: ResNetSpec, config: GEhfConfig, seed: u64) -> Option<Lent<'_>> {
+    Learner::in_storage(p, spec, config, seed)
         .map_err(|e| defmt::error!("learner: {}", e))
         .ok()
 }
 
 /// Phase 1: XOR as a stream from seed [`SEED`], until ½ Σ e² < 0.01 over
 /// the 4 patterns; switches the LED on at convergence. Measures the stack
-/// depth of one step first. Returns the learner (placed in `slot`) and
+/// depth of one step first. The learner keeps its `P` in `p`. Returns
 /// whether XOR converged; `None` if the learner cannot be built or stepped.
-fn learn_xor(
-    slot: &'static mut Option<Learner>,
-    cfg: &XorConfig,
-    board: &mut Board,
-) -> Option<(&'static mut Learner, bool)> {
+fn learn_xor(p: &mut [f32], cfg: &XorConfig, board: &mut Board) -> Option<bool> {
     let gehf = GEhfConfig::default();
     let spec = xor_spec()?;
-    let l = slot.insert(new_learner(spec, gehf, SEED)?);
     let train = TrainConfig::default();
     defmt::info!(
         "xor: gamma_f = {=f64}, eps0 = {=f64}, stop when 1/2 sum e^2 < {=f64} (half-SSE: {=bool})",
@@ -167,23 +205,23 @@ fn learn_xor(
         train.tol,
         train.criterion == StopCriterion::HalfSse
     );
-    let stack = step_stack_depth(l)?;
+    let stack = step_stack_depth(&mut new_learner(p, spec, gehf, SEED)?)?;
     // Start the stream over from fresh weights (the measured step counted).
-    *l = Learner::new(spec, gehf, SEED).ok()?;
-    let ok = match online::run_xor(l, &mut XorStream::new(), cfg, &board.counter) {
+    let mut l = new_learner(p, spec, gehf, SEED)?;
+    let ok = match online::run_xor(&mut l, &mut XorStream::new(), cfg, &board.counter) {
         Ok(r) => report_xor(&r, stack, board),
         Err((why, r)) => {
             report_xor_failure(why, &r);
             false
         }
     };
-    Some((l, ok))
+    Some(ok)
 }
 
 /// Bytes of stack one learning step takes: paints the stack, makes one
 /// step (XOR pattern 0) and finds the lowest overwritten word. The step
 /// changes the learner.
-fn step_stack_depth(l: &mut Learner) -> Option<usize> {
+fn step_stack_depth(l: &mut Lent<'_>) -> Option<usize> {
     let painted = measure::paint_stack(8 * 1024);
     let first = OnlineLearner::<2>::step(l, &[-1.0, -1.0], 0.0);
     let stack = measure::painted_stack_used(painted);
@@ -281,8 +319,8 @@ fn report_xor_failure(why: Failure<hinf::Error>, r: &XorReport) {
     );
 }
 
-/// Phase 2: loads the host-trained XOR learner (network and `P`) into `l`
-/// and keeps learning on the XOR stream. Passes if the file is the one
+/// Phase 2: loads the host-trained XOR learner (network and `P`, kept in
+/// `p`) and keeps learning on the XOR stream. Passes if the file is the one
 /// [`reference`] describes (length, CRC), its error is the host's, and the
 /// stopping rule holds after the host's number of further epochs, at the
 /// host's error, bit for bit.
@@ -291,14 +329,14 @@ fn report_xor_failure(why: Failure<hinf::Error>, r: &XorReport) {
 /// too): the load is inlined here, and its measured cost depends on the
 /// code around it.
 #[inline(never)]
-fn continue_host_model(l: &mut Learner, cfg: &XorConfig, board: &Board) -> bool {
-    let Some(info) = load_host_model(l, board) else {
+fn continue_host_model(p: &mut [f32], cfg: &XorConfig, board: &Board) -> bool {
+    let Some((mut l, info)) = load_host_model(p, board) else {
         return false;
     };
-    let Ok(loaded) = online::xor_error(l) else {
+    let Ok(loaded) = online::xor_error(&mut l) else {
         return false;
     };
-    match online::run_xor(l, &mut XorStream::new(), cfg, &board.counter) {
+    match online::run_xor(&mut l, &mut XorStream::new(), cfg, &board.counter) {
         Ok(r) => report_host_model(&info, loaded, &r),
         Err((why, r)) => {
             defmt::error!(
@@ -317,12 +355,12 @@ fn continue_host_model(l: &mut Learner, cfg: &XorConfig, board: &Board) -> bool 
     }
 }
 
-/// Resets `l` to other weights (seed 2) and `P = ε0 I`, so that the load
-/// must replace all of it, then loads the embedded model and reports the
-/// cost of the load. `None` if the load fails or the file is not the one
-/// [`reference`] describes.
-fn load_host_model(l: &mut Learner, board: &Board) -> Option<LoadedModel> {
-    *l = Learner::new(xor_spec()?, GEhfConfig::default(), SEED + 1).ok()?;
+/// Builds a learner (`P` in `p`) with other weights (seed 2) and
+/// `P = ε0 I`, so that the load must replace all of it, then loads the
+/// embedded model and reports the cost of the load. `None` if the load
+/// fails or the file is not the one [`reference`] describes.
+fn load_host_model<'a>(p: &'a mut [f32], board: &Board) -> Option<(Lent<'a>, LoadedModel)> {
+    let mut l = new_learner(p, xor_spec()?, GEhfConfig::default(), SEED + 1)?;
     let t0 = board.counter.now();
     let loaded = l.load_model(pretrained::XOR_L5_PARTIAL);
     let load_counts = board.counter.since(t0);
@@ -349,7 +387,7 @@ fn load_host_model(l: &mut Learner, board: &Board) -> Option<LoadedModel> {
         println!("host model: FAILED: not the model src/reference.rs describes");
         return None;
     }
-    Some(info)
+    Some((l, info))
 }
 
 /// Compares the continuation from the host model (½ SSE `loaded` at load,
@@ -383,16 +421,16 @@ fn report_host_model(info: &LoadedModel, loaded: f32, r: &XorReport) -> bool {
 }
 
 /// Phase 3: a streaming calibration of an NTC thermistor (1 input,
-/// ε0 = [`CAL_EPS0`]) over [`CAL_SAMPLES`] noisy samples. Returns whether
-/// the grid RMS error ended below [`CAL_TARGET_C`]; `None` if the learner
-/// cannot be built.
-fn learn_calibration(l: &mut Learner) -> Option<bool> {
+/// ε0 = [`CAL_EPS0`], `P` in `p`) over [`CAL_SAMPLES`] noisy samples.
+/// Returns whether the grid RMS error ended below [`CAL_TARGET_C`]; `None`
+/// if the learner cannot be built.
+fn learn_calibration(p: &mut [f32]) -> Option<bool> {
     let spec = gehf_learner::spec(1).ok()?;
     let config = GEhfConfig {
         eps0: CAL_EPS0,
         ..GEhfConfig::default()
     };
-    *l = new_learner(spec, config, SEED)?;
+    let mut l = new_learner(p, spec, config, SEED)?;
     let cal = CalibrationConfig {
         samples: CAL_SAMPLES,
         report_every: 500,
@@ -401,7 +439,7 @@ fn learn_calibration(l: &mut Learner) -> Option<bool> {
     // ADC noise 0.05 % of full scale (σ ≈ 16 LSB of a 16-bit ADC), reference
     // thermometer noise σ = 0.1 °C.
     let mut stream = CalibrationStream::new(0x5EED_CA11, 0.0005, 0.1);
-    Some(match online::run_calibration(l, &mut stream, &cal) {
+    Some(match online::run_calibration(&mut l, &mut stream, &cal) {
         Ok(r) => {
             report_calibration(&r, &cal);
             true
@@ -439,11 +477,15 @@ fn report_calibration(r: &CalibrationReport, cal: &CalibrationConfig) {
     );
 }
 
-/// Prints the summary line; `true` if all three runs passed.
-fn verdict(xor_ok: bool, host_ok: bool, cal_ok: bool) -> bool {
-    let passed = u32::from(xor_ok) + u32::from(host_ok) + u32::from(cal_ok);
-    println!("firmware: {} passed, {} failed", passed, 3 - passed);
-    xor_ok && host_ok && cal_ok
+/// Prints the summary line; `true` if all runs passed.
+fn verdict(runs: &[bool]) -> bool {
+    let passed = runs.iter().filter(|ok| **ok).count();
+    println!(
+        "firmware: {} passed, {} failed",
+        passed,
+        runs.len() - passed
+    );
+    passed == runs.len()
 }
 
 #[cfg(feature = "inject-panic")]

@@ -25,14 +25,15 @@ pub struct Painted {
     bottom: usize,
 }
 
-/// Paints `bytes` of the stack below the current stack pointer. The caller
-/// must make sure the stack has that much room (the firmware's stack is the
-/// rest of RAM: megabytes under QEMU, ~100 KB on an STM32F411).
+/// Paints `bytes` of the stack below the current stack pointer, or less:
+/// never below the end of the statics (`__sheap`).
 #[inline(never)]
 pub fn paint_stack(bytes: usize) -> Painted {
     let sp = cortex_m::register::msp::read() as usize;
     let top = (sp & !3).saturating_sub(GUARD);
-    let bottom = top.saturating_sub(bytes & !3);
+    // Never below the statics, whatever `bytes` asks for.
+    let floor = (&raw const __sheap) as usize;
+    let bottom = top.saturating_sub(bytes & !3).max(floor).min(top);
     let mut a = bottom;
     while a < top {
         // SAFETY: [bottom, top) lies more than GUARD bytes below the stack
@@ -61,4 +62,32 @@ pub fn painted_stack_used(p: Painted) -> usize {
         a += 4;
     }
     GUARD
+}
+
+unsafe extern "C" {
+    /// The first byte after the statics (cortex-m-rt's `link.x`): the
+    /// lowest address the stack may reach.
+    safe static __sheap: u32;
+    /// The start of RAM (`link.x`).
+    safe static _ram_start: u32;
+}
+
+/// Bytes of RAM the statics take: from the start of RAM to `__sheap`
+/// (`.data`, `.bss`, `.uninit` and alignment).
+pub fn statics_end_offset() -> usize {
+    ((&raw const __sheap) as usize).saturating_sub((&raw const _ram_start) as usize)
+}
+
+/// Paints all of the free stack, from the end of the statics (`__sheap`)
+/// to [`GUARD`] bytes below the caller's stack pointer: for the whole
+/// run's high-water mark, read with [`painted_stack_used`].
+#[inline(never)]
+pub fn paint_free_stack() -> Painted {
+    paint_stack(usize::MAX)
+}
+
+/// Bytes between the end of the statics and the caller's stack pointer.
+pub fn free_stack() -> usize {
+    let sp = cortex_m::register::msp::read() as usize;
+    sp.saturating_sub((&raw const __sheap) as usize)
 }

@@ -8,6 +8,7 @@
 //! learner step per sample; they never panic and never allocate.
 
 use crate::board::Counter;
+use crate::gate::{Gate, Rejects};
 use crate::source::{SampleSource, XOR_PATTERNS, ntc};
 
 /// A learner that takes one sample at a time (one g-EHF step per sample).
@@ -215,4 +216,92 @@ where
     } else {
         Err((Failure::Budget, r))
     }
+}
+
+/// Budget, stopping rule and screening of [`run_calibration_to_target`].
+#[derive(Clone, Copy, Debug, defmt::Format)]
+pub struct StreamConfig {
+    /// Give up after this many samples read (good or bad).
+    pub budget: u32,
+    /// Check the grid error every this many learning steps.
+    pub check_every: u32,
+    /// Stop when the grid RMS error (°C) falls below this.
+    pub target_rms_c: f32,
+    /// What a sample must satisfy to be learnt from.
+    pub gate: Gate,
+}
+
+/// Outcome of [`run_calibration_to_target`].
+#[derive(Clone, Copy, Debug, Default, defmt::Format)]
+pub struct StreamReport {
+    /// Samples read, rejected ones included.
+    pub samples: u32,
+    /// Learning steps applied.
+    pub steps: u32,
+    /// Samples the gate rejected, by reason (the learner never saw them).
+    pub rejects: Rejects,
+    /// Steps the learner refused (it stays unchanged, e.g.
+    /// `hinf::Error::Diverged`).
+    pub refused: u32,
+    /// RMS error (°C) over the noise-free grid at the start.
+    pub initial_grid_rms_c: f32,
+    /// The same at the end.
+    pub grid_rms_c: f32,
+    /// Largest absolute grid error (°C) at the end.
+    pub grid_max_c: f32,
+    /// Counts ([`Counter`]) of all learning steps together.
+    pub step_counts: u64,
+    /// Largest count of a single learning step.
+    pub max_step_counts: u32,
+}
+
+/// Learns the calibration curve online until its grid RMS error is below
+/// the target, checked every `check_every` steps: one step per sample that
+/// passes the gate; a rejected sample or a refused step is counted and the
+/// run goes on (the learner is unchanged by either). Fails only if the
+/// budget runs out or the grid cannot be evaluated.
+pub fn run_calibration_to_target<L, S>(
+    learner: &mut L,
+    source: &mut S,
+    cfg: &StreamConfig,
+    counter: &Counter,
+) -> Result<StreamReport, (Failure<L::Error>, StreamReport)>
+where
+    L: OnlineLearner<1>,
+    S: SampleSource<1>,
+{
+    let mut r = StreamReport::default();
+    let grid = |l: &mut L, r: &StreamReport| {
+        calibration_grid_error(l).map_err(|e| (Failure::Learner(e), *r))
+    };
+    r.initial_grid_rms_c = grid(learner, &r)?.0;
+    let check_every = cfg.check_every.max(1);
+    while r.samples < cfg.budget {
+        r.samples += 1;
+        let Some(s) = cfg.gate.admit(source, &mut r.rejects) else {
+            continue;
+        };
+        let t0 = counter.now();
+        let stepped = learner.step(&s.x, s.y);
+        let dt = counter.since(t0);
+        if stepped.is_err() {
+            r.refused += 1;
+            continue;
+        }
+        r.steps += 1;
+        r.step_counts += u64::from(dt);
+        r.max_step_counts = r.max_step_counts.max(dt);
+        if r.steps.is_multiple_of(check_every) {
+            (r.grid_rms_c, r.grid_max_c) = grid(learner, &r)?;
+            defmt::info!(
+                "calibration: {=u32} steps, grid RMS error {=f32} C",
+                r.steps,
+                r.grid_rms_c
+            );
+            if r.grid_rms_c < cfg.target_rms_c {
+                return Ok(r);
+            }
+        }
+    }
+    Err((Failure::Budget, r))
 }

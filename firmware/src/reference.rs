@@ -698,3 +698,40 @@ pub const MODEL_STEP1_WEIGHTS: [f32; 76] = [
 pub const MODEL_MORE_EPOCHS: u32 = 24;
 /// 1/2 SSE at the end of that continuation.
 pub const MODEL_FINAL_ERROR: f32 = 0.009922186;
+/// Depth L of the deep runs (window of R = DEEP_MEMORY samples, rows by
+/// their factors).
+pub const DEEP_LAYERS: usize = 101;
+/// R, the samples the deep learner's information window keeps.
+pub const DEEP_MEMORY: usize = 8;
+/// Seed of the deep learners' initial weights.
+pub const DEEP_SEED: u64 = 1;
+/// eps0 of the deep XOR run (trust-region extension on).
+pub const DEEP_XOR_EPS0: f64 = 1000.0;
+/// Epoch budget of the deep XOR run.
+pub const DEEP_XOR_MAX_EPOCHS: u32 = 300;
+/// Epochs the host needs for the deep XOR stream.
+pub const DEEP_XOR_EPOCHS: u32 = 11;
+/// 1/2 SSE at the end of that run.
+pub const DEEP_XOR_ERROR: f32 = 0.004332605;
+/// Depth of the Cortex-M7 build's deep XOR run (feature mps2-an500).
+pub const DEEP_M7_LAYERS: usize = 1001;
+/// Epochs the host needs for that run.
+pub const DEEP_M7_XOR_EPOCHS: u32 = 27;
+/// 1/2 SSE at its end.
+pub const DEEP_M7_XOR_ERROR: f32 = 0.004602425;
+/// eps0 of the deep calibration run (printed step).
+pub const DEEP_CAL_EPS0: f64 = 10.0;
+/// Its stream: seed, ADC noise, reference noise (C).
+pub const DEEP_CAL_STREAM: (u32, f32, f32) = (0x5eedca11, 0.0005, 0.1);
+/// Its budget, samples read.
+pub const DEEP_CAL_BUDGET: u32 = 100000;
+/// Its grid check, every this many steps.
+pub const DEEP_CAL_CHECK_EVERY: u32 = 2500;
+/// Its target, grid RMS error below this (C).
+pub const DEEP_CAL_TARGET_C: f32 = 0.5;
+/// Steps the host needs to meet it.
+pub const DEEP_CAL_STEPS: u32 = 52500;
+/// Steps the host's learner refused on the way.
+pub const DEEP_CAL_REFUSED: u32 = 0;
+/// Grid RMS error (C) at the end of the host's run.
+pub const DEEP_CAL_RMS_C: f32 = 0.48255676;

@@ -11,6 +11,8 @@
 //! `--check OUT [MODEL]` exits 1 if either file differs from a fresh
 //! generation.
 
+mod deep;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -299,7 +301,83 @@ fn generate() -> (String, Vec<u8>) {
         "/// 1/2 SSE at the end of that continuation.\npub const MODEL_FINAL_ERROR: f32 = {cont_err:?};"
     )
     .unwrap();
+    deep_reference(&mut s);
     (s, model)
+}
+
+/// The deep runs' settings and outcomes (`DEEP_*`, firmware/src/deep_runs.rs).
+fn deep_reference(s: &mut String) {
+    let (epochs, err) = deep::xor_run(deep::LAYERS);
+    let (m7_epochs, m7_err) = deep::xor_run(deep::M7_LAYERS);
+    let (steps, refused, _, rms, _, met) = deep::calibration_run();
+    assert!(
+        epochs <= deep::XOR_MAX_EPOCHS && m7_epochs <= deep::XOR_MAX_EPOCHS && met,
+        "the deep runs must meet their targets on the host"
+    );
+    let (seed, adc, refc) = deep::CAL_STREAM;
+    let lines = [
+        format!(
+            "/// Depth L of the deep runs (window of R = DEEP_MEMORY samples, rows by\n/// their factors).\npub const DEEP_LAYERS: usize = {};",
+            deep::LAYERS
+        ),
+        format!(
+            "/// R, the samples the deep learner's information window keeps.\npub const DEEP_MEMORY: usize = {};",
+            deep::MEMORY
+        ),
+        format!(
+            "/// Seed of the deep learners' initial weights.\npub const DEEP_SEED: u64 = {};",
+            deep::SEED
+        ),
+        format!(
+            "/// eps0 of the deep XOR run (trust-region extension on).\npub const DEEP_XOR_EPS0: f64 = {:?};",
+            deep::XOR_EPS0
+        ),
+        format!(
+            "/// Epoch budget of the deep XOR run.\npub const DEEP_XOR_MAX_EPOCHS: u32 = {};",
+            deep::XOR_MAX_EPOCHS
+        ),
+        format!(
+            "/// Epochs the host needs for the deep XOR stream.\npub const DEEP_XOR_EPOCHS: u32 = {epochs};"
+        ),
+        format!("/// 1/2 SSE at the end of that run.\npub const DEEP_XOR_ERROR: f32 = {err:?};"),
+        format!(
+            "/// Depth of the Cortex-M7 build's deep XOR run (feature mps2-an500).\npub const DEEP_M7_LAYERS: usize = {};",
+            deep::M7_LAYERS
+        ),
+        format!(
+            "/// Epochs the host needs for that run.\npub const DEEP_M7_XOR_EPOCHS: u32 = {m7_epochs};"
+        ),
+        format!("/// 1/2 SSE at its end.\npub const DEEP_M7_XOR_ERROR: f32 = {m7_err:?};"),
+        format!(
+            "/// eps0 of the deep calibration run (printed step).\npub const DEEP_CAL_EPS0: f64 = {:?};",
+            deep::CAL_EPS0
+        ),
+        format!(
+            "/// Its stream: seed, ADC noise, reference noise (C).\npub const DEEP_CAL_STREAM: (u32, f32, f32) = ({seed:#x}, {adc:?}, {refc:?});"
+        ),
+        format!(
+            "/// Its budget, samples read.\npub const DEEP_CAL_BUDGET: u32 = {};",
+            deep::CAL_BUDGET
+        ),
+        format!(
+            "/// Its grid check, every this many steps.\npub const DEEP_CAL_CHECK_EVERY: u32 = {};",
+            deep::CAL_CHECK_EVERY
+        ),
+        format!(
+            "/// Its target, grid RMS error below this (C).\npub const DEEP_CAL_TARGET_C: f32 = {:?};",
+            deep::CAL_TARGET_C
+        ),
+        format!("/// Steps the host needs to meet it.\npub const DEEP_CAL_STEPS: u32 = {steps};"),
+        format!(
+            "/// Steps the host's learner refused on the way.\npub const DEEP_CAL_REFUSED: u32 = {refused};"
+        ),
+        format!(
+            "/// Grid RMS error (C) at the end of the host's run.\npub const DEEP_CAL_RMS_C: f32 = {rms:?};"
+        ),
+    ];
+    for l in lines {
+        writeln!(s, "{l}").unwrap();
+    }
 }
 
 /// The default model path for a reference file at `out`:
@@ -355,8 +433,44 @@ fn write(path: &Path, bytes: &[u8]) -> bool {
     }
 }
 
+/// `--deep`: the firmware's deep runs on the host, with wall time.
+fn deep_report() -> ExitCode {
+    let t = std::time::Instant::now();
+    let (epochs, err) = deep::xor_run(deep::LAYERS);
+    println!(
+        "deep XOR L = {}, R = {}, eps0 = {}, trust region: {epochs} epochs, 1/2 SSE {err} ({:.2} s)",
+        deep::LAYERS,
+        deep::MEMORY,
+        deep::XOR_EPS0,
+        t.elapsed().as_secs_f64()
+    );
+    let t = std::time::Instant::now();
+    let (epochs, err) = deep::xor_run(deep::M7_LAYERS);
+    println!(
+        "deep XOR L = {}, R = {}, eps0 = {}, trust region: {epochs} epochs, 1/2 SSE {err} ({:.2} s)",
+        deep::M7_LAYERS,
+        deep::MEMORY,
+        deep::XOR_EPS0,
+        t.elapsed().as_secs_f64()
+    );
+    let t = std::time::Instant::now();
+    let (steps, refused, rms0, rms, max, met) = deep::calibration_run();
+    println!(
+        "deep calibration L = {}, R = {}, eps0 = {}, printed step: {steps} steps, grid RMS {rms0} -> {rms} C (max {max} C), target < {} C met: {met}; {refused} refused ({:.2} s)",
+        deep::LAYERS,
+        deep::MEMORY,
+        deep::CAL_EPS0,
+        deep::CAL_TARGET_C,
+        t.elapsed().as_secs_f64()
+    );
+    ExitCode::SUCCESS
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--deep") {
+        return deep_report();
+    }
     let (check_mode, paths) = match args.split_first() {
         Some((flag, rest)) if flag == "--check" => (true, rest),
         _ => (false, args.as_slice()),

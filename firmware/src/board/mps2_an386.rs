@@ -4,13 +4,21 @@
 //! at 0x40028000). There is no HAL for this emulated board: the LED is a
 //! register. Costs are counted with SysTick on the 25 MHz core clock; under
 //! `qemu-system-arm -icount shift=0` its ticks count instructions.
+//!
+//! The same code serves QEMU `mps2-an500` (Cortex-M7, feature
+//! `mps2-an500`): QEMU gives that MPS2 image the same FPGAIO block and
+//! SysTick.
 
 use super::{Counter, Parts, Platform};
 use core::convert::Infallible;
 use embedded_hal::digital::{ErrorType, OutputPin, StatefulOutputPin};
 
 /// The board's name, for the logs.
+#[cfg(not(feature = "mps2-an500"))]
 pub const NAME: &str = "qemu-mps2-an386";
+/// The board's name in the logs.
+#[cfg(feature = "mps2-an500")]
+pub const NAME: &str = "qemu-mps2-an500 (Cortex-M7, RAM capped at 1 MiB)";
 
 /// The MPS2 AN386 core clock (QEMU's `mps2-an386` machine), in Hz.
 const SYSCLK_HZ: u32 = 25_000_000;
