@@ -13,7 +13,8 @@ use host::study::span_fraction_by_gram;
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-/// A small run: L = 5 everywhere, L = 21 for the spectra, 12 epochs.
+/// A small run: L = 5 everywhere, L = 21 for the spectra, 12 epochs, 3
+/// trials for the covariances.
 const ARGS: &[&str] = &[
     "--slice-layers",
     "5",
@@ -27,6 +28,8 @@ const ARGS: &[&str] = &[
     "300",
     "--grid",
     "9",
+    "--seeds",
+    "3",
 ];
 
 /// The rows of a CSV file as maps from its header's names.
@@ -85,7 +88,26 @@ fn saddle_writes_its_files_with_sound_numbers() {
     check_spectra(&out);
     check_gains(&out);
     check_slice(&out);
+    check_seeds(&out);
     sd_span_fraction_two_ways(&out);
+}
+
+/// The covariance comparison: six learners from each of 3 trials.
+fn check_seeds(out: &Path) {
+    let rows = csv(&out.join("seeds_L5.csv"));
+    assert_eq!(rows.len(), 6 * 3);
+    for r in &rows {
+        for k in ["span_early", "eq9_early"] {
+            assert!((0.0..=1.0).contains(&num(r, k).unwrap()), "{r:?}");
+        }
+        for k in ["spread_e10", "spread_e20", "spread_e40"] {
+            assert!((0.0..=1.0).contains(&num(r, k).unwrap()), "{r:?}");
+        }
+    }
+    assert!(
+        !out.join("seeds_L21.csv").exists(),
+        "L = 21 is no covariance depth here"
+    );
 }
 
 /// Both fractions in [0, 1]; eq. (9)'s share never above the span

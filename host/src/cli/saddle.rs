@@ -15,7 +15,7 @@ use super::output::{Failure, print_out, run_err};
 use crate::report;
 use crate::report::saddle::write_saddle;
 use crate::settings::saddle::{
-    COVARIANCE_LAYERS, GRID, SLICE_LAYERS, SPAN_EPOCHS, SPECTRUM_LAYERS,
+    COVARIANCE_LAYERS, GRID, SEEDS, SLICE_LAYERS, SPAN_EPOCHS, SPECTRUM_LAYERS,
 };
 use crate::settings::{DEFAULT_MEMORY, SaddleSpec};
 use crate::study::saddle_study;
@@ -53,6 +53,10 @@ pub struct SaddleArgs {
     /// R, the samples the windows keep.
     #[arg(long, value_name = "R", default_value_t = DEFAULT_MEMORY)]
     pub memory: usize,
+    /// Trials (initial weights) of the covariance comparison, the
+    /// trials 0 … N − 1 of --seed.
+    #[arg(long, value_name = "N", default_value_t = SEEDS)]
+    pub seeds: usize,
 }
 
 /// The [`SaddleSpec`] of `a`, checked.
@@ -70,6 +74,7 @@ fn spec_of(a: &SaddleArgs) -> Result<SaddleSpec, UsageError> {
     check::at_least_one("--span-epochs", a.span_epochs.into(), "epoch")?;
     check::at_least_one("--max-epochs", a.max_epochs.map_or(1, u64::from), "epoch")?;
     check::at_least_one("--memory", a.memory as u64, "sample")?;
+    check::at_least_one("--seeds", a.seeds as u64, "seed")?;
     let memory = Some(a.memory);
     check::window_memory(crate::settings::CovarianceKind::InfoWindow, memory, 1)?;
     if !(2..=MAX_GRID).contains(&a.grid) {
@@ -85,6 +90,7 @@ fn spec_of(a: &SaddleArgs) -> Result<SaddleSpec, UsageError> {
         max_epochs: a.max_epochs,
         grid: a.grid,
         memory: a.memory,
+        seeds: a.seeds,
     })
 }
 

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use super::io::{IoError, write_text};
 use super::saddle_plot::{Curve, Labels, curves, heat_map};
-use crate::study::{DepthStudy, LearnerRun, SaddleStudy, Slice, StepRecord};
+use crate::settings::Learner;
+use crate::study::section5::{ROW_GAIN_EPOCHS, ROW_SPREAD_EPOCHS};
+use crate::study::{DepthStudy, LearnerRun, SaddleStudy, SeedRow, Slice, StepRecord};
 
 /// Epoch ranges of the summary's means: the first 10 epochs, then 11–40.
 const EARLY: (u32, u32) = (1, 10);
@@ -132,6 +134,11 @@ fn depth_files(out: &Path, d: &DepthStudy) -> Result<Vec<PathBuf>, IoError> {
     let mut paths = Vec::new();
     for (p, text) in files {
         write_text(&p, &text)?;
+        paths.push(p);
+    }
+    if !d.seeds.is_empty() {
+        let p = named("seeds", "csv");
+        write_text(&p, &seeds_csv(d))?;
         paths.push(p);
     }
     paths.push(fraction_svg(&named("span", "svg"), d, false)?);
@@ -447,9 +454,97 @@ fn depth_table(d: &DepthStudy) -> String {
         d.solution.epochs(),
         d.solution.converged()
     );
-    t += "| learner | epochs run (≤ 40) | converged | span fraction, epochs 1–10 | 11–40 | eq. (9) share, 1–10 | 11–40 | gain along d*, epoch 1 | 5 | 10 | 20 | λ_max | λᵢ with ε0 a λᵢ ≥ 1 | rank |\n|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    t += "| learner | epochs run | converged | span fraction, epochs 1–10 | 11–40 | eq. (9) share, 1–10 | 11–40 | gain along d*, epoch 1 | 5 | 10 | 20 | λ_max | λᵢ with ε0 a λᵢ ≥ 1 | rank |\n|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
     for r in &d.runs {
         t += &depth_row(d, r);
+    }
+    t.push('\n');
+    if !d.seeds.is_empty() {
+        t += &seeds_table(d);
+    }
+    t
+}
+
+fn seeds_csv(d: &DepthStudy) -> String {
+    let g = ROW_GAIN_EPOCHS.map(|e| format!("gain_e{e}")).join(",");
+    let s = ROW_SPREAD_EPOCHS.map(|e| format!("spread_e{e}")).join(",");
+    let mut t = format!("layers,learner,trial,epochs,converged,span_early,eq9_early,{g},{s}\n");
+    for r in &d.seeds {
+        let join = |v: &[f64]| v.iter().map(f64::to_string).collect::<Vec<_>>().join(",");
+        let _ = writeln!(
+            t,
+            "{},{},{},{},{},{},{},{},{}",
+            d.layers,
+            r.learner.name(),
+            r.trial,
+            r.epochs,
+            r.converged,
+            r.span_early,
+            r.eq9_early,
+            join(&r.gains),
+            join(&r.spreads)
+        );
+    }
+    t
+}
+
+/// The median of the finite values (NaN if none).
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.retain(|x| x.is_finite());
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => 0.5 * (v[n / 2 - 1] + v[n / 2]),
+    }
+}
+
+fn seeds_table(d: &DepthStudy) -> String {
+    let mut learners: Vec<Learner> = Vec::new();
+    for r in &d.seeds {
+        if !learners.contains(&r.learner) {
+            learners.push(r.learner);
+        }
+    }
+    let trials = d.seeds.iter().map(|r| r.trial).max().map_or(0, |m| m + 1);
+    let g = ROW_GAIN_EPOCHS.map(|e| format!("gain e{e}")).join(" | ");
+    let s = ROW_SPREAD_EPOCHS
+        .map(|e| format!("spread e{e}"))
+        .join(" | ");
+    let mut t = format!(
+        "Over {trials} trials' weights at L = {}, medians: span fraction and eq. (9) share of the updates of epochs 1–10, P's gain along the d* of each trial's own exact g-EHF run, the spread (max − min) of the four outputs (0 at the saddle).\n\n| learner | converged ≤ {} epochs | span 1–10 | eq. (9) 1–10 | {g} | {s} |\n|---|---:|---:|---:|{}{}\n",
+        d.layers,
+        d.span_epochs,
+        "---:|".repeat(ROW_GAIN_EPOCHS.len()),
+        "---:|".repeat(ROW_SPREAD_EPOCHS.len())
+    );
+    for l in learners {
+        let rows: Vec<&SeedRow> = d.seeds.iter().filter(|r| r.learner == l).collect();
+        let med = |f: &dyn Fn(&SeedRow) -> f64| median(rows.iter().map(|r| f(r)).collect());
+        let cell = |x: f64| {
+            if x.is_finite() {
+                format!("{x:.3}")
+            } else {
+                "–".into()
+            }
+        };
+        let gains: Vec<String> = (0..ROW_GAIN_EPOCHS.len())
+            .map(|i| cell(med(&|r| r.gains[i])))
+            .collect();
+        let spreads: Vec<String> = (0..ROW_SPREAD_EPOCHS.len())
+            .map(|i| cell(med(&|r| r.spreads[i])))
+            .collect();
+        let _ = writeln!(
+            t,
+            "| {} | {}/{} | {} | {} | {} | {} |",
+            l.name(),
+            rows.iter().filter(|r| r.converged).count(),
+            rows.len(),
+            cell(med(&|r| r.span_early)),
+            cell(med(&|r| r.eq9_early)),
+            gains.join(" | "),
+            spreads.join(" | ")
+        );
     }
     t.push('\n');
     t

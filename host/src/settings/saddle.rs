@@ -20,6 +20,8 @@ pub const SPAN_EPOCHS: u32 = 40;
 pub const SNAPSHOTS: [u32; 6] = [1, 2, 5, 10, 20, 40];
 /// Points per side of a surface grid.
 pub const GRID: usize = 41;
+/// Trials (initial weights) of the covariance comparison.
+pub const SEEDS: usize = 10;
 /// P's full spectrum is taken up to this N_w (L = 5: 76).
 pub const FULL_P_MAX: usize = 128;
 
@@ -44,6 +46,8 @@ pub struct SaddleSpec {
     pub grid: usize,
     /// R of the windows.
     pub memory: usize,
+    /// See [`SEEDS`].
+    pub seeds: usize,
 }
 
 impl Default for SaddleSpec {
@@ -57,6 +61,7 @@ impl Default for SaddleSpec {
             max_epochs: None,
             grid: GRID,
             memory: DEFAULT_MEMORY,
+            seeds: SEEDS,
         }
     }
 }

@@ -24,7 +24,7 @@ pub mod trial;
 
 pub use monkey::{Grid, monkey_saddle};
 pub use probe::{ProbePlan, ProbeRecord, Snapshot, StepRecord};
-pub use section5::{DepthStudy, LearnerRun, section5_at};
+pub use section5::{DepthStudy, LearnerRun, SeedRow, section5_at};
 pub use slice::{Slice, SliceRun, slice_at};
 pub use span::{JacobianSpan, span_fraction_by_gram};
 

@@ -76,7 +76,7 @@ pub fn slice_at(spec: &SaddleSpec, layers: usize) -> hinf::Result<Slice> {
     let trials: Vec<TrialSpec> = learners.iter().map(|&l| spec.trial(l, layers)).collect();
     let records = trials
         .iter()
-        .map(|t| probe_trial(t, spec.seed, &trajectory_plan(t)?))
+        .map(|t| probe_trial(t, spec.seed, 0, &trajectory_plan(t)?))
         .collect::<hinf::Result<Vec<_>>>()?;
     let w0 = records[0].trajectory[0].1.clone();
     let displacements: Vec<Vec<f64>> = records
@@ -95,7 +95,7 @@ pub fn slice_at(spec: &SaddleSpec, layers: usize) -> hinf::Result<Slice> {
         .collect();
     let zero: Vec<f64> = w0.iter().map(|x| -x).collect();
     let zero_point = project(&zero, &u1, &u2);
-    let (mut net, _) = initial_net(&trials[0], spec.seed)?;
+    let (mut net, _) = initial_net(&trials[0], spec.seed, 0)?;
     let xor = xor_of(&trials[0]);
     let data = xor.samples();
     let origin_outputs = outputs_at(&mut net, &w0, &data)?;

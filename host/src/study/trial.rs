@@ -11,14 +11,15 @@ use crate::learn::{build, zeros};
 use crate::run::{learner_spec, trial_seed};
 use crate::settings::TrialSpec;
 
-/// The XOR net of `trial`, initialised as trial 0 of base seed `seed`
-/// (as `hinf train --seed`), and the generator left after the draw.
+/// The XOR net of `trial`, initialised as trial `index` of base seed
+/// `seed` (as `hinf train --seed`), and the generator left after the draw.
 pub fn initial_net(
     trial: &TrialSpec,
     seed: u64,
+    index: usize,
 ) -> hinf::Result<(ResNet<f64, Vec<f64>>, Xoshiro256PlusPlus)> {
     let net_spec = trial.net_spec()?;
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(trial_seed(seed, 0));
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(trial_seed(seed, index));
     let buffer = zeros(net_spec.lanes_buffer_len(), "memory for the network")?;
     let mut net = ResNet::new(net_spec, buffer)?;
     net.init_uniform(&mut rng, trial.init_range)?;
@@ -37,11 +38,16 @@ pub fn eps0_and_a(trial: &TrialSpec) -> hinf::Result<(f64, f64)> {
     Ok((g.eps0, 1.0 - 1.0 / (g.gamma * g.gamma)))
 }
 
-/// Trains `trial` from trial 0 of `seed` with the project's optimizer
-/// for it, measuring what `plan` asks.
-pub fn probe_trial(trial: &TrialSpec, seed: u64, plan: &ProbePlan) -> hinf::Result<ProbeRecord> {
+/// Trains `trial` from trial `index` of `seed` with the project's
+/// optimizer for it, measuring what `plan` asks.
+pub fn probe_trial(
+    trial: &TrialSpec,
+    seed: u64,
+    index: usize,
+    plan: &ProbePlan,
+) -> hinf::Result<ProbeRecord> {
     trial.validate()?;
-    let (mut net, mut rng) = initial_net(trial, seed)?;
+    let (mut net, mut rng) = initial_net(trial, seed, index)?;
     let xor = xor_of(trial);
     let probe = Probe {
         net: &mut net,
