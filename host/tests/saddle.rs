@@ -259,3 +259,37 @@ fn a_bad_depth_is_a_usage_error_of_one_line() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("--grid"));
 }
+
+/// The probe only watches: a probed run's curve is `hinf train`'s trial
+/// 0, bit for bit, for the g-EHF, the l-EHF and Adam.
+#[test]
+fn a_probed_run_trains_exactly_as_a_trial() {
+    use host::settings::{CovarianceKind, Learner, Method, SaddleSpec};
+    use host::study::ProbePlan;
+    use host::study::trial::probe_trial;
+    let spec = SaddleSpec {
+        max_epochs: Some(60),
+        ..SaddleSpec::default()
+    };
+    let learners = [
+        Learner::new(Method::Hinf, CovarianceKind::Structured, None),
+        Learner::new(Method::Hinf, CovarianceKind::NeuronBlocks, None),
+        Learner::new(Method::Adam, CovarianceKind::default(), None),
+    ];
+    for l in learners {
+        let trial = spec.trial(l, 5);
+        let plan = ProbePlan {
+            span_epochs: 10,
+            snapshots: vec![5],
+            eps0: 10.0,
+            a: 0.5,
+            full_p_max: 128,
+            stride: 1,
+            ..ProbePlan::default()
+        };
+        let probed = probe_trial(&trial, 1, 0, &plan).unwrap();
+        let plain = host::run_trial_every_epoch(&trial, host::trial_seed(1, 0), 0).unwrap();
+        assert_eq!(probed.curve, plain.curve, "{}", l.name());
+        assert_eq!(probed.trajectory.len(), plain.curve.len(), "{}", l.name());
+    }
+}

@@ -70,7 +70,7 @@ pub struct Snapshot {
 /// What a probed run gave.
 #[derive(Debug, Clone, Default)]
 pub struct ProbeRecord {
-    /// The training loop's outcome (an error if an update was refused).
+    /// The training loop's outcome (`None` if an update was refused).
     pub outcome: Option<TrainOutcome>,
     /// The stopping measure per epoch, epoch 0 first.
     pub curve: Vec<f64>,
