@@ -29,7 +29,8 @@ pub struct SaddleArgs {
     /// Directory for the figures (SVG), the CSV files and summary.md.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Base seed: every run starts from trial 0's weights of this seed.
+    /// Base seed: every run starts from trial 0's weights of this seed
+    /// (the covariance comparison from trials 0 … --seeds − 1).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Depths of the error-surface slices, comma-separated.
