@@ -11,7 +11,8 @@
 //! | [`learn`] | numerics beyond the core: structured `P`, the optimizer factory, the trial driver, failure classes | settings |
 //! | [`run`] | trials, experiments, seeds, sweeps, the paper's plan, the memory check | settings, learn |
 //! | [`data`] | CSV tables, encodings, generated sets, `fit` and its model file, `compare` | settings, learn, run |
-//! | [`report`] | files, Markdown, CSV, JSON, figures, progress; typed I/O errors | settings, run, data |
+//! | [`study`] | the saddle argument measured (section 5, eqs. 7–9): spans, spectra, slices | settings, learn, run |
+//! | [`report`] | files, Markdown, CSV, JSON, figures, progress; typed I/O errors | settings, run, data, study |
 //! | [`cli`] | the `hinf` command: clap types, usage errors, exit codes; one file per subcommand | all |
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -22,6 +23,7 @@ pub mod learn;
 pub mod report;
 pub mod run;
 pub mod settings;
+pub mod study;
 
 pub use learn::StructuredCovariance;
 pub use run::{

@@ -20,6 +20,7 @@ pub mod merge;
 pub mod output;
 pub mod predict;
 pub mod reproduce;
+pub mod saddle;
 pub mod settings;
 pub mod shard;
 pub mod sweep;
@@ -73,6 +74,11 @@ pub enum Command {
     /// Compare H∞, steepest descent and Adam on the shipped data sets
     /// across depths and seeds; write a Markdown report with figures.
     Compare(compare::CompareArgs),
+    /// Measure the paper's saddle argument (Fig. 1, section 5, eqs. 7–9):
+    /// the error surface through the XOR saddle with the learners'
+    /// trajectories, the spectra of Σ HᵢᵀHᵢ and P, the span fractions of
+    /// the updates and P's gain along the solution; figures and CSV.
+    Saddle(saddle::SaddleArgs),
     /// Combine the shards of a `reproduce`, `sweep` or `compare` run with
     /// `--shard K/N` into exactly the files the unsharded run writes.
     Merge(merge::MergeArgs),
@@ -168,6 +174,7 @@ where
         Command::Gen(a) => r#gen::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Sweep(a) => sweep::run(a),
+        Command::Saddle(a) => saddle::run(a),
         Command::Merge(a) => merge::run(a),
     };
     match result {

@@ -10,11 +10,13 @@
 //! | [`driver`] | one training run of whatever [`build`] made ([`Driver`]) |
 //! | [`watch`] | outputs per epoch and the exact fixed point ([`Watched`]) |
 //! | [`classify`] | why a trial did not converge ([`FailureClass`]) |
+//! | [`peek`] | a read-only look at a learner's `P` ([`PeekCovariance`]) |
 //! | [`save`] | a learner as a core model file and back ([`SaveState`], [`LoadState`]) |
 
 pub mod classify;
 pub mod driver;
 pub mod optimizer;
+pub mod peek;
 pub mod save;
 pub mod structured;
 pub mod watch;
@@ -22,6 +24,7 @@ pub mod watch;
 pub use classify::{FailureClass, Tracker, jacobian_norm};
 pub use driver::{Driven, Driver, EpochHook, RunMode};
 pub use optimizer::{Learner, LearnerSpec, WithOptimizer, build, zeros};
+pub use peek::PeekCovariance;
 pub use save::{LoadState, MAX_SAVED_P, SaveState};
 pub use structured::StructuredCovariance;
 pub use watch::{ExactState, Watched};

@@ -9,15 +9,23 @@ use hinf::{
     Real, Regularization, ResNet, ResNetSpec, TermWindow, TermWindowShape, packed_len,
 };
 
+use super::peek::PeekCovariance;
 use super::save::{LoadState, SaveState};
 use super::structured::StructuredCovariance;
 use super::watch::ExactState;
 use crate::settings::{CovarianceKind, Method};
 
 /// What the trial driver needs of an optimizer: the core's step, its exact
-/// state (for the fixed-point shortcut), saving and loading.
-pub trait Learner<T: Real>: Optimizer<T> + ExactState + SaveState<T> + LoadState<T> {}
-impl<T: Real, O: Optimizer<T> + ExactState + SaveState<T> + LoadState<T>> Learner<T> for O {}
+/// state (for the fixed-point shortcut), saving and loading, and a look
+/// at its `P` (for `hinf saddle`).
+pub trait Learner<T: Real>:
+    Optimizer<T> + ExactState + SaveState<T> + LoadState<T> + PeekCovariance<T>
+{
+}
+impl<T: Real, O> Learner<T> for O where
+    O: Optimizer<T> + ExactState + SaveState<T> + LoadState<T> + PeekCovariance<T>
+{
+}
 
 /// Something to do with a freshly built optimizer.
 pub trait WithOptimizer<T: Real> {

@@ -12,6 +12,8 @@
 //! | [`sweep`] | `sweep.csv`, `sweep_trials.csv`, `sweep.md`, `sweep.svg` |
 //! | [`compare`] | `report.md` of `hinf compare` |
 //! | [`plot`] | learning-curve figures (SVG) |
+//! | [`saddle`] | the CSV, figures and `summary.md` of `hinf saddle` |
+//! | [`saddle_plot`] | heat maps and curves for `hinf saddle` (SVG) |
 //! | [`progress`] | progress bars on stderr |
 
 pub mod compare;
@@ -21,6 +23,8 @@ pub mod plot;
 pub mod progress;
 pub mod reproduce;
 pub mod resume;
+pub mod saddle;
+pub mod saddle_plot;
 pub mod shard;
 pub mod summary;
 pub mod sweep;

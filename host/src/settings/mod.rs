@@ -10,6 +10,7 @@
 //! | [`fit`] | [`FitSpec`]: a run on one's own data |
 //! | [`learner`] | [`Learner`]: a rule with its storage of `P`, as reports name it |
 //! | [`registry`] | the one table of settings every report, CSV and sweep reads |
+//! | [`saddle`] | [`SaddleSpec`]: what `hinf saddle` measures |
 
 pub mod caps;
 pub mod choice;
@@ -17,6 +18,7 @@ pub mod choices;
 pub mod fit;
 pub mod learner;
 pub mod registry;
+pub mod saddle;
 pub mod trial;
 pub mod variant;
 
@@ -28,5 +30,6 @@ pub use choices::{
 pub use fit::FitSpec;
 pub use learner::Learner;
 pub use registry::{SETTINGS, Setting, Value, normalize, setting, shown_settings, sweep_settings};
+pub use saddle::SaddleSpec;
 pub use trial::{ExperimentSpec, TrialSpec};
 pub use variant::{Eps0Scale, ExtensionKind, Targets, Variant};
