@@ -491,3 +491,43 @@ fn mul_jacobian_matches_mul_vec_and_never_keeps_a_row_it_was_not_given() {
         assert_eq!(bits(&u), bits(&v), "k = {k}");
     }
 }
+
+/// The filter's path (`mul_jacobian`, then `prepare_jacobian`, which takes
+/// the premade row without comparing it) leaves the window in exactly the
+/// state of the checked path (`prepare_record`, which compares the row
+/// entry for entry): the same rows, weights and products, bit for bit.
+#[test]
+fn prepare_jacobian_takes_the_premade_row_as_prepare_record_does() {
+    let spec = ResNetSpec::xor(7).unwrap();
+    let n = spec.n_weights();
+    let a = 1.0 - 1.0 / (1.7f64 * 1.7);
+    let mut net = network::<f64>(spec, 5, 0.5);
+    let mut given = factored::<f64>(&spec, 3);
+    let mut checked = factored::<f64>(&spec, 3);
+    let (mut u, mut v) = (vec![0.0; n], vec![0.0; n]);
+    for k in 0..7 {
+        let (x, _) = sample::<f64>(1, k);
+        let h = net.jacobian(&x).unwrap().1.to_vec();
+        let jf = net.last_jacobian_factors();
+        given.mul_jacobian(&h, &jf, false, &mut u);
+        checked.mul_jacobian(&h, &jf, false, &mut v);
+        assert_eq!(bits(&u), bits(&v), "k = {k}");
+        given.prepare_jacobian(&h, a).unwrap();
+        checked.prepare_record(&h, a).unwrap();
+        given.record(&h, a, &[], &[]);
+        checked.record(&h, a, &[], &[]);
+        assert_eq!(given.len(), checked.len());
+        for q in 0..given.len() {
+            let (wg, rg) = given.window_row(q).unwrap();
+            let (wc, rc) = checked.window_row(q).unwrap();
+            assert_eq!(
+                (wg.to_bits(), bits(rg)),
+                (wc.to_bits(), bits(rc)),
+                "k = {k}, row {q}"
+            );
+        }
+        given.mul_vec(&h, &mut u);
+        checked.mul_vec(&h, &mut v);
+        assert_eq!(bits(&u), bits(&v), "k = {k}");
+    }
+}

@@ -152,6 +152,15 @@ pub trait Covariance<T: Real> {
         Ok(())
     }
 
+    /// [`Covariance::prepare_record`] of one row `h` that the last
+    /// [`Covariance::mul_jacobian`] was given, unchanged since: the
+    /// filter's one-output step calls this, and guarantees it. A
+    /// covariance that kept that row there may stage it without reading
+    /// `h` again. Default: `prepare_record(h, a)`.
+    fn prepare_jacobian(&mut self, h: &[T], a: T) -> Result<()> {
+        self.prepare_record(h, a)
+    }
+
     /// Takes in one sample's Jacobian rows `h_1 … h_m` (`rows`, m·N):
     /// `P⁻¹ ← P⁻¹ + a Σ_j h_j h_jᵀ` (eq. 7, `a = 1 − γ_f⁻²`). `c` (m values)
     /// and `v` (m·N) are the same update as m rank-one downdates, computed

@@ -705,8 +705,11 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
 
     /// Stages `rows` (m·N) with weight `a`: copies them into the spare
     /// slots, extends the Gram matrix and factors the next `A` into the
-    /// spare factor. Changes nothing `mul_vec` or `get` read.
-    fn stage(&mut self, rows: &[T], a: T) -> Result<()> {
+    /// spare factor. Changes nothing `mul_vec` or `get` read. With
+    /// `given` the caller vouches that one row is the row `mul_jacobian`
+    /// premade ([`Covariance::prepare_jacobian`]); otherwise a premade
+    /// row is reused only if it is `rows`, entry for entry.
+    fn stage(&mut self, rows: &[T], a: T, given: bool) -> Result<()> {
         self.staged = 0;
         let nd = self.shape.dim;
         let m = rows.len().checked_div(nd).unwrap_or(0);
@@ -736,9 +739,10 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
         let (kind, rl, eps0) = (self.rows, self.rows.len(), self.eps0);
         let new = (self.head + self.len) % c;
         let data = self.data.as_mut();
-        if premade && m == 1 && kind.is_row(&data[new * rl..(new + 1) * rl], rows) {
-            // `mul_jacobian` stored this row (finite, `is_row` checked it)
-            // and its Gram entries.
+        if premade && m == 1 && (given || kind.is_row(&data[new * rl..(new + 1) * rl], rows)) {
+            // `mul_jacobian` stored this row and its Gram entries (finite:
+            // `is_row` checked it, or a non-finite factor leaves a
+            // non-finite Gram entry, which the factorization refuses).
             data[weights + new] = a;
         } else {
             check_finite("jacobian", rows)?;
@@ -937,7 +941,13 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Covariance<T> for InfoWindow<T, S> {
     fn downdate(&mut self, _c: T, _u: &[T]) {}
 
     fn prepare_record(&mut self, rows: &[T], a: T) -> Result<()> {
-        self.stage(rows, a)
+        self.stage(rows, a, false)
+    }
+
+    /// Stages the row `mul_jacobian` premade without comparing `h` with
+    /// it (the caller's guarantee); otherwise [`Covariance::prepare_record`].
+    fn prepare_jacobian(&mut self, h: &[T], a: T) -> Result<()> {
+        self.stage(h, a, true)
     }
 
     /// Takes the sample's rows in (eq. 7) and drops the oldest sample if
@@ -945,7 +955,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Covariance<T> for InfoWindow<T, S> {
     /// staged for these rows; otherwise stages them first and, if that
     /// fails, changes nothing.
     fn record(&mut self, rows: &[T], a: T, _c: &[T], _v: &[T]) {
-        if self.is_staged(rows, a) || self.stage(rows, a).is_ok() {
+        if self.is_staged(rows, a) || self.stage(rows, a, false).is_ok() {
             self.commit();
         }
     }

@@ -95,7 +95,23 @@ fn prepare<T: Real, C: Covariance<T>>(
     h: &[T],
     a: T,
 ) -> Result<()> {
-    cov.prepare_record(h, a).inspect_err(|e| {
+    count_rejected(cov.prepare_record(h, a), health)
+}
+
+/// [`prepare`] of the one-output step's row, which
+/// [`Covariance::mul_jacobian`] was given ([`Covariance::prepare_jacobian`]).
+fn prepare_jacobian<T: Real, C: Covariance<T>>(
+    cov: &mut C,
+    health: &mut Health,
+    h: &[T],
+    a: T,
+) -> Result<()> {
+    count_rejected(cov.prepare_jacobian(h, a), health)
+}
+
+/// `result`, counting a [`Error::Diverged`] in `health.rejected`.
+fn count_rejected(result: Result<()>, health: &mut Health) -> Result<()> {
+    result.inspect_err(|e| {
         if matches!(e, Error::Diverged { .. }) {
             health.rejected += 1;
         }

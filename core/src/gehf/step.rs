@@ -3,7 +3,8 @@
 //! optional trust region of [`super::TrustRegion`].
 
 use super::{
-    Extension, GEhf, GainOrder, TrustRegion, diagonal_admissible, gain_denominator, prepare,
+    Extension, GEhf, GainOrder, TrustRegion, diagonal_admissible, gain_denominator,
+    prepare_jacobian,
 };
 use crate::covariance::Covariance;
 use crate::data::ErrorStats;
@@ -88,7 +89,8 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
         }
         // A covariance that keeps the Jacobian (an information-form window)
         // prepares to take it in, or refuses the step; nothing changed yet.
-        prepare(&mut self.cov, &mut self.health, net.last_jacobian(), self.a)?;
+        // (The row `mul_jacobian` was given above.)
+        prepare_jacobian(&mut self.cov, &mut self.health, net.last_jacobian(), self.a)?;
         match (trust, saved) {
             (Some(tr), Some(saved)) if slope_at_output > T::ZERO && step != T::ZERO => {
                 let linear = OutputMove {
