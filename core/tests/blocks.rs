@@ -94,17 +94,6 @@ impl Covariance<f64> for DenseRestricted {
     }
 }
 
-fn dense_of<T: Real, C: Covariance<T>>(c: &C) -> Mat {
-    let n = c.dim();
-    let mut m = Mat::zeros(n);
-    for i in 0..n {
-        for j in 0..n {
-            m.a[i * n + j] = c.get(i, j).to_f64();
-        }
-    }
-    m
-}
-
 fn layout(spec: &ResNetSpec, blocking: Blocking) -> BlockLayout<Vec<usize>> {
     BlockLayout::standard(blocking, spec, vec![0; blocking.layout_len(spec)]).unwrap()
 }

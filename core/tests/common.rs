@@ -108,6 +108,19 @@ impl Mat {
     }
 }
 
+/// Every entry `P[i][j]` of a covariance through [`hinf::Covariance::get`],
+/// as a dense f64 matrix.
+pub fn dense_of<T: hinf::Real, C: hinf::Covariance<T>>(c: &C) -> Mat {
+    let n = c.dim();
+    let mut m = Mat::zeros(n);
+    for i in 0..n {
+        for j in 0..n {
+            m.a[i * n + j] = c.get(i, j).to_f64();
+        }
+    }
+    m
+}
+
 /// The paper's XOR net at depth `layers`, weights uniform in ±0.05 from
 /// `seed`.
 pub fn xor_net<T: hinf::Real>(layers: usize, seed: u64) -> hinf::ResNet<T, Vec<T>> {

@@ -63,17 +63,6 @@ fn block_form(p: &Mat, h: &[f64], m: usize, gamma: f64) -> (Vec<f64>, Mat) {
     (k, p1)
 }
 
-fn dense_of<C: Covariance<f64>>(c: &C) -> Mat {
-    let n = c.dim();
-    let mut m = Mat::zeros(n);
-    for i in 0..n {
-        for j in 0..n {
-            m.a[i * n + j] = c.get(i, j);
-        }
-    }
-    m
-}
-
 fn bits(xs: &[f64]) -> Vec<u64> {
     xs.iter().map(|x| x.to_bits()).collect()
 }

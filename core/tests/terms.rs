@@ -18,17 +18,6 @@ fn window<T: Real>(dim: usize, memory: usize, eps0: T) -> TermWindow<T, Vec<T>> 
     TermWindow::new(shape, eps0, vec![T::ZERO; shape.storage_len()]).unwrap()
 }
 
-fn dense_of<T: Real, C: Covariance<T>>(c: &C) -> Mat {
-    let n = c.dim();
-    let mut m = Mat::zeros(n);
-    for i in 0..n {
-        for j in 0..n {
-            m.a[i * n + j] = c.get(i, j).to_f64();
-        }
-    }
-    m
-}
-
 /// The test's own Cholesky of a dense symmetric matrix: `true` if every
 /// pivot is positive.
 fn is_pd(m: &Mat) -> bool {

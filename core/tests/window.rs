@@ -16,17 +16,6 @@ fn window<T: Real>(dim: usize, memory: usize, outputs: usize) -> InfoWindow<T, V
     InfoWindow::new(shape, T::ONE, vec![T::ZERO; shape.storage_len()]).unwrap()
 }
 
-fn dense_of<T: Real, C: Covariance<T>>(c: &C) -> Mat {
-    let n = c.dim();
-    let mut m = Mat::zeros(n);
-    for i in 0..n {
-        for j in 0..n {
-            m.a[i * n + j] = c.get(i, j).to_f64();
-        }
-    }
-    m
-}
-
 /// r ≥ the number of samples seen: the window is the g-EHF's P, so an XOR
 /// run follows the packed filter's weights within 1e-10, in both gain
 /// orders, at L = 5 and 7.

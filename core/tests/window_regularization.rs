@@ -21,17 +21,6 @@ fn forgetting(lambda: f64) -> Regularization {
 /// The packed filter the windows are checked against.
 type Packed = Filter<f64, PackedCovariance<f64, Vec<f64>>>;
 
-fn dense_of<C: Covariance<f64>>(c: &C) -> Mat {
-    let n = c.dim();
-    let mut m = Mat::zeros(n);
-    for i in 0..n {
-        for j in 0..n {
-            m.a[i * n + j] = c.get(i, j);
-        }
-    }
-    m
-}
-
 /// Trains one net with the packed `P` and a copy with `cov`, both under
 /// `reg`, in [`ORDER`] for [`EPOCHS`]: the largest weight difference over
 /// the run, and both filters.

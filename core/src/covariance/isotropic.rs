@@ -1,6 +1,6 @@
 //! `P = ε0 I` for ever: the steepest-descent variant (PAPER.md section 4).
 
-use super::{Covariance, Regularizable, check_alpha, check_floor, check_q, checked_packed_len};
+use super::{Covariance, Regularizable, check_alpha, check_floor, checked_packed_len, noisy_base};
 use crate::error::{Error, Result, check_finite, check_len};
 use crate::real::Real;
 use core::cmp::Ordering;
@@ -50,12 +50,7 @@ impl<T: Real> Covariance<T> for IsotropicCovariance<T> {
         Regularizable::ALL
     }
     fn add_diagonal(&mut self, q: T) -> Result<()> {
-        check_q(q)?;
-        let e = self.eps0 + q;
-        if !e.is_finite() {
-            return Err(Error::Diverged { what: "covariance" });
-        }
-        self.eps0 = e;
+        self.eps0 = noisy_base(self.eps0, q)?;
         Ok(())
     }
     fn scale(&mut self, alpha: T) -> Result<()> {

@@ -469,6 +469,18 @@ pub(super) fn check_q<T: Real>(q: T) -> Result<()> {
     }
 }
 
+/// `ε + q` for a base `ε I` taking process noise q ([`Covariance::add_diagonal`]
+/// of a scalar base): fails on a bad q or a non-finite sum.
+pub(super) fn noisy_base<T: Real>(eps: T, q: T) -> Result<T> {
+    check_q(q)?;
+    let e = eps + q;
+    if e.is_finite() {
+        Ok(e)
+    } else {
+        Err(Error::Diverged { what: "covariance" })
+    }
+}
+
 pub(super) fn check_alpha<T: Real>(alpha: T) -> Result<()> {
     if alpha.is_finite() && alpha > T::ZERO {
         Ok(())

@@ -81,8 +81,8 @@
 //! passed ([`Covariance::downdate_diagonal_bounds`]).
 
 use super::{
-    Covariance, Regularizable, check_alpha, check_q, checked_packed_len, cholesky_packed,
-    fold_bounds,
+    Covariance, Regularizable, check_alpha, checked_packed_len, cholesky_packed, fold_bounds,
+    noisy_base,
 };
 use crate::error::{Error, Param, Result, check_finite, check_len};
 use crate::real::{Real, dot};
@@ -527,12 +527,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Covariance<T> for TermWindow<T, S> {
 
     /// `ε ← ε + q`; fails, changing nothing, on a bad q or a non-finite ε.
     fn add_diagonal(&mut self, q: T) -> Result<()> {
-        check_q(q)?;
-        let e = self.eps0 + q;
-        if !e.is_finite() {
-            return Err(Error::Diverged { what: "covariance" });
-        }
-        self.eps0 = e;
+        self.eps0 = noisy_base(self.eps0, q)?;
         Ok(())
     }
 
