@@ -18,6 +18,7 @@ use hinf::{
     IsotropicCovariance, Optimizer, ResNet, ResNetSpec, WindowShape, Xor,
 };
 use host::StructuredCovariance;
+use host::report::saddle::median;
 use host::run::trial_seed;
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -72,16 +73,6 @@ fn run(name: &str, spec: ResNetSpec, seed: u64) -> Trace {
             let w = InfoWindow::new(shape, eps0, vec![0.0; shape.storage_len()]).unwrap();
             trace(spec, seed, w)
         }
-    }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.retain(|x| x.is_finite());
-    v.sort_by(f64::total_cmp);
-    match v.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => v[n / 2],
-        n => 0.5 * (v[n / 2 - 1] + v[n / 2]),
     }
 }
 

@@ -86,31 +86,11 @@ fn gain_denominator<T: Real>(a: T, fixed: bool, order: GainOrder, s: T) -> T {
     }
 }
 
-/// [`Covariance::prepare_record`] for the rows `h` of the step about to be
-/// applied; a refusal for numerical reasons ([`Error::Diverged`]) counts
-/// as a rejected step.
-fn prepare<T: Real, C: Covariance<T>>(
-    cov: &mut C,
-    health: &mut Health,
-    h: &[T],
-    a: T,
-) -> Result<()> {
-    count_rejected(cov.prepare_record(h, a), health)
-}
-
-/// [`prepare`] of the one-output step's row, which
-/// [`Covariance::mul_jacobian`] was given ([`Covariance::prepare_jacobian`]).
-fn prepare_jacobian<T: Real, C: Covariance<T>>(
-    cov: &mut C,
-    health: &mut Health,
-    h: &[T],
-    a: T,
-) -> Result<()> {
-    count_rejected(cov.prepare_jacobian(h, a), health)
-}
-
-/// `result`, counting a [`Error::Diverged`] in `health.rejected`.
-fn count_rejected(result: Result<()>, health: &mut Health) -> Result<()> {
+/// The result of [`Covariance::prepare_record`] (or
+/// [`Covariance::prepare_jacobian`]) for the step about to be applied; a
+/// refusal for numerical reasons ([`Error::Diverged`]) counts as a
+/// rejected step.
+fn counted(result: Result<()>, health: &mut Health) -> Result<()> {
     result.inspect_err(|e| {
         if matches!(e, Error::Diverged { .. }) {
             health.rejected += 1;

@@ -55,7 +55,7 @@
 //!   [`super::GainOrder::CovarianceFirst`] (with a non-fixed `P`) are
 //!   single-output only: [`crate::Error::Unsupported`] for m ≥ 2.
 
-use super::{Extension, GEhf, GainOrder, diagonal_admissible, gain_denominator, prepare};
+use super::{Extension, GEhf, GainOrder, counted, diagonal_admissible, gain_denominator};
 use crate::covariance::Covariance;
 use crate::data::ErrorStats;
 use crate::error::{Error, Result, check_finite, check_len};
@@ -262,7 +262,7 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
 
         // A covariance that keeps the Jacobian prepares to take it in, or
         // refuses the step; nothing changed yet.
-        prepare(&mut self.cov, &mut self.health, h, self.a)?;
+        counted(self.cov.prepare_record(h, self.a), &mut self.health)?;
         // ŵ ← ŵ + K e  (eq. 3)
         step.apply(w);
         // P ← P − Σ c_i v_i v_iᵀ, in order (eq. 4 as m rank-one downdates;

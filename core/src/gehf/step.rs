@@ -3,8 +3,7 @@
 //! optional trust region of [`super::TrustRegion`].
 
 use super::{
-    Extension, GEhf, GainOrder, TrustRegion, diagonal_admissible, gain_denominator,
-    prepare_jacobian,
+    Extension, GEhf, GainOrder, TrustRegion, counted, diagonal_admissible, gain_denominator,
 };
 use crate::covariance::Covariance;
 use crate::data::ErrorStats;
@@ -90,7 +89,8 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
         // A covariance that keeps the Jacobian (an information-form window)
         // prepares to take it in, or refuses the step; nothing changed yet.
         // (The row `mul_jacobian` was given above.)
-        prepare_jacobian(&mut self.cov, &mut self.health, net.last_jacobian(), self.a)?;
+        let prepared = self.cov.prepare_jacobian(net.last_jacobian(), self.a);
+        counted(prepared, &mut self.health)?;
         match (trust, saved) {
             (Some(tr), Some(saved)) if slope_at_output > T::ZERO && step != T::ZERO => {
                 let linear = OutputMove {

@@ -16,6 +16,8 @@ use hinf::{
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
+use crate::xor_error;
+
 /// Depth L of the deep nets (`DEEP_LAYERS` in firmware/src/deep.rs).
 pub const LAYERS: usize = 101;
 /// Depth of the Cortex-M7 build's deep XOR run (feature `mps2-an500`).
@@ -75,16 +77,6 @@ pub fn learner(spec: ResNetSpec, eps0: f64, trust: bool) -> (Net, Filter) {
         f
     };
     (n, f)
-}
-
-/// ½ SSE over the 4 XOR patterns (f32 sum, the firmware's order).
-fn xor_error(n: &mut Net, xor: &Xor<f32>) -> f32 {
-    let mut e = 0.0f32;
-    for k in 0..4 {
-        let d = xor.targets[k] - n.forward(&xor.inputs[2 * k..2 * k + 2]).expect("forward")[0];
-        e += d * d;
-    }
-    0.5 * e
 }
 
 /// The deep XOR stream run at depth `layers`: (epochs, final ½ SSE);
