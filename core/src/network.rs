@@ -5,7 +5,7 @@ use crate::data::{ErrorStats, Samples};
 use crate::error::{Error, Param, Result, check_finite, check_len};
 use crate::real::{Real, dot};
 pub use crate::spec::EVALUATION_LANES;
-use crate::spec::{PAPER_WIDTH, ResNetSpec};
+use crate::spec::{PAPER_WIDTH, ResNetSpec, Transition};
 use rand_core::Rng;
 
 /// A sigmoid ResNet with its weights and working memory in one buffer `S`
@@ -14,7 +14,9 @@ use rand_core::Rng;
 ///
 /// The buffer holds, in order: the weights `w` (eq. 16), the activations
 /// `z¹ … zᴸ` of the last forward pass, the N_L × N_w Jacobian of the last
-/// [`ResNet::jacobian`] call and back-propagation scratch.
+/// [`ResNet::jacobian`] call (not in a network built by
+/// [`ResNet::factored`]), its per-neuron factors and back-propagation
+/// scratch.
 ///
 /// ```
 /// use hinf::{ResNet, ResNetSpec};
@@ -29,6 +31,8 @@ pub struct ResNet<T, S> {
     spec: ResNetSpec,
     slope: T,
     buf: S,
+    /// The buffer holds the dense N_L × N_w Jacobian ([`ResNet::new`]).
+    dense: bool,
 }
 
 /// The Jacobian of a [`ResNet::jacobian`] call by its factors (eqs.
@@ -75,6 +79,57 @@ impl<'a, T> JacobianFactors<'a, T> {
     }
 }
 
+impl<T: Real> JacobianFactors<'_, T> {
+    /// Output o's row block by block (eq. 16): for each `Wᵗ`, its
+    /// transition, the activations z of layer t and the φ of layer t + 1.
+    fn row_blocks(&self, o: usize) -> impl Iterator<Item = (Transition, &[T], &[T])> {
+        (1..self.spec.layers()).filter_map(move |t| {
+            let tr = self.spec.transition(t)?;
+            Some((tr, self.activations(t), self.deltas(o, t + 1)))
+        })
+    }
+
+    /// `h_o · v` (`v`: N_w values), summed entry by entry in the order of
+    /// the dense row: the bits of the dot product with
+    /// [`ResNet::last_jacobian`]'s row o (up to the sign of a zero term).
+    pub fn dot(&self, o: usize, v: &[T]) -> T {
+        let mut acc = T::ZERO;
+        for (tr, z, d) in self.row_blocks(o) {
+            let block = v.get(tr.offset..tr.offset + tr.len()).unwrap_or(&[]);
+            let beta = usize::from(tr.sigmoid);
+            for (row, dj) in block.chunks_exact(tr.row_len().max(1)).zip(d) {
+                if beta == 1 {
+                    acc += *dj * row[0];
+                }
+                for (vi, zi) in row[beta..].iter().zip(z) {
+                    acc += (*dj * *zi) * *vi;
+                }
+            }
+        }
+        acc
+    }
+
+    /// Writes the dense row `h_o` (N_w values) into `out`: `φ_j` and
+    /// `φ_j z_i` (eqs. 20–21), the network's own products.
+    pub fn expand(&self, o: usize, out: &mut [T]) {
+        for (tr, z, d) in self.row_blocks(o) {
+            let range = tr.offset..tr.offset + tr.len();
+            let Some(block) = out.get_mut(range) else {
+                continue;
+            };
+            let beta = usize::from(tr.sigmoid);
+            for (row, dj) in block.chunks_exact_mut(tr.row_len().max(1)).zip(d) {
+                if beta == 1 {
+                    row[0] = *dj;
+                }
+                for (hi, zi) in row[beta..].iter_mut().zip(z) {
+                    *hi = *dj * *zi;
+                }
+            }
+        }
+    }
+}
+
 /// The logistic sigmoid with slope η0: `f(x) = 1 / (1 + exp(−η0 x))`.
 #[inline]
 pub fn sigmoid<T: Real>(slope: T, x: T) -> T {
@@ -97,8 +152,38 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
     /// A network of shape `spec` in `storage`, with all weights zero.
     /// Fails with [`Error::CapacityExceeded`] if `storage` is shorter than
     /// [`ResNetSpec::buffer_len`].
-    pub fn new(spec: ResNetSpec, mut storage: S) -> Result<Self> {
-        let needed = spec.buffer_len();
+    pub fn new(spec: ResNetSpec, storage: S) -> Result<Self> {
+        Self::with_layout(spec, storage, true)
+    }
+
+    /// A network of shape `spec` in `storage` that keeps the Jacobian only
+    /// by its per-neuron factors (eqs. 21–23; [`ResNet::jacobian_factors`]):
+    /// no N_L × N_w region, so `storage` needs only
+    /// [`ResNetSpec::factored_buffer_len`]. [`ResNet::jacobian`] fails with
+    /// [`Error::Unsupported`] and [`ResNet::last_jacobian`] is empty; the
+    /// g-EHF steps it with a covariance that takes the Jacobian by its
+    /// factors ([`crate::Covariance::takes_factors`]: a factored
+    /// [`crate::InfoWindow`]), and with nothing else.
+    ///
+    /// ```
+    /// use hinf::{ResNet, ResNetSpec};
+    /// const SPEC: ResNetSpec = ResNetSpec::xor_const(1);
+    /// let mut net = ResNet::factored(SPEC, [0.0f64; SPEC.factored_buffer_len()])?;
+    /// assert!(net.jacobian(&[1.0, -1.0]).is_err());
+    /// let jf = net.jacobian_factors(&[1.0, -1.0])?;
+    /// assert_eq!(jf.activations(5), &[0.5]);
+    /// # Ok::<(), hinf::Error>(())
+    /// ```
+    pub fn factored(spec: ResNetSpec, storage: S) -> Result<Self> {
+        Self::with_layout(spec, storage, false)
+    }
+
+    fn with_layout(spec: ResNetSpec, mut storage: S, dense: bool) -> Result<Self> {
+        let needed = if dense {
+            spec.buffer_len()
+        } else {
+            spec.factored_buffer_len()
+        };
         let capacity = storage.as_ref().len();
         if capacity < needed {
             return Err(Error::CapacityExceeded {
@@ -112,7 +197,31 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
             spec,
             slope: T::from_f64(spec.slope()),
             buf: storage,
+            dense,
         })
+    }
+
+    /// `true` unless the network was built by [`ResNet::factored`].
+    #[inline]
+    pub fn has_dense_jacobian(&self) -> bool {
+        self.dense
+    }
+
+    /// Elements of the dense Jacobian region: N_L N_w, or 0.
+    #[inline]
+    fn jacobian_len(&self) -> usize {
+        if self.dense {
+            self.spec.outputs() * self.spec.n_weights()
+        } else {
+            0
+        }
+    }
+
+    /// The length of the working memory ([`ResNetSpec::buffer_len`] or
+    /// [`ResNetSpec::factored_buffer_len`]).
+    #[inline]
+    fn working_len(&self) -> usize {
+        self.spec.factored_buffer_len() + self.jacobian_len()
     }
 
     /// The network's shape.
@@ -139,8 +248,9 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
     pub(crate) fn weights_mut_and_jacobian(&mut self) -> (&mut [T], &[T]) {
         let nw = self.spec.n_weights();
         let start = self.spec.n_activations();
+        let len = self.jacobian_len().min(nw);
         let (w, rest) = self.buf.as_mut().split_at_mut(nw);
-        (w, &rest[start..start + nw])
+        (w, &rest[start..start + len])
     }
 
     /// The weights, mutable, and all N_L rows of the last
@@ -149,7 +259,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
     pub(crate) fn weights_mut_and_jacobian_rows(&mut self) -> (&mut [T], &[T]) {
         let nw = self.spec.n_weights();
         let start = self.spec.n_activations();
-        let rows = self.spec.outputs() * nw;
+        let rows = self.jacobian_len();
         let (w, rest) = self.buf.as_mut().split_at_mut(nw);
         (w, &rest[start..start + rows])
     }
@@ -192,12 +302,11 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
     }
 
     /// The Jacobian of the last [`ResNet::jacobian`] call: N_L rows of N_w,
-    /// row o = `∂h_o/∂w`.
+    /// row o = `∂h_o/∂w` (empty for a network built by [`ResNet::factored`]).
     #[inline]
     pub fn last_jacobian(&self) -> &[T] {
-        let nw = self.spec.n_weights();
-        let start = nw + self.spec.n_activations();
-        &self.buf.as_ref()[start..start + self.spec.outputs() * nw]
+        let start = self.spec.n_weights() + self.spec.n_activations();
+        &self.buf.as_ref()[start..start + self.jacobian_len()]
     }
 
     /// The Jacobian of the last [`ResNet::jacobian`] call by its per-neuron
@@ -206,7 +315,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
     #[inline]
     pub fn last_jacobian_factors(&self) -> JacobianFactors<'_, T> {
         let spec = &self.spec;
-        let at = spec.n_weights() + spec.n_activations() + spec.outputs() * spec.n_weights();
+        let at = spec.n_weights() + spec.n_activations() + self.jacobian_len();
         let buf = self.buf.as_ref();
         JacobianFactors {
             spec: *spec,
@@ -235,24 +344,47 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
     /// Forward pass, then the Jacobian `H = ∂h/∂w` at the current weights
     /// by the backward recursion of eqs. (22)–(24), in one pass. Returns
     /// `(outputs, H)` with H as N_L rows of N_w.
+    ///
+    /// Fails with [`Error::Unsupported`] for a network built by
+    /// [`ResNet::factored`] (use [`ResNet::jacobian_factors`]).
     pub fn jacobian(&mut self, x: &[T]) -> Result<(&[T], &[T])> {
+        if !self.dense {
+            return Err(Error::Unsupported {
+                what: "the dense Jacobian of a network kept by its factors",
+            });
+        }
+        self.back_propagate(x)?;
+        Ok((self.outputs(), self.last_jacobian()))
+    }
+
+    /// Forward pass, then the Jacobian by its per-neuron factors (eqs.
+    /// 21–23), and the dense rows too unless the network was built by
+    /// [`ResNet::factored`] ([`ResNet::last_jacobian`]). The outputs are
+    /// the factors' activations of layer L.
+    pub fn jacobian_factors(&mut self, x: &[T]) -> Result<JacobianFactors<'_, T>> {
+        self.back_propagate(x)?;
+        Ok(self.last_jacobian_factors())
+    }
+
+    /// Eqs. (10)–(13), then (20)–(24) for every output, into the buffer.
+    fn back_propagate(&mut self, x: &[T]) -> Result<()> {
         self.check_input(x)?;
         let spec = self.spec;
         let slope = self.slope;
-        let nw = spec.n_weights();
-        let na = spec.n_activations();
+        let (nw, na, nh) = (spec.n_weights(), spec.n_activations(), self.jacobian_len());
         let (w, rest) = self.buf.as_mut().split_at_mut(nw);
         let (z, rest) = rest.split_at_mut(na);
-        let (h, rest) = rest.split_at_mut(spec.outputs() * nw);
+        let (h, rest) = rest.split_at_mut(nh);
         let (deltas, rest) = rest.split_at_mut(spec.outputs() * spec.n_deltas());
         let phi = &mut rest[..3 * spec.width()];
         forward_pass(&spec, slope, w, x, z);
         let delta_rows = deltas.chunks_exact_mut(spec.n_deltas().max(1));
-        for (o, (row, delta)) in h.chunks_exact_mut(nw).zip(delta_rows).enumerate() {
-            backward_pass(&spec, slope, w, z, o, Backward { h: row, delta }, phi);
+        let mut rows = h.chunks_exact_mut(nw.max(1));
+        for (o, delta) in delta_rows.take(spec.outputs()).enumerate() {
+            let h = rows.next().unwrap_or(&mut []);
+            backward_pass(&spec, slope, w, z, o, Backward { h, delta }, phi);
         }
-        let z = &*z;
-        Ok((&z[na - spec.outputs()..], &*h))
+        Ok(())
     }
 
     /// The pre-activation `sᴸ_o = bᴸ_o + W^{L−1}_o z^{L−1}` of output `o`
@@ -298,7 +430,8 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
         check_len("target width", self.spec.outputs(), data.n_outputs())?;
         let mut stats = ErrorStats::default();
         let mut k = 0;
-        if self.buf.as_ref().len() >= self.spec.lanes_buffer_len() {
+        let lanes = (EVALUATION_LANES - 1) * self.spec.n_activations();
+        if self.buf.as_ref().len() >= self.working_len() + lanes {
             while k + EVALUATION_LANES <= data.len() {
                 self.forward_group(data, k, &mut stats, &mut each)?;
                 k += EVALUATION_LANES;
@@ -334,9 +467,10 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> ResNet<T, S> {
         }
         let spec = self.spec;
         let (nw, na, nl) = (spec.n_weights(), spec.n_activations(), spec.outputs());
+        let working = self.working_len();
         let (w, rest) = self.buf.as_mut().split_at_mut(nw);
         let (z, rest) = rest.split_at_mut(na);
-        let lanes = &mut rest[spec.buffer_len() - nw - na..];
+        let lanes = &mut rest[working - nw - na..];
         let (l0, lanes) = lanes.split_at_mut(na);
         let (l1, lanes) = lanes.split_at_mut(na);
         let l2 = &mut lanes[..na];
@@ -463,8 +597,9 @@ fn forward_kernel<T: Real, W: HiddenWidth, const K: usize>(
     }
 }
 
-/// What [`backward_pass`] writes for output o: `∂h_o/∂w` (N_w) and the
-/// φ of layers 2 … L ([`ResNetSpec::n_deltas`]), its per-neuron factors.
+/// What [`backward_pass`] writes for output o: `∂h_o/∂w` (N_w; nothing
+/// if `h` is empty) and the φ of layers 2 … L ([`ResNetSpec::n_deltas`]),
+/// its per-neuron factors.
 pub(crate) struct Backward<'a, T> {
     pub(crate) h: &'a mut [T],
     pub(crate) delta: &'a mut [T],
@@ -569,8 +704,12 @@ fn backward_kernel<T: Real, W: HiddenWidth>(
     let last = 2 * blocks + 2; // L − 1
     let phi_out = sigmoid_derivative(slope, z[n1 + (last - 1) * n + o]);
     let out_off = block_offset(n1, n, blocks);
-    let block = &mut h[out_off..out_off + nl * (n + 1)];
-    output_block_gradient(block, n + 1, o, phi_out, hidden(last));
+    // The dense row's blocks, if it is kept (else `h` is empty).
+    let dense = !h.is_empty();
+    if dense {
+        let block = &mut h[out_off..out_off + nl * (n + 1)];
+        output_block_gradient(block, n + 1, o, phi_out, hidden(last));
+    }
     // φ of layer l kept at `delta[l − 2 .. ]` in units of N (layer L: one
     // per output, φᴸ_o at o and 0 elsewhere).
     let (hidden_delta, out_delta) = delta.split_at_mut(delta.len() - nl);
@@ -599,7 +738,9 @@ fn backward_kernel<T: Real, W: HiddenWidth>(
         // φ^{2b+3} = (φ^{2b+4} W^{2b+3}) ⊙ f'(s^{2b+3})   (eq. 22).
         let id_w = &w[id_off..id_off + n * n];
         keep(l_mid + 1, cur);
-        block_gradient(&mut h[id_off..id_off + n * n], n, 0, cur, hidden(l_mid));
+        if dense {
+            block_gradient(&mut h[id_off..id_off + n * n], n, 0, cur, hidden(l_mid));
+        }
         back_propagate(id_w, n, 0, cur, spare);
         times_sigmoid_derivative(slope, spare, hidden(l_mid));
         core::mem::swap(&mut up, &mut cur);
@@ -610,13 +751,10 @@ fn backward_kernel<T: Real, W: HiddenWidth>(
         // is a sigmoid layer (only layer 2)   (eq. 23).
         let sig_w = &w[sig_off..sig_off + n * (n + 1)];
         keep(l_mid, cur);
-        block_gradient(
-            &mut h[sig_off..sig_off + n * (n + 1)],
-            n + 1,
-            1,
-            cur,
-            hidden(l_low),
-        );
+        if dense {
+            let block = &mut h[sig_off..sig_off + n * (n + 1)];
+            block_gradient(block, n + 1, 1, cur, hidden(l_low));
+        }
         back_propagate(sig_w, n + 1, 1, cur, spare);
         for (s, p) in spare.iter_mut().zip(up.iter()) {
             *s += *p;
@@ -630,5 +768,7 @@ fn backward_kernel<T: Real, W: HiddenWidth>(
 
     // Layer 2: block W¹ from the inputs.
     keep(2, cur);
-    block_gradient(&mut h[..n * (n1 + 1)], n1 + 1, 1, cur, &z[..n1]);
+    if dense {
+        block_gradient(&mut h[..n * (n1 + 1)], n1 + 1, 1, cur, &z[..n1]);
+    }
 }

@@ -318,6 +318,14 @@ impl ResNetSpec {
             + 3 * self.width
     }
 
+    /// Length of the buffer of a network that keeps its Jacobian only by
+    /// its factors ([`crate::ResNet::factored`]): [`ResNetSpec::buffer_len`]
+    /// without the N_L × N_w Jacobian.
+    #[inline]
+    pub const fn factored_buffer_len(&self) -> usize {
+        self.buffer_len() - self.outputs * self.n_weights()
+    }
+
     /// The φ of layers 2 … L for one output (eqs. 22–24): one per neuron
     /// with incoming weights, `N_2 + … + N_L` numbers.
     #[inline]

@@ -24,6 +24,7 @@
 use crate::error::{Error, Param, Result};
 use crate::network::JacobianFactors;
 use crate::real::Real;
+use crate::spec::ResNetSpec;
 use core::cmp::Ordering;
 
 mod blocks;
@@ -124,7 +125,10 @@ pub trait Covariance<T: Real> {
     /// form the product from the factors and keep them for the
     /// [`Covariance::prepare_record`] and [`Covariance::record`] of the
     /// same row, without changing `P` as [`Covariance::mul_vec`] and
-    /// [`Covariance::get`] see it. Default: the product of `h`.
+    /// [`Covariance::get`] see it. `h` is empty if the network keeps its
+    /// Jacobian only by its factors ([`crate::ResNet::factored`]); the
+    /// filter does that only if [`Covariance::takes_factors`]. Default:
+    /// the product of `h`.
     fn mul_jacobian(
         &mut self,
         h: &[T],
@@ -137,6 +141,13 @@ pub trait Covariance<T: Real> {
         } else {
             self.mul_vec(h, out)
         }
+    }
+
+    /// `true` if [`Covariance::mul_jacobian`], [`Covariance::prepare_jacobian`]
+    /// and [`Covariance::record_jacobian`] work from the factors alone (an
+    /// empty `h`) for a network of shape `spec`. Default: `false`.
+    fn takes_factors(&self, _spec: &ResNetSpec) -> bool {
+        false
     }
 
     /// Called by the filter once per step, after every check of the step
@@ -170,6 +181,7 @@ pub trait Covariance<T: Real> {
     /// [`Covariance::prepare_record`] with the same rows.
     ///
     /// Default: those m downdates, in order (one for one output).
+    /// The one-output step calls [`Covariance::record_jacobian`].
     fn record(&mut self, _rows: &[T], _a: T, c: &[T], v: &[T]) {
         let n = self.dim();
         if n == 0 {
@@ -178,6 +190,15 @@ pub trait Covariance<T: Real> {
         for (cj, vj) in c.iter().zip(v.chunks_exact(n)) {
             self.downdate(*cj, vj);
         }
+    }
+
+    /// [`Covariance::record`] of the one row `h` that the last
+    /// [`Covariance::prepare_jacobian`] was given (empty if the network
+    /// keeps its Jacobian by its factors), with `c` and `v = P h`: the
+    /// one-output step calls this, and guarantees it. Default:
+    /// `record(h, a, &[c], v)`.
+    fn record_jacobian(&mut self, h: &[T], a: T, c: T, v: &[T]) {
+        self.record(h, a, &[c], v)
     }
 
     // ---- model files: a covariance kept as Jacobian rows -------------------

@@ -600,12 +600,13 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
             let s = self.slot(self.head, self.len, q);
             *zq = rows.dot_vec(&data[s * rl..(s + 1) * rl], v);
         }
-        self.apply(z, v, out);
+        self.apply(z, Some(v), out);
     }
 
-    /// [`InfoWindow::product`] of the premade row `h`: `t = J h` is its
-    /// column of the Gram matrix, already computed from the factors.
-    fn premade_product(&self, k: usize, h: &[T], out: &mut [T]) {
+    /// [`InfoWindow::product`] of the premade row `h` (`None`: `out`
+    /// holds it): `t = J h` is its column of the Gram matrix, already
+    /// computed from the factors.
+    fn premade_product(&self, k: usize, h: Option<&[T]>, out: &mut [T]) {
         let (gram, ..) = self.parts();
         let c = self.shape.slots();
         let new = (self.head + self.len) % c;
@@ -618,15 +619,17 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
         self.apply(z, h, out);
     }
 
-    /// `out ← ε0 v − ε0² Jᵀ A⁻¹ t` over the k = `t.len()` newest rows.
-    fn apply(&self, z: &mut [T], v: &[T], out: &mut [T]) {
+    /// `out ← ε0 v − ε0² Jᵀ A⁻¹ t` over the k = `t.len()` newest rows
+    /// (`v` = `None`: `out` holds v).
+    fn apply(&self, z: &mut [T], v: Option<&[T]>, out: &mut [T]) {
         let (rows, rl) = (self.rows, self.rows.len());
         let data = self.data.as_ref();
         // z = A⁻¹ t = L⁻ᵀ L⁻¹ t.
         solve_cholesky(self.factor(), z);
         // out = ε0 v − ε0² Jᵀ z.
-        for (o, x) in out.iter_mut().zip(v) {
-            *o = self.eps0 * *x;
+        match v {
+            Some(v) => out.iter_mut().zip(v).for_each(|(o, x)| *o = self.eps0 * *x),
+            None => out.iter_mut().for_each(|o| *o = self.eps0 * *o),
         }
         let e2 = self.eps0 * self.eps0;
         z.iter_mut().for_each(|zq| *zq = e2 * *zq);
@@ -645,7 +648,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
     fn premake(&mut self, h: &[T], jf: &JacobianFactors<'_, T>) -> bool {
         self.premade = false;
         self.staged = 0;
-        if h.len() != self.shape.dim {
+        if !h.is_empty() && h.len() != self.shape.dim {
             return false;
         }
         let c = self.shape.slots();
@@ -712,8 +715,15 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
     fn stage(&mut self, rows: &[T], a: T, given: bool) -> Result<()> {
         self.staged = 0;
         let nd = self.shape.dim;
-        let m = rows.len().checked_div(nd).unwrap_or(0);
-        if m == 0 || m * nd != rows.len() {
+        // The premade row vouched for: `rows` may be empty (a network
+        // kept by its factors).
+        let vouched = given && self.premade;
+        let m = if vouched {
+            1
+        } else {
+            rows.len().checked_div(nd).unwrap_or(0)
+        };
+        if !vouched && (m == 0 || m * nd != rows.len()) {
             return Err(Error::LengthMismatch {
                 what: "information window rows",
                 expected: self.shape.outputs * nd,
@@ -929,11 +939,24 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Covariance<T> for InfoWindow<T, S> {
         } else {
             self.len
         };
-        if self.premake(h, factors) {
-            self.premade_product(k, h, out);
+        if !self.premake(h, factors) {
+            // (An empty `h` comes only with factors of this window's shape,
+            // `takes_factors`; else a NaN product, which the filter refuses.)
+            match h.is_empty() {
+                true => out.iter_mut().for_each(|o| *o = T::from_f64(f64::NAN)),
+                false => self.product(k, h, out),
+            }
+        } else if h.is_empty() {
+            factors.expand(0, out);
+            self.premade_product(k, None, out);
         } else {
-            self.product(k, h, out);
+            self.premade_product(k, Some(h), out);
         }
+    }
+
+    /// `true` for rows kept by their factors, for the shape `spec`.
+    fn takes_factors(&self, spec: &ResNetSpec) -> bool {
+        self.rows == Rows::Factored(*spec)
     }
 
     /// Does nothing: `P − c u uᵀ` has no information form of this shape
@@ -957,6 +980,16 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Covariance<T> for InfoWindow<T, S> {
     fn record(&mut self, rows: &[T], a: T, _c: &[T], _v: &[T]) {
         if self.is_staged(rows, a) || self.stage(rows, a, false).is_ok() {
             self.commit();
+        }
+    }
+
+    /// Commits the row [`Covariance::prepare_jacobian`] staged (`h` may be
+    /// empty then); otherwise [`Covariance::record`].
+    fn record_jacobian(&mut self, h: &[T], a: T, c: T, v: &[T]) {
+        if h.is_empty() && self.staged == 1 {
+            self.commit();
+        } else {
+            self.record(h, a, &[c], v);
         }
     }
 

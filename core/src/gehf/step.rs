@@ -11,6 +11,7 @@ use crate::error::{Error, Result, check_finite, check_len};
 use crate::network::{ResNet, sigmoid_derivative};
 use crate::optimizer::StepReport;
 use crate::real::{Real, all_finite_zip, dot, nan_unless_finite};
+use crate::spec::ResNetSpec;
 
 impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
     /// One g-EHF step (eqs. 3–6) on the sample `(x, y)`: Jacobian at the
@@ -40,7 +41,7 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
             return self.step_multi(net, x, y);
         }
         let nw = spec.n_weights();
-        self.check_single(nw, y)?;
+        self.check_single(&spec, net.has_dense_jacobian(), y)?;
         let trust = match self.extension {
             Extension::OutputTrustRegion(tr) => Some(tr),
             Extension::None => None,
@@ -48,8 +49,9 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
         let (u, rest) = self.u.as_mut().split_at_mut(nw);
         let saved = trial_scratch(trust, rest, nw)?;
 
-        // H_{k+1} and h_{k+1}(ŵ_k) at the current estimate.
-        let output = net.jacobian(x)?.0[0];
+        // H_{k+1} and h_{k+1}(ŵ_k) at the current estimate (`h` empty if
+        // the network keeps it only by its factors).
+        let output = net.jacobian_factors(x)?.activations(spec.layers())[0];
         let error = y[0] - output;
         let h = net.last_jacobian();
         // u = P h,  s = h P hᵀ (for the covariance-first order, P before
@@ -57,7 +59,10 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
         let pending = self.config.gain_order == GainOrder::CovarianceFirst;
         let factors = net.last_jacobian_factors();
         self.cov.mul_jacobian(h, &factors, pending, u);
-        let s = dot(h, u);
+        let s = match h.is_empty() {
+            true => factors.dot(0, u),
+            false => dot(h, u),
+        };
 
         let fixed = self.cov.is_fixed();
         let Some((mut step, c)) = gain(self.a, fixed, self.config.gain_order, s, error) else {
@@ -104,7 +109,7 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
         }
         // P ← P − c u uᵀ  (eq. 4, rank-one form; by default
         // `Covariance::record` is exactly this downdate).
-        self.cov.record(net.last_jacobian(), self.a, &[c], u);
+        self.cov.record_jacobian(net.last_jacobian(), self.a, c, u);
         self.health.steps += 1;
         if !fixed && !reg.is_none() {
             self.regularize();
@@ -118,8 +123,14 @@ impl<T: Real, C: Covariance<T>, S: AsRef<[T]> + AsMut<[T]>> GEhf<T, C, S> {
     }
 
     /// The checks of a one-output step that come before any arithmetic.
-    fn check_single(&self, nw: usize, y: &[T]) -> Result<()> {
+    fn check_single(&self, spec: &ResNetSpec, dense: bool, y: &[T]) -> Result<()> {
+        let nw = spec.n_weights();
         check_len("covariance dimension", nw, self.cov.dim())?;
+        if !(dense || self.cov.takes_factors(spec)) {
+            return Err(Error::Unsupported {
+                what: "a network kept by its Jacobian's factors with this covariance",
+            });
+        }
         check_len("target", 1, y.len())?;
         check_finite("target", y)?;
         if self.u.as_ref().len() < nw {
