@@ -5,7 +5,7 @@ use crate::data::{ErrorStats, Samples};
 use crate::error::{Error, Param, Result, check_finite, check_len};
 use crate::real::{Real, dot};
 pub use crate::spec::EVALUATION_LANES;
-use crate::spec::{PAPER_WIDTH, ResNetSpec, Transition};
+use crate::spec::{PAPER_WIDTH, ResNetSpec};
 use rand_core::Rng;
 
 /// A sigmoid ResNet with its weights and working memory in one buffer `S`
@@ -80,12 +80,18 @@ impl<'a, T> JacobianFactors<'a, T> {
 }
 
 impl<T: Real> JacobianFactors<'_, T> {
-    /// Output o's row block by block (eq. 16): for each `Wᵗ`, its
-    /// transition, the activations z of layer t and the φ of layer t + 1.
-    fn row_blocks(&self, o: usize) -> impl Iterator<Item = (Transition, &[T], &[T])> {
-        (1..self.spec.layers()).filter_map(move |t| {
-            let tr = self.spec.transition(t)?;
-            Some((tr, self.activations(t), self.deltas(o, t + 1)))
+    /// Output o's row block by block (eq. 16): for each `Wᵗ`, its offset
+    /// in the row, β (1 with thresholds), the activations z of layer t and
+    /// the φ of layer t + 1.
+    #[inline]
+    fn row_blocks(&self, o: usize) -> impl Iterator<Item = (usize, usize, &[T], &[T])> {
+        let mut at = 0;
+        (1..self.spec.layers()).map(move |t| {
+            let (z, d) = (self.activations(t), self.deltas(o, t + 1));
+            let beta = usize::from(self.spec.is_sigmoid_layer(t + 1));
+            let offset = at;
+            at += d.len() * (z.len() + beta);
+            (offset, beta, z, d)
         })
     }
 
@@ -94,17 +100,15 @@ impl<T: Real> JacobianFactors<'_, T> {
     /// [`ResNet::last_jacobian`]'s row o (up to the sign of a zero term).
     pub fn dot(&self, o: usize, v: &[T]) -> T {
         let mut acc = T::ZERO;
-        for (tr, z, d) in self.row_blocks(o) {
-            let block = v.get(tr.offset..tr.offset + tr.len()).unwrap_or(&[]);
-            let beta = usize::from(tr.sigmoid);
-            for (row, dj) in block.chunks_exact(tr.row_len().max(1)).zip(d) {
-                if beta == 1 {
-                    acc += *dj * row[0];
-                }
-                for (vi, zi) in row[beta..].iter().zip(z) {
-                    acc += (*dj * *zi) * *vi;
-                }
-            }
+        for (at, beta, z, d) in self.row_blocks(o) {
+            let block = v.get(at..at + d.len() * (z.len() + beta)).unwrap_or(&[]);
+            // (The paper's width with and without thresholds unrolled.)
+            acc = match (z.len(), beta) {
+                (PAPER_WIDTH, 1) => dot_block::<T, _, 1>(Fixed::<PAPER_WIDTH>, acc, block, d, z),
+                (PAPER_WIDTH, 0) => dot_block::<T, _, 0>(Fixed::<PAPER_WIDTH>, acc, block, d, z),
+                (n, 1) => dot_block::<T, _, 1>(Runtime(n), acc, block, d, z),
+                (n, _) => dot_block::<T, _, 0>(Runtime(n), acc, block, d, z),
+            };
         }
         acc
     }
@@ -112,20 +116,66 @@ impl<T: Real> JacobianFactors<'_, T> {
     /// Writes the dense row `h_o` (N_w values) into `out`: `φ_j` and
     /// `φ_j z_i` (eqs. 20–21), the network's own products.
     pub fn expand(&self, o: usize, out: &mut [T]) {
-        for (tr, z, d) in self.row_blocks(o) {
-            let range = tr.offset..tr.offset + tr.len();
-            let Some(block) = out.get_mut(range) else {
+        self.expand_scaled(o, T::ONE, out)
+    }
+
+    /// Writes `a h_o` into `out`: `a φ_j` and `a (φ_j z_i)`, bit for bit
+    /// `a` times [`JacobianFactors::expand`]'s entries.
+    pub fn expand_scaled(&self, o: usize, a: T, out: &mut [T]) {
+        for (at, beta, z, d) in self.row_blocks(o) {
+            let Some(block) = out.get_mut(at..at + d.len() * (z.len() + beta)) else {
                 continue;
             };
-            let beta = usize::from(tr.sigmoid);
-            for (row, dj) in block.chunks_exact_mut(tr.row_len().max(1)).zip(d) {
-                if beta == 1 {
-                    row[0] = *dj;
-                }
-                for (hi, zi) in row[beta..].iter_mut().zip(z) {
-                    *hi = *dj * *zi;
-                }
+            match (z.len(), beta) {
+                (PAPER_WIDTH, 1) => expand_block::<T, _, 1>(Fixed::<PAPER_WIDTH>, a, block, d, z),
+                (PAPER_WIDTH, 0) => expand_block::<T, _, 0>(Fixed::<PAPER_WIDTH>, a, block, d, z),
+                (n, 1) => expand_block::<T, _, 1>(Runtime(n), a, block, d, z),
+                (n, _) => expand_block::<T, _, 0>(Runtime(n), a, block, d, z),
             }
+        }
+    }
+}
+
+/// `acc + Σ h_i v_i` over one block of rows `φ_j [β, z]` (β = `BETA`),
+/// in row order.
+#[inline(always)]
+fn dot_block<T: Real, W: HiddenWidth, const BETA: usize>(
+    w: W,
+    mut acc: T,
+    v: &[T],
+    d: &[T],
+    z: &[T],
+) -> T {
+    let (n, beta) = (w.get(), BETA);
+    let z = &z[..n];
+    for (row, dj) in v.chunks_exact(n + beta).zip(d) {
+        if beta == 1 {
+            acc += *dj * row[0];
+        }
+        for (vi, zi) in row[beta..].iter().zip(z) {
+            acc += (*dj * *zi) * *vi;
+        }
+    }
+    acc
+}
+
+/// One block of rows `a φ_j [β, z]` (β = `BETA`) into `h` (eqs. 20–21).
+#[inline(always)]
+fn expand_block<T: Real, W: HiddenWidth, const BETA: usize>(
+    w: W,
+    a: T,
+    h: &mut [T],
+    d: &[T],
+    z: &[T],
+) {
+    let (n, beta) = (w.get(), BETA);
+    let z = &z[..n];
+    for (row, dj) in h.chunks_exact_mut(n + beta).zip(d) {
+        if beta == 1 {
+            row[0] = a * *dj;
+        }
+        for (hi, zi) in row[beta..].iter_mut().zip(z) {
+            *hi = a * (*dj * *zi);
         }
     }
 }

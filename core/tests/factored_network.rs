@@ -46,6 +46,15 @@ fn products_match_the_dense_row<T: Real>() {
             // The dense row, entry for entry (values: the network's products).
             jf.expand(o, &mut row);
             assert!(row.iter().zip(h).all(|(a, b)| a == b), "expand, output {o}");
+            // (Bits too, but for the sign of a zero: the network writes +0
+            // for the other outputs' rows, the factors make 0 · z.)
+            let nonzero = |r: &[T]| {
+                r.iter()
+                    .filter(|x| **x != T::ZERO)
+                    .map(|x| x.to_f64().to_bits())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(nonzero(&row), nonzero(h), "expand, output {o}: the bits");
             // h · v in the dense order: the same bits as the dense dot.
             let want = h.iter().zip(&v).fold(T::ZERO, |acc, (a, b)| acc + *a * *b);
             assert_eq!(jf.dot(o, &v).to_f64().to_bits(), want.to_f64().to_bits());

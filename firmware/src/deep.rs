@@ -10,7 +10,8 @@
 //!
 //! L = 101 on the STM32F4s, L = 1001 with feature `mps2-an500` (the
 //! Cortex-M7 budget). Bytes at L = 101 (N_w = 2716), R = 8, `f32`: network buffer (weights
-//! N_w, activations, Jacobian N_w + φ, scratch) [`NET_LEN`], window
+//! N_w, activations, the Jacobian's φ, scratch; no dense Jacobian:
+//! [`hinf::ResNet::factored`]) [`NET_LEN`], window
 //! [`WINDOW_LEN`] (9 rows of 994 factors, the 9 × 9 Gram matrix, weights,
 //! two packed 8 × 8 factors), filter scratch 2·N_w ([`SCRATCH_LEN`]: `u =
 //! P h` and the trust region's saved weights): [`DEEP_BUFFER_BYTES`].
@@ -42,8 +43,9 @@ pub const DEEP_SPEC: ResNetSpec = ResNetSpec::xor_const(DEEP_BLOCKS);
 pub const DEEP_MEMORY: usize = 8;
 /// The window's shape for [`DEEP_SPEC`].
 pub const DEEP_SHAPE: FactoredShape = FactoredShape::new(&DEEP_SPEC, DEEP_MEMORY);
-/// Elements of the network buffer.
-pub const NET_LEN: usize = DEEP_SPEC.buffer_len();
+/// Elements of the network buffer: it keeps the Jacobian only by its
+/// factors, which the window takes ([`ResNet::factored`]).
+pub const NET_LEN: usize = DEEP_SPEC.factored_buffer_len();
 /// Elements of the window's storage.
 pub const WINDOW_LEN: usize = DEEP_SHAPE.storage_len();
 /// Elements of the filter's scratch: `u = P h` and, for the trust
@@ -156,7 +158,7 @@ impl<'a> DeepLearner<'a> {
             window,
             scratch,
         } = buffers;
-        let mut net = ResNet::new(spec, &mut net[..])?;
+        let mut net = ResNet::factored(spec, &mut net[..])?;
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
         net.init_uniform(&mut rng, PAPER_INIT_RANGE)?;
         let shape = FactoredShape::new(&spec, DEEP_MEMORY);

@@ -604,7 +604,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
     }
 
     /// [`InfoWindow::product`] of the premade row `h` (`None`: `out`
-    /// holds it): `t = J h` is its column of the Gram matrix, already
+    /// holds `ε0 h`): `t = J h` is its column of the Gram matrix, already
     /// computed from the factors.
     fn premade_product(&self, k: usize, h: Option<&[T]>, out: &mut [T]) {
         let (gram, ..) = self.parts();
@@ -620,16 +620,15 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
     }
 
     /// `out ← ε0 v − ε0² Jᵀ A⁻¹ t` over the k = `t.len()` newest rows
-    /// (`v` = `None`: `out` holds v).
+    /// (`v` = `None`: `out` holds `ε0 v`).
     fn apply(&self, z: &mut [T], v: Option<&[T]>, out: &mut [T]) {
         let (rows, rl) = (self.rows, self.rows.len());
         let data = self.data.as_ref();
         // z = A⁻¹ t = L⁻ᵀ L⁻¹ t.
         solve_cholesky(self.factor(), z);
         // out = ε0 v − ε0² Jᵀ z.
-        match v {
-            Some(v) => out.iter_mut().zip(v).for_each(|(o, x)| *o = self.eps0 * *x),
-            None => out.iter_mut().for_each(|o| *o = self.eps0 * *o),
+        if let Some(v) = v {
+            out.iter_mut().zip(v).for_each(|(o, x)| *o = self.eps0 * *x);
         }
         let e2 = self.eps0 * self.eps0;
         z.iter_mut().for_each(|zq| *zq = e2 * *zq);
@@ -947,7 +946,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Covariance<T> for InfoWindow<T, S> {
                 false => self.product(k, h, out),
             }
         } else if h.is_empty() {
-            factors.expand(0, out);
+            factors.expand_scaled(0, self.eps0, out);
             self.premade_product(k, None, out);
         } else {
             self.premade_product(k, Some(h), out);
