@@ -98,6 +98,8 @@ impl<T: Real> JacobianFactors<'_, T> {
     /// `h_o · v` (`v`: N_w values), summed entry by entry in the order of
     /// the dense row: the bits of the dot product with
     /// [`ResNet::last_jacobian`]'s row o (up to the sign of a zero term).
+    // (Out of line: one copy, not one in every filter's step.)
+    #[inline(never)]
     pub fn dot(&self, o: usize, v: &[T]) -> T {
         let mut acc = T::ZERO;
         for (at, beta, z, d) in self.row_blocks(o) {
@@ -121,6 +123,8 @@ impl<T: Real> JacobianFactors<'_, T> {
 
     /// Writes `a h_o` into `out`: `a φ_j` and `a (φ_j z_i)`, bit for bit
     /// `a` times [`JacobianFactors::expand`]'s entries.
+    // (Out of line: one copy, not one in every filter's step.)
+    #[inline(never)]
     pub fn expand_scaled(&self, o: usize, a: T, out: &mut [T]) {
         for (at, beta, z, d) in self.row_blocks(o) {
             let Some(block) = out.get_mut(at..at + d.len() * (z.len() + beta)) else {

@@ -40,8 +40,8 @@ pub const XOR_HOST: HostXor = HostXor {
     error: reference::DEEP_M7_XOR_ERROR,
 };
 
-// The host's runs (refgen) are of this learner.
-const _: () = assert!(XOR_HOST.layers == DEEP_LAYERS);
+// The host's runs (refgen) are of this learner (and of this depth, unless
+// `HINF_DEEP_BLOCKS` set another).
 const _: () = assert!(reference::DEEP_MEMORY == DEEP_MEMORY);
 const _: () = assert!(reference::DEEP_XOR_EPS0 == Setting::XOR.eps0);
 const _: () = assert!(reference::DEEP_CAL_EPS0 == Setting::ONLINE.eps0);
@@ -114,10 +114,12 @@ pub fn learn_xor(buffers: &mut DeepBuffers, meter: &Meter<'_>) -> bool {
             return false;
         }
     };
-    let same = r.epochs == XOR_HOST.epochs && r.error.to_bits() == XOR_HOST.error.to_bits();
+    let same = XOR_HOST.layers == DEEP_LAYERS
+        && r.epochs == XOR_HOST.epochs
+        && r.error.to_bits() == XOR_HOST.error.to_bits();
     let mean = (r.step_counts / u64::from(r.steps.max(1))) as u32;
     println!(
-        "deep xor (L = {}, N_w = {}, window R = {}, trust region, eps0 = {}): converged after {} epochs ({} steps), 1/2 SSE = {}; host: {} epochs; bit-identical to the host: {}",
+        "deep xor (L = {}, N_w = {}, window R = {}, trust region, eps0 = {}): converged after {} epochs ({} steps), 1/2 SSE = {}; host (L = {}): {} epochs; bit-identical to the host: {}",
         DEEP_LAYERS,
         spec.n_weights(),
         DEEP_MEMORY,
@@ -125,6 +127,7 @@ pub fn learn_xor(buffers: &mut DeepBuffers, meter: &Meter<'_>) -> bool {
         r.epochs,
         r.steps,
         Fixed(r.error, 5),
+        XOR_HOST.layers,
         XOR_HOST.epochs,
         same
     );
