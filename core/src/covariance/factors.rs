@@ -235,6 +235,12 @@ pub(super) fn dot_rows_each<T: Real>(
     for blk in blocks(spec) {
         let (za, da) = blk.factors(f);
         let (ni, n) = (blk.tr.inputs, blk.tr.inputs + blk.tr.outputs);
+        // The paper's N = 5 → 5 blocks, unrolled (the same sums).
+        if let (Ok(za), Ok(da)) = (<&[T; PAPER_WIDTH]>::try_from(za), da.try_into()) {
+            let one = if blk.beta() == 1 { T::ONE } else { T::ZERO };
+            gram_block_fixed(za, da, one, (store, bases, blk.at), acc);
+            continue;
+        }
         for (a, base) in acc.iter_mut().zip(bases) {
             let at = base + blk.at;
             let Some((zb, db)) = store.get(at..at + n).map(|g| g.split_at(ni)) else {
@@ -246,6 +252,39 @@ pub(super) fn dot_rows_each<T: Real>(
             }
             *a += dot(da, db) * zz;
         }
+    }
+}
+
+/// One N → N block of [`dot_rows_each`] (N = `N`): `acc_q += (δ_a · δ_q)
+/// (β + z_a · z_q)` for the rows whose factors start at `store[bases[q]]`,
+/// this block's at `at`; the same operations as the general loop (β is
+/// added as `one`, 0 or 1: `zz + 0` is `zz`).
+#[inline(always)]
+fn gram_block_fixed<T: Real, const N: usize>(
+    za: &[T; N],
+    da: &[T; N],
+    one: T,
+    (store, bases, at): (&[T], &[usize], usize),
+    acc: &mut [T],
+) {
+    for (a, base) in acc.iter_mut().zip(bases) {
+        let b0 = base + at;
+        let Some(g) = store.get(b0..b0 + 2 * N) else {
+            continue;
+        };
+        let (zb, db) = g.split_at(N);
+        let mut zz = T::ZERO;
+        for (x, y) in za.iter().zip(zb) {
+            zz += *x * *y;
+        }
+        if one != T::ZERO {
+            zz += one;
+        }
+        let mut dd = T::ZERO;
+        for (x, y) in da.iter().zip(db) {
+            dd += *x * *y;
+        }
+        *a += dd * zz;
     }
 }
 
@@ -333,13 +372,16 @@ impl<T: Real> Pass<'_, T> {
         acc.copy_from_slice(x);
         let mut thr = row[0];
         for (gq, base) in self.g.iter().zip(self.bases) {
-            let Some((z, dj)) = self.factors(*base, j) else {
+            // Row q's z (N values) and δ_j, looked up directly.
+            let b0 = base + self.at;
+            let z = self
+                .store
+                .get(b0..b0 + N)
+                .and_then(|z| <&[T; N]>::try_from(z).ok());
+            let (Some(z), Some(dj)) = (z, self.store.get(b0 + N + j)) else {
                 continue;
             };
-            let Some(z) = z.get(..N) else {
-                continue;
-            };
-            let gj = *gq * dj;
+            let gj = *gq * *dj;
             thr -= gj;
             for (o, zi) in acc.iter_mut().zip(z) {
                 *o -= gj * *zi;
