@@ -312,6 +312,15 @@ pub(super) fn sub_scaled_each<T: Real>(
             ni,
             n,
         };
+        // An N → N block of the paper's N = 5 stays put while every q
+        // passes over it, each q's z and δ read once for its N rows.
+        if ni == PAPER_WIDTH && b.tr.outputs == PAPER_WIDTH {
+            match beta {
+                1 => pass.update_block_fixed::<PAPER_WIDTH, 1>(block),
+                _ => pass.update_block_fixed::<PAPER_WIDTH, 0>(block),
+            }
+            continue;
+        }
         // Row j of the block stays put while every q passes over it (in
         // registers for the paper's N = 5).
         for (j, row) in block.chunks_exact_mut(b.width()).enumerate() {
@@ -357,6 +366,44 @@ impl<T: Real> Pass<'_, T> {
             }
             for (o, zi) in row[beta..].iter_mut().zip(z) {
                 *o -= gj * *zi;
+            }
+        }
+    }
+
+    /// The whole N × (β + N) block (β = `BETA`, N rows of N inputs) as
+    /// [`Pass::update_fixed`] does it row by row: the same subtractions, in
+    /// the same order for every entry (q = 0, 1, …), so the same bits.
+    #[inline(always)]
+    fn update_block_fixed<const N: usize, const BETA: usize>(&self, block: &mut [T]) {
+        if block.len() != N * (BETA + N) {
+            return;
+        }
+        let mut acc = [[T::ZERO; N]; N];
+        let mut thr = [T::ZERO; N];
+        for ((row, a), t) in block.chunks_exact(BETA + N).zip(&mut acc).zip(&mut thr) {
+            a.copy_from_slice(&row[BETA..]);
+            if BETA == 1 {
+                *t = row[0];
+            }
+        }
+        for (gq, base) in self.g.iter().zip(self.bases) {
+            let b0 = base + self.at;
+            let f = self.store.get(b0..b0 + 2 * N);
+            let Some((z, d)) = f.map(|f| f.split_at(N)) else {
+                continue;
+            };
+            for ((a, t), dj) in acc.iter_mut().zip(&mut thr).zip(d) {
+                let gj = *gq * *dj;
+                *t -= gj;
+                for (o, zi) in a.iter_mut().zip(z) {
+                    *o -= gj * *zi;
+                }
+            }
+        }
+        for ((row, a), t) in block.chunks_exact_mut(BETA + N).zip(&acc).zip(&thr) {
+            row[BETA..].copy_from_slice(a);
+            if BETA == 1 {
+                row[0] = *t;
             }
         }
     }
