@@ -27,7 +27,9 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use crate::online::OnlineLearner;
 
 /// Residual blocks n of the deep XOR net (L = 2n + 3): L = 101 on the
-/// STM32F4's 128 KiB, L = 1001 on the Cortex-M7 budget (1 MiB); the
+/// STM32F405 (its calibration run is at that depth), L = 165 on the
+/// STM32F411 (the deepest that fits its 128 KiB with 1 KiB of stack to
+/// spare), L = 1001 on the Cortex-M7 budget (1 MiB); the
 /// environment variable `HINF_DEEP_BLOCKS` at build time overrides it
 /// (to measure other depths: the host's reference runs are for the
 /// default, so the deep runs then fail their verdicts).
@@ -35,8 +37,10 @@ pub const DEEP_BLOCKS: usize = match option_env!("HINF_DEEP_BLOCKS") {
     Some(n) => parse_blocks(n),
     None => DEFAULT_BLOCKS,
 };
-#[cfg(not(feature = "mps2-an500"))]
+#[cfg(not(any(feature = "mps2-an500", feature = "stm32f411")))]
 const DEFAULT_BLOCKS: usize = 49;
+#[cfg(feature = "stm32f411")]
+const DEFAULT_BLOCKS: usize = 81;
 #[cfg(feature = "mps2-an500")]
 const DEFAULT_BLOCKS: usize = 499;
 

@@ -26,11 +26,18 @@ pub struct HostXor {
 }
 
 /// The host's deep XOR run for this build's depth.
-#[cfg(not(feature = "mps2-an500"))]
+#[cfg(not(any(feature = "mps2-an500", feature = "stm32f411")))]
 pub const XOR_HOST: HostXor = HostXor {
     layers: reference::DEEP_LAYERS,
     epochs: reference::DEEP_XOR_EPOCHS,
     error: reference::DEEP_XOR_ERROR,
+};
+/// The host's deep XOR run for this build's depth.
+#[cfg(feature = "stm32f411")]
+pub const XOR_HOST: HostXor = HostXor {
+    layers: reference::DEEP_F411_LAYERS,
+    epochs: reference::DEEP_F411_XOR_EPOCHS,
+    error: reference::DEEP_F411_XOR_ERROR,
 };
 /// The host's deep XOR run for this build's depth.
 #[cfg(feature = "mps2-an500")]

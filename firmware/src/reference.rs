@@ -719,6 +719,12 @@ pub const DEEP_M7_LAYERS: usize = 1001;
 pub const DEEP_M7_XOR_EPOCHS: u32 = 27;
 /// 1/2 SSE at its end.
 pub const DEEP_M7_XOR_ERROR: f32 = 0.004602425;
+/// Depth of the STM32F411 build's deep XOR run (the deepest that fits).
+pub const DEEP_F411_LAYERS: usize = 165;
+/// Epochs the host needs for that run.
+pub const DEEP_F411_XOR_EPOCHS: u32 = 19;
+/// 1/2 SSE at its end.
+pub const DEEP_F411_XOR_ERROR: f32 = 0.004692467;
 /// eps0 of the deep calibration run (printed step).
 pub const DEEP_CAL_EPS0: f64 = 10.0;
 /// Its stream: seed, ADC noise, reference noise (C).

@@ -22,6 +22,10 @@ use crate::xor_error;
 pub const LAYERS: usize = 101;
 /// Depth of the Cortex-M7 build's deep XOR run (feature `mps2-an500`).
 pub const M7_LAYERS: usize = 1001;
+/// Depth of the STM32F411 build's deep XOR run (feature `stm32f411`): the
+/// deepest whose learner fits its 128 KiB with 1 KiB of stack to spare
+/// (firmware/README.md, *The deepest net that fits*).
+pub const F411_LAYERS: usize = 165;
 /// Samples R kept by the window.
 pub const MEMORY: usize = 8;
 /// ε0 of the XOR run (with the trust region).

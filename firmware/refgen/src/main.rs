@@ -309,9 +309,11 @@ fn generate() -> (String, Vec<u8>) {
 fn deep_reference(s: &mut String) {
     let (epochs, err) = deep::xor_run(deep::LAYERS);
     let (m7_epochs, m7_err) = deep::xor_run(deep::M7_LAYERS);
+    let (f411_epochs, f411_err) = deep::xor_run(deep::F411_LAYERS);
     let (steps, refused, _, rms, _, met) = deep::calibration_run();
+    let within = |e: u32| e <= deep::XOR_MAX_EPOCHS;
     assert!(
-        epochs <= deep::XOR_MAX_EPOCHS && m7_epochs <= deep::XOR_MAX_EPOCHS && met,
+        within(epochs) && within(m7_epochs) && within(f411_epochs) && met,
         "the deep runs must meet their targets on the host"
     );
     let (seed, adc, refc) = deep::CAL_STREAM;
@@ -348,6 +350,14 @@ fn deep_reference(s: &mut String) {
             "/// Epochs the host needs for that run.\npub const DEEP_M7_XOR_EPOCHS: u32 = {m7_epochs};"
         ),
         format!("/// 1/2 SSE at its end.\npub const DEEP_M7_XOR_ERROR: f32 = {m7_err:?};"),
+        format!(
+            "/// Depth of the STM32F411 build's deep XOR run (the deepest that fits).\npub const DEEP_F411_LAYERS: usize = {};",
+            deep::F411_LAYERS
+        ),
+        format!(
+            "/// Epochs the host needs for that run.\npub const DEEP_F411_XOR_EPOCHS: u32 = {f411_epochs};"
+        ),
+        format!("/// 1/2 SSE at its end.\npub const DEEP_F411_XOR_ERROR: f32 = {f411_err:?};"),
         format!(
             "/// eps0 of the deep calibration run (printed step).\npub const DEEP_CAL_EPS0: f64 = {:?};",
             deep::CAL_EPS0
