@@ -454,15 +454,16 @@ fn deep_report() -> ExitCode {
         deep::XOR_EPS0,
         t.elapsed().as_secs_f64()
     );
-    let t = std::time::Instant::now();
-    let (epochs, err) = deep::xor_run(deep::M7_LAYERS);
-    println!(
-        "deep XOR L = {}, R = {}, eps0 = {}, trust region: {epochs} epochs, 1/2 SSE {err} ({:.2} s)",
-        deep::M7_LAYERS,
-        deep::MEMORY,
-        deep::XOR_EPS0,
-        t.elapsed().as_secs_f64()
-    );
+    for layers in [deep::F411_LAYERS, deep::M7_LAYERS] {
+        let t = std::time::Instant::now();
+        let (epochs, err) = deep::xor_run(layers);
+        println!(
+            "deep XOR L = {layers}, R = {}, eps0 = {}, trust region: {epochs} epochs, 1/2 SSE {err} ({:.2} s)",
+            deep::MEMORY,
+            deep::XOR_EPS0,
+            t.elapsed().as_secs_f64()
+        );
+    }
     let t = std::time::Instant::now();
     let (steps, refused, rms0, rms, max, met) = deep::calibration_run();
     println!(
