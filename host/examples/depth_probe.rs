@@ -35,7 +35,8 @@ struct Args {
     process_noise: f64,
     cap: usize,
     /// `iso`: `P_{0|-1} = ε0 I` (the paper); `residual-n`: ε0 on W¹ and the
-    /// output block, ε0/n on the n residual branches (W² … W^{L−2}).
+    /// output block, ε0/n on the n residual branches (W² … W^{L−2});
+    /// `upstream-n`: ε0/n on W¹ too, ε0 on the output block only.
     prior: String,
     /// With `--prior residual-n`: process noise `prior` (q · P_{0|-1}/ε0,
     /// the default) or `iso` (q I).
@@ -102,15 +103,16 @@ impl Covariance<f64> for DiagLowRank {
     }
 }
 
-/// The prior's diagonal for `--prior residual-n`.
-fn residual_prior(spec: &ResNetSpec, eps0: f64) -> Vec<f64> {
+/// The prior's diagonal for `--prior residual-n` (`with_input`: also W¹
+/// at ε0/n, `--prior upstream-n`; only the output block keeps ε0).
+fn residual_prior(spec: &ResNetSpec, eps0: f64, with_input: bool) -> Vec<f64> {
     let nw = spec.n_weights();
     let first = spec.transition(1).unwrap().len();
     let last = spec.transition(spec.layers() - 1).unwrap().len();
     let n = spec.blocks() as f64;
     (0..nw)
         .map(|i| {
-            if i < first || i >= nw - last {
+            if (i < first && !with_input) || i >= nw - last {
                 eps0
             } else {
                 eps0 / n
@@ -180,8 +182,8 @@ fn main() {
     let epochs: Vec<Option<usize>> = (a.from..a.from + a.trials)
         .map(|trial| match a.prior.as_str() {
             "iso" => run(&a, spec, trial, StructuredCovariance::new(nw, a.eps0)),
-            "residual-n" => {
-                let d = residual_prior(&spec, a.eps0);
+            "residual-n" | "upstream-n" => {
+                let d = residual_prior(&spec, a.eps0, a.prior == "upstream-n");
                 let shape = match a.noise.as_str() {
                     "prior" => d.iter().map(|d| d / a.eps0).collect(),
                     "iso" => vec![1.0; nw],
