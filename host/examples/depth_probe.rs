@@ -10,11 +10,19 @@
 //! `φ = h·Δw / (s · e/(1 + s))` (the update is a multiple of `P hᵀ`, so
 //! `h·Δw` is that multiple times s). φ below the δ bound's factor means
 //! the a-posteriori test halved the step; `Δw = 0` means it refused it.
-//! Per trial, per epoch: ½ SSE, the output spread (max − min) and the
-//! outputs. Prints one CSV row per trial and epoch on stdout.
+//! Per trial, per epoch: ½ SSE, the output spread (max − min), the
+//! outputs, ‖h‖² on W¹ and on the output block, ‖W¹‖ and the first hidden
+//! layer's mean slope. Prints one CSV row per trial and epoch on stdout
+//! and one Markdown summary row on stderr.
+//!
+//! The candidates of docs/saddle.md: `--prior residual-n` (ε0/n on the
+//! residual branches; `upstream-n`: on W¹ too), `--gain-order
+//! covariance-first`, `--process-noise q` (`--noise prior|iso`: its shape
+//! with a non-isotropic prior), `--forgetting λ`, `--input-delta D` (a
+//! bound on the first hidden layer's step); `--from K` starts at trial K.
 //!
 //! ```text
-//! cargo run --release -p host --example depth_probe -- --layers 801 --trials 100 [--eps0 1000] [--delta 1] [--forgetting 1] [--process-noise 0] [--cap 300]
+//! cargo run --release -p host --example depth_probe -- --layers 801 --trials 100 [--eps0 1000] [--delta 1] [--cap 300] [--prior iso] [--gain-order paper] [--process-noise 0] [--noise prior] [--forgetting 1] [--input-delta 0] [--from 0]
 //! ```
 use hinf::{
     Covariance, Extension, GEhf, GEhfConfig, GainOrder, Regularizable, Regularization, ResNet,
