@@ -68,4 +68,5 @@ pub mod pretrained;
 #[rustfmt::skip]
 #[allow(clippy::excessive_precision, clippy::approx_constant)]
 pub mod reference;
+pub mod signals;
 pub mod source;

@@ -16,6 +16,7 @@ use hinf::{
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
+use crate::signals::{CalibrationStream, ntc};
 use crate::xor_error;
 
 /// Depth L of the deep nets (`DEEP_LAYERS` in firmware/src/deep.rs).
@@ -106,75 +107,6 @@ pub fn xor_run(layers: usize) -> (u32, f32) {
     (XOR_MAX_EPOCHS + 1, err)
 }
 
-/// The firmware's calibration stream (firmware/src/source.rs, the same
-/// arithmetic): NTC thermistor ratio with ADC noise, reference with noise.
-pub struct CalibrationStream {
-    rng: u32,
-    adc_noise: f32,
-    ref_noise_c: f32,
-}
-
-impl CalibrationStream {
-    /// The stream of [`CAL_STREAM`].
-    pub fn new() -> Self {
-        let (seed, adc_noise, ref_noise_c) = CAL_STREAM;
-        Self {
-            rng: if seed == 0 { 0x9E37_79B9 } else { seed },
-            adc_noise,
-            ref_noise_c,
-        }
-    }
-    fn next_u32(&mut self) -> u32 {
-        let mut x = self.rng;
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        self.rng = x;
-        x
-    }
-    fn uniform(&mut self) -> f32 {
-        (self.next_u32() >> 8) as f32 * (1.0 / (1u32 << 24) as f32)
-    }
-    fn normal(&mut self) -> f32 {
-        (0..12).map(|_| self.uniform()).sum::<f32>() - 6.0
-    }
-    /// The next (input, target).
-    pub fn next_sample(&mut self) -> (f32, f32) {
-        let t = ntc::T_MIN + (ntc::T_MAX - ntc::T_MIN) * self.uniform();
-        let v = ntc::ratio_at(t) + self.adc_noise * self.normal();
-        let t_ref = t + self.ref_noise_c * self.normal();
-        (ntc::input(v), ntc::target(t_ref))
-    }
-}
-
-/// The thermistor of firmware/src/source.rs (`ntc`).
-pub mod ntc {
-    const BETA: f32 = 3950.0;
-    const T25: f32 = 298.15;
-    /// Lowest temperature, °C.
-    pub const T_MIN: f32 = 0.0;
-    /// Highest temperature, °C.
-    pub const T_MAX: f32 = 100.0;
-    /// Divider ratio at `t_c` °C.
-    pub fn ratio_at(t_c: f32) -> f32 {
-        let t = t_c + 273.15;
-        let r = libm::expf(BETA * (1.0 / t - 1.0 / T25));
-        r / (r + 1.0)
-    }
-    /// Network input for a ratio.
-    pub fn input(v: f32) -> f32 {
-        2.0 * v - 1.0
-    }
-    /// Network target for a temperature.
-    pub fn target(t_c: f32) -> f32 {
-        0.1 + 0.8 * (t_c - T_MIN) / (T_MAX - T_MIN)
-    }
-    /// Temperature for a network output.
-    pub fn temperature_of(y: f32) -> f32 {
-        T_MIN + (y - 0.1) / 0.8 * (T_MAX - T_MIN)
-    }
-}
-
 /// RMS and max error (°C) over the firmware's 41-point grid.
 fn grid_error(n: &mut Net) -> (f32, f32) {
     const POINTS: u32 = 41;
@@ -196,11 +128,12 @@ fn grid_error(n: &mut Net) -> (f32, f32) {
 pub fn calibration_run() -> (u32, u32, f32, f32, f32, bool) {
     let (mut n, mut f) = learner(spec(1), CAL_EPS0, false);
     let (rms0, _) = grid_error(&mut n);
-    let mut stream = CalibrationStream::new();
+    let (seed, adc_noise, ref_noise_c) = CAL_STREAM;
+    let mut stream = CalibrationStream::new(seed, adc_noise, ref_noise_c);
     let (mut steps, mut refused) = (0, 0);
     let (mut rms, mut max) = (0.0, 0.0);
     for _ in 0..CAL_BUDGET {
-        let (x, y) = stream.next_sample();
+        let (x, y) = stream.next_pair();
         if f.step(&mut n, &[x], &[y]).is_err() {
             refused += 1;
             continue;

@@ -12,6 +12,10 @@
 //! generation.
 
 mod deep;
+// The firmware's own signal generators (pure arithmetic, no device code).
+#[allow(dead_code)]
+#[path = "../../src/signals.rs"]
+mod signals;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
