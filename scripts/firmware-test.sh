@@ -30,7 +30,8 @@
 #   6. the STM32F411 ELF builds and, as a smoke test, runs to its verdict
 #      under netduinoplus2 (an STM32F405 model, not an F411 one: same core,
 #      same RCC/GPIOA addresses, the F411's smaller memory map fits),
-#      including its deep XOR at L = 165 like the host, bit for bit
+#      including its deep XOR and calibration (with injected bad samples)
+#      at L = 165 like the host, bit for bit (~2 minutes of emulation)
 #   7. the Cortex-M7 build (feature mps2-an500: RAM capped at 1 MiB, the
 #      deep learner at L = 1001, N_w = 27 466) learns XOR under QEMU
 #      mps2-an500 like the host, bit for bit (~10 s of emulation)

@@ -741,3 +741,5 @@ pub const DEEP_CAL_STEPS: u32 = 52500;
 pub const DEEP_CAL_REFUSED: u32 = 0;
 /// Grid RMS error (C) at the end of the host's run.
 pub const DEEP_CAL_RMS_C: f32 = 0.48255676;
+/// The same calibration at the STM32F411 build's depth: steps, refused, grid RMS (C).
+pub const DEEP_F411_CAL: (u32, u32, f32) = (60000, 0, 0.47138312);

@@ -50,12 +50,8 @@ pub const CAL_STREAM: (u32, f32, f32) = (0x5EED_CA11, 0.0005, 0.1);
 type Net = ResNet<f32, Vec<f32>>;
 type Filter = GEhf<f32, InfoWindow<f32, Vec<f32>>, Vec<f32>>;
 
-/// The deep net for `inputs` inputs: width 5, one sigmoid output, η0 = 2.5.
-pub fn spec(inputs: usize) -> ResNetSpec {
-    spec_at(LAYERS, inputs)
-}
-
-/// The same at depth `layers`.
+/// The deep net at depth `layers` for `inputs` inputs: width 5, one
+/// sigmoid output, η0 = 2.5.
 pub fn spec_at(layers: usize, inputs: usize) -> ResNetSpec {
     ResNetSpec::new(inputs, PAPER_WIDTH, 1, layers, PAPER_SLOPE).expect("spec")
 }
@@ -125,8 +121,8 @@ fn grid_error(n: &mut Net) -> (f32, f32) {
 /// The deep calibration run, the firmware's `run_calibration_to_target`
 /// on a clean stream: (steps applied, steps refused, grid RMS °C at the
 /// start, at the end, max at the end, target met).
-pub fn calibration_run() -> (u32, u32, f32, f32, f32, bool) {
-    let (mut n, mut f) = learner(spec(1), CAL_EPS0, false);
+pub fn calibration_run(layers: usize) -> (u32, u32, f32, f32, f32, bool) {
+    let (mut n, mut f) = learner(spec_at(layers, 1), CAL_EPS0, false);
     let (rms0, _) = grid_error(&mut n);
     let (seed, adc_noise, ref_noise_c) = CAL_STREAM;
     let mut stream = CalibrationStream::new(seed, adc_noise, ref_noise_c);

@@ -314,10 +314,12 @@ fn deep_reference(s: &mut String) {
     let (epochs, err) = deep::xor_run(deep::LAYERS);
     let (m7_epochs, m7_err) = deep::xor_run(deep::M7_LAYERS);
     let (f411_epochs, f411_err) = deep::xor_run(deep::F411_LAYERS);
-    let (steps, refused, _, rms, _, met) = deep::calibration_run();
+    let (steps, refused, _, rms, _, met) = deep::calibration_run(deep::LAYERS);
+    let (f411_steps, f411_refused, _, f411_rms, _, f411_met) =
+        deep::calibration_run(deep::F411_LAYERS);
     let within = |e: u32| e <= deep::XOR_MAX_EPOCHS;
     assert!(
-        within(epochs) && within(m7_epochs) && within(f411_epochs) && met,
+        within(epochs) && within(m7_epochs) && within(f411_epochs) && met && f411_met,
         "the deep runs must meet their targets on the host"
     );
     let (seed, adc, refc) = deep::CAL_STREAM;
@@ -387,6 +389,9 @@ fn deep_reference(s: &mut String) {
         ),
         format!(
             "/// Grid RMS error (C) at the end of the host's run.\npub const DEEP_CAL_RMS_C: f32 = {rms:?};"
+        ),
+        format!(
+            "/// The same calibration at the STM32F411 build's depth: steps, refused, grid RMS (C).\npub const DEEP_F411_CAL: (u32, u32, f32) = ({f411_steps}, {f411_refused}, {f411_rms:?});"
         ),
     ];
     for l in lines {
@@ -468,16 +473,17 @@ fn deep_report() -> ExitCode {
             t.elapsed().as_secs_f64()
         );
     }
-    let t = std::time::Instant::now();
-    let (steps, refused, rms0, rms, max, met) = deep::calibration_run();
-    println!(
-        "deep calibration L = {}, R = {}, eps0 = {}, printed step: {steps} steps, grid RMS {rms0} -> {rms} C (max {max} C), target < {} C met: {met}; {refused} refused ({:.2} s)",
-        deep::LAYERS,
-        deep::MEMORY,
-        deep::CAL_EPS0,
-        deep::CAL_TARGET_C,
-        t.elapsed().as_secs_f64()
-    );
+    for layers in [deep::LAYERS, deep::F411_LAYERS] {
+        let t = std::time::Instant::now();
+        let (steps, refused, rms0, rms, max, met) = deep::calibration_run(layers);
+        println!(
+            "deep calibration L = {layers}, R = {}, eps0 = {}, printed step: {steps} steps, grid RMS {rms0} -> {rms} C (max {max} C), target < {} C met: {met}; {refused} refused ({:.2} s)",
+            deep::MEMORY,
+            deep::CAL_EPS0,
+            deep::CAL_TARGET_C,
+            t.elapsed().as_secs_f64()
+        );
+    }
     ExitCode::SUCCESS
 }
 
