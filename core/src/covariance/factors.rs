@@ -237,8 +237,7 @@ pub(super) fn dot_rows_each<T: Real>(
         let (ni, n) = (blk.tr.inputs, blk.tr.inputs + blk.tr.outputs);
         // The paper's N = 5 → 5 blocks, unrolled (the same sums).
         if let (Ok(za), Ok(da)) = (<&[T; PAPER_WIDTH]>::try_from(za), da.try_into()) {
-            let one = if blk.beta() == 1 { T::ONE } else { T::ZERO };
-            gram_block_fixed(za, da, one, (store, bases, blk.at), acc);
+            gram_block_fixed(za, da, blk.beta() == 1, (store, bases, blk.at), acc);
             continue;
         }
         for (a, base) in acc.iter_mut().zip(bases) {
@@ -257,13 +256,12 @@ pub(super) fn dot_rows_each<T: Real>(
 
 /// One N → N block of [`dot_rows_each`] (N = `N`): `acc_q += (δ_a · δ_q)
 /// (β + z_a · z_q)` for the rows whose factors start at `store[bases[q]]`,
-/// this block's at `at`; the same operations as the general loop (β is
-/// added as `one`, 0 or 1: `zz + 0` is `zz`).
+/// this block's at `at`; the same operations as the general loop.
 #[inline(always)]
 fn gram_block_fixed<T: Real, const N: usize>(
     za: &[T; N],
     da: &[T; N],
-    one: T,
+    threshold: bool,
     (store, bases, at): (&[T], &[usize], usize),
     acc: &mut [T],
 ) {
@@ -277,8 +275,8 @@ fn gram_block_fixed<T: Real, const N: usize>(
         for (x, y) in za.iter().zip(zb) {
             zz += *x * *y;
         }
-        if one != T::ZERO {
-            zz += one;
+        if threshold {
+            zz += T::ONE;
         }
         let mut dd = T::ZERO;
         for (x, y) in da.iter().zip(db) {
