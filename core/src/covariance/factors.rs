@@ -90,6 +90,7 @@ fn blocks(spec: &ResNetSpec) -> Blocks {
 }
 
 /// The iterator of [`blocks`].
+#[derive(Clone)]
 struct Blocks {
     spec: ResNetSpec,
     t: usize,
@@ -221,9 +222,32 @@ pub(super) fn is_row<T: Real>(spec: &ResNetSpec, f: &[T], row: &[T]) -> bool {
     f.len() == factor_len(spec) && row.len() == spec.n_weights() && blocks(spec).all(block_is)
 }
 
+/// Blocks per tile of the passes over many rows ([`dot_rows_each`],
+/// [`sub_scaled_each`]): every row passes over one tile before the next,
+/// so the tile of `out` (30 numbers a block at N = 5) stays in the nearest
+/// cache and each row is read in runs of `TILE` blocks, not one block per
+/// row in turn. The order of the sums is untouched.
+const TILE: usize = 32;
+
+/// Rows taken together over a block: their z and δ and the block's
+/// entries are read once for the group.
+const GROUP: usize = 4;
+
+/// The blocks of `spec` in tiles of [`TILE`], in order.
+fn tiles(spec: &ResNetSpec) -> impl Iterator<Item = core::iter::Take<Blocks>> {
+    let mut rest = blocks(spec);
+    core::iter::from_fn(move || {
+        let tile = rest.clone().take(TILE);
+        rest.clone().next()?;
+        rest.nth(TILE - 1);
+        Some(tile)
+    })
+}
+
 /// `acc_q = h · h_q` (h by its factors `f`) for the rows whose factors
-/// start at `store[bases[q]]`: one pass over the blocks,
-/// each `acc_q` summed as [`dot_rows`] sums it (the same bits).
+/// start at `store[bases[q]]`: each `acc_q` summed block by block as
+/// [`dot_rows`] sums it (the same bits), the rows taken in groups over
+/// tiles of blocks.
 pub(super) fn dot_rows_each<T: Real>(
     spec: &ResNetSpec,
     f: &[T],
@@ -232,25 +256,35 @@ pub(super) fn dot_rows_each<T: Real>(
     acc: &mut [T],
 ) {
     acc.iter_mut().for_each(|a| *a = T::ZERO);
-    for blk in blocks(spec) {
-        let (za, da) = blk.factors(f);
-        let (ni, n) = (blk.tr.inputs, blk.tr.inputs + blk.tr.outputs);
-        // The paper's N = 5 → 5 blocks, unrolled (the same sums).
-        if let (Ok(za), Ok(da)) = (<&[T; PAPER_WIDTH]>::try_from(za), da.try_into()) {
-            gram_block_fixed(za, da, blk.beta() == 1, (store, bases, blk.at), acc);
-            continue;
-        }
-        for (a, base) in acc.iter_mut().zip(bases) {
-            let at = base + blk.at;
-            let Some((zb, db)) = store.get(at..at + n).map(|g| g.split_at(ni)) else {
-                continue;
-            };
-            let mut zz = dot(za, zb);
-            if blk.beta() == 1 {
-                zz += T::ONE;
+    for tile in tiles(spec) {
+        for (acc, bases) in acc.chunks_mut(GROUP).zip(bases.chunks(GROUP)) {
+            for blk in tile.clone() {
+                gram_block(&blk, f, (store, bases), acc);
             }
-            *a += dot(da, db) * zz;
         }
+    }
+}
+
+/// One block of [`dot_rows_each`] for a group of rows: `acc_q += (δ · δ_q)
+/// (β + z · z_q)`.
+#[inline(always)]
+fn gram_block<T: Real>(blk: &Block, f: &[T], (store, bases): (&[T], &[usize]), acc: &mut [T]) {
+    let (za, da) = blk.factors(f);
+    let (ni, n) = (blk.tr.inputs, blk.tr.inputs + blk.tr.outputs);
+    // The paper's N = 5 → 5 blocks, unrolled (the same sums).
+    if let (Ok(za), Ok(da)) = (<&[T; PAPER_WIDTH]>::try_from(za), da.try_into()) {
+        return gram_block_fixed(za, da, blk.beta() == 1, (store, bases, blk.at), acc);
+    }
+    for (a, base) in acc.iter_mut().zip(bases) {
+        let at = base + blk.at;
+        let Some((zb, db)) = store.get(at..at + n).map(|g| g.split_at(ni)) else {
+            continue;
+        };
+        let mut zz = dot(za, zb);
+        if blk.beta() == 1 {
+            zz += T::ONE;
+        }
+        *a += dot(da, db) * zz;
     }
 }
 
@@ -287,9 +321,9 @@ fn gram_block_fixed<T: Real, const N: usize>(
 }
 
 /// `out ← out − Σ_q g_q h_q` for the rows whose factors start at
-/// `store[bases[q]]`, in one pass over the blocks: each entry gets the
-/// subtractions of [`sub_scaled`] for q = 0, 1, … in that order (the same
-/// bits as one call per row).
+/// `store[bases[q]]`: each entry gets the subtractions of [`sub_scaled`]
+/// for q = 0, 1, … in that order (the same bits as one call per row), the
+/// rows taken in groups over tiles of blocks.
 pub(super) fn sub_scaled_each<T: Real>(
     spec: &ResNetSpec,
     store: &[T],
@@ -297,68 +331,41 @@ pub(super) fn sub_scaled_each<T: Real>(
     g: &[T],
     out: &mut [T],
 ) {
-    for b in blocks(spec) {
-        let (beta, ni, n) = (b.beta(), b.tr.inputs, b.tr.inputs + b.tr.outputs);
-        let Some(block) = out.get_mut(b.tr.offset..b.tr.offset + b.tr.len()) else {
-            continue;
-        };
-        let pass = Pass {
-            store,
-            bases,
-            g,
-            at: b.at,
-            ni,
-            n,
-        };
-        // An N → N block of the paper's N = 5 stays put while every q
-        // passes over it, each q's z and δ read once for its N rows.
-        if ni == PAPER_WIDTH && b.tr.outputs == PAPER_WIDTH {
-            match beta {
-                1 => pass.update_block_fixed::<PAPER_WIDTH, 1>(block),
-                _ => pass.update_block_fixed::<PAPER_WIDTH, 0>(block),
-            }
-            continue;
-        }
-        // Row j of the block stays put while every q passes over it (in
-        // registers for the paper's N = 5).
-        for (j, row) in block.chunks_exact_mut(b.width()).enumerate() {
-            if ni == PAPER_WIDTH {
-                pass.update_fixed::<PAPER_WIDTH>(row, beta, j);
-            } else {
-                pass.update(row, beta, j);
+    for tile in tiles(spec) {
+        for (g, bases) in g.chunks(GROUP).zip(bases.chunks(GROUP)) {
+            for b in tile.clone() {
+                let Some(block) = out.get_mut(b.tr.offset..b.tr.offset + b.tr.len()) else {
+                    continue;
+                };
+                sub_block(&b, (store, bases, g), block);
             }
         }
     }
 }
 
-/// The rows of one block of [`sub_scaled_each`]: their factors start at
-/// `store[bases[q] + at]`, z (ni values) then δ (n − ni).
-struct Pass<'a, T> {
-    store: &'a [T],
-    bases: &'a [usize],
-    g: &'a [T],
-    at: usize,
-    ni: usize,
-    n: usize,
-}
-
-impl<T: Real> Pass<'_, T> {
-    /// z and δ_j of row q's factors (`None` if short).
-    #[inline(always)]
-    fn factors(&self, base: usize, j: usize) -> Option<(&[T], T)> {
-        let f = self.store.get(base + self.at..base + self.at + self.n)?;
-        let (z, d) = f.split_at(self.ni);
-        Some((z, *d.get(j)?))
-    }
-
-    /// `row ← row − Σ_q g_q δ_{q,j} [β, z_q]`, q in order.
-    #[inline(always)]
-    fn update(&self, row: &mut [T], beta: usize, j: usize) {
-        for (gq, base) in self.g.iter().zip(self.bases) {
-            let Some((z, dj)) = self.factors(*base, j) else {
-                continue;
+/// One block of [`sub_scaled_each`] for a group of rows:
+/// `block ← block − Σ_q g_q δ_q [β, z_q]`, q in order for every entry.
+#[inline(always)]
+fn sub_block<T: Real>(b: &Block, (store, bases, g): (&[T], &[usize], &[T]), block: &mut [T]) {
+    let (beta, ni, n) = (b.beta(), b.tr.inputs, b.tr.inputs + b.tr.outputs);
+    if ni == PAPER_WIDTH && b.tr.outputs == PAPER_WIDTH {
+        let rows = group_factors::<T, PAPER_WIDTH>(store, bases, b.at);
+        if let (Some(rows), Ok(g)) = (rows, <&[T; GROUP]>::try_from(g)) {
+            return match beta {
+                1 => sub_block_fixed::<T, PAPER_WIDTH, 1>(&rows, g, block),
+                _ => sub_block_fixed::<T, PAPER_WIDTH, 0>(&rows, g, block),
             };
-            let gj = *gq * dj;
+        }
+    }
+    for (gq, base) in g.iter().zip(bases) {
+        let Some((z, d)) = store
+            .get(base + b.at..base + b.at + n)
+            .map(|f| f.split_at(ni))
+        else {
+            continue;
+        };
+        for (row, dj) in block.chunks_exact_mut(b.width()).zip(d) {
+            let gj = *gq * *dj;
             if beta == 1 {
                 row[0] -= gj;
             }
@@ -367,74 +374,56 @@ impl<T: Real> Pass<'_, T> {
             }
         }
     }
+}
 
-    /// The whole N × (β + N) block (β = `BETA`, N rows of N inputs) as
-    /// [`Pass::update_fixed`] does it row by row: the same subtractions, in
-    /// the same order for every entry (q = 0, 1, …), so the same bits.
-    #[inline(always)]
-    fn update_block_fixed<const N: usize, const BETA: usize>(&self, block: &mut [T]) {
-        if block.len() != N * (BETA + N) {
-            return;
-        }
-        let mut acc = [[T::ZERO; N]; N];
-        let mut thr = [T::ZERO; N];
-        for ((row, a), t) in block.chunks_exact(BETA + N).zip(&mut acc).zip(&mut thr) {
-            a.copy_from_slice(&row[BETA..]);
-            if BETA == 1 {
-                *t = row[0];
-            }
-        }
-        for (gq, base) in self.g.iter().zip(self.bases) {
-            let b0 = base + self.at;
-            let f = self.store.get(b0..b0 + 2 * N);
-            let Some((z, d)) = f.map(|f| f.split_at(N)) else {
-                continue;
-            };
-            for ((a, t), dj) in acc.iter_mut().zip(&mut thr).zip(d) {
-                let gj = *gq * *dj;
-                *t -= gj;
-                for (o, zi) in a.iter_mut().zip(z) {
-                    *o -= gj * *zi;
-                }
-            }
-        }
-        for ((row, a), t) in block.chunks_exact_mut(BETA + N).zip(&acc).zip(&thr) {
-            row[BETA..].copy_from_slice(a);
-            if BETA == 1 {
-                row[0] = *t;
-            }
-        }
+/// The z and δ (N each) of a full group of rows at `store[bases[q] + at]`;
+/// `None` for a short group or a short store.
+#[inline(always)]
+fn group_factors<'a, T: Real, const N: usize>(
+    store: &'a [T],
+    bases: &[usize],
+    at: usize,
+) -> Option<[(&'a [T; N], &'a [T; N]); GROUP]> {
+    let one = |q: usize| {
+        let b0 = bases.get(q)? + at;
+        let z = store.get(b0..b0 + N)?.try_into().ok()?;
+        let d = store.get(b0 + N..b0 + 2 * N)?.try_into().ok()?;
+        Some((z, d))
+    };
+    Some([one(0)?, one(1)?, one(2)?, one(3)?])
+}
+
+/// The N × (β + N) block (β = `BETA`) less a full group's
+/// `g_q δ_{q,j} [β, z_q]`: every entry loaded once, its subtractions
+/// in order q = 0, 1, … (the operations of the general loop: the same
+/// bits).
+#[inline(always)]
+fn sub_block_fixed<T: Real, const N: usize, const BETA: usize>(
+    rows: &[(&[T; N], &[T; N]); GROUP],
+    g: &[T; GROUP],
+    block: &mut [T],
+) {
+    if block.len() != N * (BETA + N) {
+        return;
     }
-
-    /// [`Pass::update`] for N = `N` inputs, the row held in locals (the
-    /// same operations in the same order: the same bits).
-    #[inline(always)]
-    fn update_fixed<const N: usize>(&self, row: &mut [T], beta: usize, j: usize) {
-        let Some(x) = row.get_mut(beta..beta + N) else {
-            return self.update(row, beta, j);
-        };
-        let mut acc = [T::ZERO; N];
-        acc.copy_from_slice(x);
-        let mut thr = row[0];
-        for (gq, base) in self.g.iter().zip(self.bases) {
-            // Row q's z (N values) and δ_j, looked up directly.
-            let b0 = base + self.at;
-            let z = self
-                .store
-                .get(b0..b0 + N)
-                .and_then(|z| <&[T; N]>::try_from(z).ok());
-            let (Some(z), Some(dj)) = (z, self.store.get(b0 + N + j)) else {
-                continue;
-            };
-            let gj = *gq * *dj;
-            thr -= gj;
-            for (o, zi) in acc.iter_mut().zip(z) {
-                *o -= gj * *zi;
-            }
+    for (j, row) in block.chunks_exact_mut(BETA + N).enumerate() {
+        let mut gj = [T::ZERO; GROUP];
+        for ((x, gq), (_, d)) in gj.iter_mut().zip(g).zip(rows) {
+            *x = *gq * d[j];
         }
-        row[beta..beta + N].copy_from_slice(&acc);
-        if beta == 1 {
-            row[0] = thr;
+        if BETA == 1 {
+            let mut t = row[0];
+            for x in &gj {
+                t -= *x;
+            }
+            row[0] = t;
+        }
+        for (i, o) in row[BETA..].iter_mut().enumerate() {
+            let mut acc = *o;
+            for (x, (z, _)) in gj.iter().zip(rows) {
+                acc -= *x * z[i];
+            }
+            *o = acc;
         }
     }
 }
