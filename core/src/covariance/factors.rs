@@ -245,24 +245,35 @@ fn tiles(spec: &ResNetSpec) -> impl Iterator<Item = core::iter::Take<Blocks>> {
 }
 
 /// `acc_q = h · h_q` (h by its factors `f`) for the rows whose factors
-/// start at `store[bases[q]]`: each `acc_q` summed block by block as
+/// start at `store[base(q)]`: each `acc_q` summed block by block as
 /// [`dot_rows`] sums it (the same bits), the rows taken in groups over
 /// tiles of blocks.
 pub(super) fn dot_rows_each<T: Real>(
     spec: &ResNetSpec,
     f: &[T],
     store: &[T],
-    bases: &[usize],
+    base: impl Fn(usize) -> usize,
     acc: &mut [T],
 ) {
     acc.iter_mut().for_each(|a| *a = T::ZERO);
     for tile in tiles(spec) {
-        for (acc, bases) in acc.chunks_mut(GROUP).zip(bases.chunks(GROUP)) {
+        for (i, acc) in acc.chunks_mut(GROUP).enumerate() {
+            let bases = group_bases(&base, i, acc.len());
             for blk in tile.clone() {
-                gram_block(&blk, f, (store, bases), acc);
+                gram_block(&blk, f, (store, &bases[..acc.len()]), acc);
             }
         }
     }
+}
+
+/// `base(q)` for the rows of group i (`len` ≤ [`GROUP`] of them).
+#[inline(always)]
+fn group_bases(base: &impl Fn(usize) -> usize, i: usize, len: usize) -> [usize; GROUP] {
+    let mut b = [0; GROUP];
+    for (r, x) in b.iter_mut().enumerate().take(len) {
+        *x = base(i * GROUP + r);
+    }
+    b
 }
 
 /// One block of [`dot_rows_each`] for a group of rows: `acc_q += (δ · δ_q)
@@ -321,23 +332,24 @@ fn gram_block_fixed<T: Real, const N: usize>(
 }
 
 /// `out ← out − Σ_q g_q h_q` for the rows whose factors start at
-/// `store[bases[q]]`: each entry gets the subtractions of [`sub_scaled`]
+/// `store[base(q)]`: each entry gets the subtractions of [`sub_scaled`]
 /// for q = 0, 1, … in that order (the same bits as one call per row), the
 /// rows taken in groups over tiles of blocks.
 pub(super) fn sub_scaled_each<T: Real>(
     spec: &ResNetSpec,
     store: &[T],
-    bases: &[usize],
+    base: impl Fn(usize) -> usize,
     g: &[T],
     out: &mut [T],
 ) {
     for tile in tiles(spec) {
-        for (g, bases) in g.chunks(GROUP).zip(bases.chunks(GROUP)) {
+        for (i, g) in g.chunks(GROUP).enumerate() {
+            let bases = group_bases(&base, i, g.len());
             for b in tile.clone() {
                 let Some(block) = out.get_mut(b.tr.offset..b.tr.offset + b.tr.len()) else {
                     continue;
                 };
-                sub_block(&b, (store, bases, g), block);
+                sub_block(&b, (store, &bases[..g.len()], g), block);
             }
         }
     }
@@ -598,36 +610,44 @@ impl Rows {
     }
 
     /// `acc_q = h · h_q` for the stored row `f` and the rows stored at
-    /// `store[bases[q]..]`.
-    pub(super) fn dot_each<T: Real>(&self, f: &[T], store: &[T], bases: &[usize], acc: &mut [T]) {
+    /// `store[base(q)..]`.
+    pub(super) fn dot_each<T: Real>(
+        &self,
+        f: &[T],
+        store: &[T],
+        base: impl Fn(usize) -> usize,
+        acc: &mut [T],
+    ) {
         match self {
             Rows::Dense(n) => {
-                for (a, base) in acc.iter_mut().zip(bases) {
-                    *a = store.get(*base..base + n).map_or(T::ZERO, |r| dot(f, r));
+                for (q, a) in acc.iter_mut().enumerate() {
+                    let b = base(q);
+                    *a = store.get(b..b + n).map_or(T::ZERO, |r| dot(f, r));
                 }
             }
-            Rows::Factored(spec) => dot_rows_each(spec, f, store, bases, acc),
+            Rows::Factored(spec) => dot_rows_each(spec, f, store, base, acc),
         }
     }
 
-    /// `out ← out − Σ_q g_q h_q` for the rows stored at `store[bases[q]..]`
+    /// `out ← out − Σ_q g_q h_q` for the rows stored at `store[base(q)..]`
     /// (the same bits as [`Rows::sub_scaled`] for q = 0, 1, …).
     pub(super) fn sub_scaled_each<T: Real>(
         &self,
         store: &[T],
-        bases: &[usize],
+        base: impl Fn(usize) -> usize,
         g: &[T],
         out: &mut [T],
     ) {
         match self {
             Rows::Dense(n) => {
-                for (gq, base) in g.iter().zip(bases) {
-                    if let Some(r) = store.get(*base..base + n) {
+                for (q, gq) in g.iter().enumerate() {
+                    let b = base(q);
+                    if let Some(r) = store.get(b..b + n) {
                         self.sub_scaled(r, *gq, out);
                     }
                 }
             }
-            Rows::Factored(spec) => sub_scaled_each(spec, store, bases, g, out),
+            Rows::Factored(spec) => sub_scaled_each(spec, store, base, g, out),
         }
     }
 
@@ -708,8 +728,8 @@ mod tests {
     use super::*;
 
     /// Factors of a made-up row: entry k of the factor storage.
-    fn row(spec: &ResNetSpec, seed: f64) -> [f64; 64] {
-        let mut f = [0.0; 64];
+    fn row(spec: &ResNetSpec, seed: f64) -> [f64; 1024] {
+        let mut f = [0.0; 1024];
         for (k, x) in f.iter_mut().take(factor_len(spec)).enumerate() {
             *x = libm::sin(seed * (k as f64 + 1.0) + 0.3) * 1.7;
         }
@@ -717,17 +737,19 @@ mod tests {
     }
 
     /// One pass over all rows (N = 5 in registers, and a runtime N) is
-    /// one call per row, bit for bit; so is the Gram column.
+    /// one call per row, bit for bit; so is the Gram column. With more
+    /// blocks than a tile and a group left short.
     #[test]
     fn passes_over_all_rows_equal_one_call_per_row() {
-        const Q: usize = 8;
+        const Q: usize = 7;
         for spec in [
             ResNetSpec::xor(7).unwrap(),
             ResNetSpec::new(2, 3, 1, 7, 1.0).unwrap(),
+            ResNetSpec::xor(81).unwrap(),
         ] {
             let rl = factor_len(&spec);
-            assert!(rl <= 64);
-            let mut store = [0.0; Q * 64];
+            assert!(rl <= 1024 && spec.n_weights() <= 4096);
+            let mut store = [0.0; Q * 1024];
             let mut bases = [0; Q];
             for q in 0..Q {
                 // Slots out of order, as in a ring.
@@ -738,7 +760,7 @@ mod tests {
             let g: [f64; Q] =
                 core::array::from_fn(|q| libm::pow(10.0, q as f64 - 3.0) * (q as f64 - 3.5));
             let nw = spec.n_weights();
-            let mut one = [0.0; 256];
+            let mut one = [0.0; 4096];
             for (k, x) in one.iter_mut().enumerate() {
                 *x = libm::cos(k as f64) * 1e3;
             }
@@ -746,7 +768,7 @@ mod tests {
             for (gq, b) in g.iter().zip(bases) {
                 sub_scaled(&spec, &store[b..b + rl], *gq, &mut one[..nw]);
             }
-            sub_scaled_each(&spec, &store, &bases, &g, &mut each[..nw]);
+            sub_scaled_each(&spec, &store, |q| bases[q], &g, &mut each[..nw]);
             assert!(
                 one.iter()
                     .zip(&each)
@@ -754,7 +776,7 @@ mod tests {
             );
             let new = row(&spec, 0.1);
             let mut acc = [0.0; Q];
-            dot_rows_each(&spec, &new[..rl], &store, &bases, &mut acc);
+            dot_rows_each(&spec, &new[..rl], &store, |q| bases[q], &mut acc);
             for (a, b) in acc.iter().zip(bases) {
                 let want = dot_rows(&spec, &new[..rl], &store[b..b + rl]);
                 assert_eq!(a.to_bits(), want.to_bits());

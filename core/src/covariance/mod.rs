@@ -446,8 +446,17 @@ pub(crate) fn checked_packed_len(n: usize) -> Option<usize> {
 /// In-place Cholesky of a packed lower triangle (row i = `l[i(i+1)/2 ..]`).
 /// `false` at the first non-positive or non-finite pivot.
 fn cholesky_packed<T: Real>(l: &mut [T], n: usize) -> bool {
-    let mut row_i = 0;
-    for i in 0..n {
+    cholesky_rows(l, 0, n)
+}
+
+/// Rows `from..n` of the in-place packed Cholesky, rows `..from` already
+/// factored: what [`cholesky_packed`] does to those rows (row i depends
+/// only on rows ≤ i), so extending a factor by its last rows gives the
+/// bits of factoring it whole. `false` at the first non-positive or
+/// non-finite pivot.
+fn cholesky_rows<T: Real>(l: &mut [T], from: usize, n: usize) -> bool {
+    let mut row_i = from * (from + 1) / 2;
+    for i in from..n {
         let (done, rest) = l.split_at_mut(row_i.min(l.len()));
         let Some(ri) = rest.get_mut(..=i) else {
             return false;

@@ -54,6 +54,17 @@
 //! leading block of `L`: that is the `P̃` of
 //! [`Covariance::mul_vec_pending`].
 //!
+//! # Every sample: the exact form
+//!
+//! [`WindowShape::exact`] keeps every sample up to a capacity, and no row
+//! ever leaves. Its `L` is kept oldest row first, so a new sample's rows
+//! are new last rows of `L` (forward substitution against the rows
+//! already there, n² operations, instead of n³/6 for a fresh factor) and
+//! the rows before them do not change: row i of a Cholesky factor depends
+//! only on rows ≤ i, so extending `L` gives the bits of factoring it
+//! whole. A sample past the capacity is refused with
+//! [`Error::CapacityExceeded`].
+//!
 //! # Both gain orders
 //!
 //! * [`crate::GainOrder::Paper`]: the gain of sample k + 1 uses the `P`
@@ -82,8 +93,11 @@
 //! All the caller's, in one slice of [`WindowShape::storage_len`]
 //! elements: the rows ((r + 1)·N_L slots of N), the Gram matrix by slot,
 //! the weights `a_i`, and two packed factors (the current one and the one
-//! being prepared). The product needs n numbers of work space, kept on
-//! the stack: n ≤ [`MAX_WINDOW_ROWS`].
+//! being prepared). The product needs n numbers of work space: on the
+//! stack for a window (n ≤ [`MAX_WINDOW_ROWS`]), at the end of the storage
+//! for the exact form (C more elements), whose `&self` products
+//! ([`Covariance::mul_vec`], [`Covariance::get`]) still work on the stack
+//! and give NaN past [`MAX_WINDOW_ROWS`] rows.
 //!
 //! A model file stores the window by its rows and weights
 //! ([`Covariance::window_row`]; `crate::model`, section bit 2), and
@@ -104,7 +118,7 @@
 //! algebra above is the same.
 
 use super::factors::{Rows, factor_len};
-use super::{Covariance, Regularizable, check_alpha, cholesky_packed};
+use super::{Covariance, Regularizable, check_alpha, cholesky_packed, cholesky_rows};
 use crate::error::{Error, Param, Result, check_finite, check_len};
 use crate::network::JacobianFactors;
 use crate::real::{Real, dot};
@@ -168,6 +182,9 @@ pub struct WindowShape {
     pub memory: usize,
     /// N_L ≥ 1, the Jacobian rows per sample.
     pub outputs: usize,
+    /// Keeps every sample ([`WindowShape::exact`]): `memory` is then a
+    /// capacity, not a window.
+    pub exact: bool,
 }
 
 impl WindowShape {
@@ -177,6 +194,32 @@ impl WindowShape {
             dim,
             memory,
             outputs,
+            exact: false,
+        }
+    }
+
+    /// The exact g-EHF's `P` (eq. 7 over every sample) for up to
+    /// `capacity` samples: no row ever leaves, so `L` is kept oldest row
+    /// first and extended by its new rows (O(n²) a sample, the bits of
+    /// factoring it whole) instead of refactored; a sample beyond the
+    /// capacity is refused ([`Error::CapacityExceeded`], nothing changes).
+    /// Its rows are not bounded by [`MAX_WINDOW_ROWS`]: the filter's
+    /// product works in a region of the storage (C more elements), and
+    /// only [`Covariance::mul_vec`] and [`Covariance::get`], which work on
+    /// the stack, need n ≤ [`MAX_WINDOW_ROWS`] (beyond it they give NaN).
+    ///
+    /// ```
+    /// use hinf::WindowShape;
+    /// const SHAPE: WindowShape = WindowShape::exact(76, 300, 1);
+    /// assert!(SHAPE.validate().is_ok()); // 301 slots: more than a window
+    /// assert_eq!(SHAPE.storage_len(), WindowShape::new(76, 300, 1).storage_len() + 301);
+    /// ```
+    pub const fn exact(dim: usize, capacity: usize, outputs: usize) -> Self {
+        Self {
+            dim,
+            memory: capacity,
+            outputs,
+            exact: true,
         }
     }
 
@@ -192,7 +235,8 @@ impl WindowShape {
     }
 
     /// The elements of `T` the window needs: C·N (rows) + C² (Gram) + C
-    /// (weights) + 2·R(R + 1)/2 (factors).
+    /// (weights) + 2·R(R + 1)/2 (factors), and C (work space) if
+    /// [`WindowShape::exact`].
     pub const fn storage_len(&self) -> usize {
         self.storage_len_for(self.dim)
     }
@@ -201,14 +245,16 @@ impl WindowShape {
     const fn storage_len_for(&self, row_len: usize) -> usize {
         let c = self.slots();
         let r = self.rows();
+        let work = if self.exact { c } else { 0 };
         c.saturating_mul(row_len)
             .saturating_add(c.saturating_mul(c))
             .saturating_add(c)
             .saturating_add(r.saturating_mul(r.saturating_add(1)))
+            .saturating_add(work)
     }
 
-    /// r ≥ 1 ([`Param::Memory`]), N_L ≥ 1 ([`Error::ZeroWidth`]) and
-    /// C ≤ [`MAX_WINDOW_ROWS`] ([`Error::CapacityExceeded`]).
+    /// r ≥ 1 ([`Param::Memory`]), N_L ≥ 1 ([`Error::ZeroWidth`]) and,
+    /// unless exact, C ≤ [`MAX_WINDOW_ROWS`] ([`Error::CapacityExceeded`]).
     pub fn validate(&self) -> Result<()> {
         if self.memory == 0 {
             return Err(Error::InvalidParameter {
@@ -218,7 +264,7 @@ impl WindowShape {
         if self.outputs == 0 {
             return Err(Error::ZeroWidth);
         }
-        if self.slots() > MAX_WINDOW_ROWS {
+        if !self.exact && self.slots() > MAX_WINDOW_ROWS {
             return Err(Error::CapacityExceeded {
                 what: "information window rows",
                 needed: self.slots(),
@@ -236,6 +282,21 @@ impl WindowShape {
         let weights = gram + c * c;
         let f0 = weights + c;
         (gram, weights, f0, f0 + packed_len(self.rows()))
+    }
+
+    /// Where the work space of an exact window starts.
+    const fn work_for(&self, row_len: usize) -> usize {
+        self.parts_for(row_len).3 + packed_len(self.rows())
+    }
+
+    /// Storage slot of row p of `L` for n rows from `head`: oldest first
+    /// if exact, else newest first.
+    const fn factor_slot(&self, head: usize, n: usize, p: usize) -> usize {
+        let c = self.slots();
+        match self.exact {
+            true => (head + p) % c,
+            false => slot(c, head, n, p),
+        }
     }
 }
 
@@ -258,6 +319,7 @@ impl WindowShape {
 pub struct FactoredShape {
     spec: ResNetSpec,
     memory: usize,
+    exact: bool,
 }
 
 impl FactoredShape {
@@ -267,6 +329,16 @@ impl FactoredShape {
         Self {
             spec: *spec,
             memory,
+            exact: false,
+        }
+    }
+
+    /// Every sample kept, up to `capacity` ([`WindowShape::exact`]).
+    pub const fn exact(spec: &ResNetSpec, capacity: usize) -> Self {
+        Self {
+            spec: *spec,
+            memory: capacity,
+            exact: true,
         }
     }
 
@@ -277,7 +349,11 @@ impl FactoredShape {
 
     /// The window's shape: N = N_w, r, N_L of the spec.
     pub const fn window(&self) -> WindowShape {
-        WindowShape::new(self.spec.n_weights(), self.memory, self.spec.outputs())
+        let (n, outputs) = (self.spec.n_weights(), self.spec.outputs());
+        match self.exact {
+            true => WindowShape::exact(n, self.memory, outputs),
+            false => WindowShape::new(n, self.memory, outputs),
+        }
     }
 
     /// Values per row: Σ_t (N_t + N_{t+1}) over the weight matrices `Wᵗ`.
@@ -544,10 +620,13 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
         self.premade = false;
         let kind = self.rows;
         let row = |q: usize| &rows[q * nd..(q + 1) * nd];
+        // Logical row q is newest first; `L` is oldest first if exact.
+        let exact = self.shape.exact;
+        let ord = move |p: usize| if exact { n - 1 - p } else { p };
         let data = self.data.as_mut();
         let l = &mut data[spare..spare + packed_len(n)];
-        let g = |p, q| kind.dot(row(p), row(q));
-        fill_packed(n, state.eps0, g, |p| weights[p], l);
+        let g = |p, q| kind.dot(row(ord(p)), row(ord(q)));
+        fill_packed((0, n), state.eps0, g, |p| weights[ord(p)], l);
         if !(cholesky_packed(l, n) && l.iter().all(|x| x.is_finite())) {
             return Err(Error::Diverged { what: "covariance" });
         }
@@ -578,7 +657,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
     fn fill_gram_system(&self, head: usize, n: usize, l: &mut [T]) {
         let parts = self.parts();
         let front = &self.data.as_ref()[..parts.2];
-        fill_system(front, self.shape.slots(), parts, self.eps0, head, n, l);
+        fill_system(front, self.shape, parts, self.eps0, (head, 0, n), l);
     }
 
     /// The current factor L (packed, newest first).
@@ -588,56 +667,60 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
         &self.data.as_ref()[start..start + packed_len(self.shape.rows())]
     }
 
-    /// `out ← ε0 v − ε0² J_kᵀ A_k⁻¹ J_k v` over the k newest rows, whose
-    /// `A_k` is factored by the leading k × k block of the current L.
-    fn product(&self, k: usize, v: &[T], out: &mut [T]) {
-        let (rows, rl) = (self.rows, self.rows.len());
-        let data = self.data.as_ref();
-        let mut z = [T::ZERO; MAX_WINDOW_ROWS];
-        let z = &mut z[..k.min(MAX_WINDOW_ROWS)];
-        // t = J v.
-        for (q, zq) in z.iter_mut().enumerate() {
-            let s = self.slot(self.head, self.len, q);
-            *zq = rows.dot_vec(&data[s * rl..(s + 1) * rl], v);
+    /// What the products read besides the storage.
+    fn ring(&self) -> Ring<T> {
+        let (_, _, f0, f1) = self.parts();
+        Ring {
+            shape: self.shape,
+            rows: self.rows,
+            eps0: self.eps0,
+            head: self.head,
+            len: self.len,
+            factor: if self.cur == 0 { f0 } else { f1 },
         }
-        self.apply(z, Some(v), out);
+    }
+
+    /// Runs `f` on the storage (without the work space) and k numbers of
+    /// work space: the storage's own if exact, else the stack's (k ≤ C ≤
+    /// [`MAX_WINDOW_ROWS`]).
+    fn with_work<R>(&mut self, k: usize, f: impl FnOnce(&mut [T], &mut [T]) -> R) -> R {
+        if self.shape.exact {
+            let w = self.shape.work_for(self.rows.len());
+            let (front, work) = self.data.as_mut().split_at_mut(w);
+            f(front, &mut work[..k])
+        } else {
+            let mut z = [T::ZERO; MAX_WINDOW_ROWS];
+            f(self.data.as_mut(), &mut z[..k.min(MAX_WINDOW_ROWS)])
+        }
+    }
+
+    /// `out ← ε0 v − ε0² J_kᵀ A_k⁻¹ J_k v` over the first k rows of `L`
+    /// (its leading k × k block factors their `A_k`), with the stack's
+    /// work space: NaN for k > [`MAX_WINDOW_ROWS`] (only an exact window
+    /// holds more; the filter's products use [`InfoWindow::product_mut`]).
+    fn product(&self, k: usize, v: &[T], out: &mut [T]) {
+        if k > MAX_WINDOW_ROWS {
+            return out.iter_mut().for_each(|o| *o = T::from_f64(f64::NAN));
+        }
+        let mut z = [T::ZERO; MAX_WINDOW_ROWS];
+        self.ring().product(self.data.as_ref(), &mut z[..k], v, out);
+    }
+
+    /// [`InfoWindow::product`] in the window's own work space.
+    fn product_mut(&mut self, k: usize, v: &[T], out: &mut [T]) {
+        let ring = self.ring();
+        self.with_work(k, |data, z| ring.product(data, z, v, out));
     }
 
     /// [`InfoWindow::product`] of the premade row `h` (`None`: `out`
     /// holds `ε0 h`): `t = J h` is its column of the Gram matrix, already
     /// computed from the factors.
-    fn premade_product(&self, k: usize, h: Option<&[T]>, out: &mut [T]) {
-        let (gram, ..) = self.parts();
-        let c = self.shape.slots();
-        let new = (self.head + self.len) % c;
-        let data = self.data.as_ref();
-        let mut z = [T::ZERO; MAX_WINDOW_ROWS];
-        let z = &mut z[..k.min(MAX_WINDOW_ROWS)];
-        for (q, zq) in z.iter_mut().enumerate() {
-            *zq = data[gram + new * c + self.slot(self.head, self.len, q)];
-        }
-        self.apply(z, h, out);
-    }
-
-    /// `out ← ε0 v − ε0² Jᵀ A⁻¹ t` over the k = `t.len()` newest rows
-    /// (`v` = `None`: `out` holds `ε0 v`).
-    fn apply(&self, z: &mut [T], v: Option<&[T]>, out: &mut [T]) {
-        let (rows, rl) = (self.rows, self.rows.len());
-        let data = self.data.as_ref();
-        // z = A⁻¹ t = L⁻ᵀ L⁻¹ t.
-        solve_cholesky(self.factor(), z);
-        // out = ε0 v − ε0² Jᵀ z.
-        if let Some(v) = v {
-            out.iter_mut().zip(v).for_each(|(o, x)| *o = self.eps0 * *x);
-        }
-        let e2 = self.eps0 * self.eps0;
-        z.iter_mut().for_each(|zq| *zq = e2 * *zq);
-        let mut bases = [0; MAX_WINDOW_ROWS];
-        let bases = &mut bases[..z.len()];
-        for (q, b) in bases.iter_mut().enumerate() {
-            *b = self.slot(self.head, self.len, q) * rl;
-        }
-        rows.sub_scaled_each(data, bases, z, out);
+    fn premade_product(&mut self, k: usize, h: Option<&[T]>, out: &mut [T]) {
+        let ring = self.ring();
+        self.with_work(k, |data, z| {
+            ring.premade_column(data, z);
+            ring.apply(data, z, h, out);
+        });
     }
 
     /// Writes output 0's row of `jf` by its factors into the slot after
@@ -659,7 +742,9 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
             return false;
         }
         // The arithmetic of `stage`: the same entries, bit for bit.
-        gram_entries(kind, data, (head, n + 1), c, gram, new);
+        self.with_work(n + 1, |data, g| {
+            gram_entries(kind, data, (head, g), c, gram, new);
+        });
         self.premade = true;
         true
     }
@@ -684,7 +769,9 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
             data[weights + s] = a;
         }
         for i in 0..m {
-            gram_entries(kind, data, (head, n + i + 1), c, gram, (head + n + i) % c);
+            self.with_work(n + i + 1, |data, g| {
+                gram_entries(kind, data, (head, g), c, gram, (head + n + i) % c);
+            });
         }
         Ok(())
     }
@@ -739,6 +826,13 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
         if !(a.is_finite() && a > T::ZERO) {
             return Err(Error::InvalidGamma);
         }
+        if self.shape.exact && self.len + m > self.shape.rows() {
+            return Err(Error::CapacityExceeded {
+                what: "information form rows (every sample kept)",
+                needed: self.len + m,
+                capacity: self.shape.rows(),
+            });
+        }
         let premade = core::mem::replace(&mut self.premade, false);
         let c = self.shape.slots();
         let parts = self.parts();
@@ -757,12 +851,22 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
             check_finite("jacobian", rows)?;
             self.store_rows(rows, a)?;
         }
+        let (shape, n) = (self.shape, self.len);
+        let current = if self.cur == 0 { f0 } else { f1 };
         let data = self.data.as_mut();
-        // Factor A' = D⁻¹ + ε0 G' of the rows kept after the record.
+        // Factor A' = D⁻¹ + ε0 G' of the rows kept after the record: if
+        // exact, the current L extended by the new rows (rows past n,
+        // which no product reads), else afresh into the spare factor.
         let (front, factors) = data.split_at_mut(f0);
-        let l = &mut factors[spare - f0..spare - f0 + packed_len(n2)];
-        fill_system(front, c, parts, eps0, head2, n2, l);
-        if !(cholesky_packed(l, n2) && l.iter().all(|x| x.is_finite())) {
+        let (at, from) = if shape.exact {
+            (current, n)
+        } else {
+            (spare, 0)
+        };
+        let l = &mut factors[at - f0..at - f0 + packed_len(n2)];
+        fill_system(front, shape, parts, eps0, (head2, from, n2), l);
+        let factored = cholesky_rows(l, from, n2);
+        if !(factored && l[packed_len(from)..].iter().all(|x| x.is_finite())) {
             return Err(Error::Diverged { what: "covariance" });
         }
         self.staged = m;
@@ -797,33 +901,87 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
         let (head, n) = self.after(self.staged);
         self.head = head;
         self.len = n;
-        self.cur = 1 - self.cur;
+        if !self.shape.exact {
+            self.cur = 1 - self.cur;
+        }
         self.staged = 0;
         self.premade = false;
     }
 }
 
+/// What the products of an [`InfoWindow`] read besides its storage: the
+/// shape and rows, ε0, the kept rows (n from `head`) and where the
+/// current factor `L` starts.
+#[derive(Clone, Copy)]
+struct Ring<T> {
+    shape: WindowShape,
+    rows: Rows,
+    eps0: T,
+    head: usize,
+    len: usize,
+    factor: usize,
+}
+
+impl<T: Real> Ring<T> {
+    /// Storage slot of row p of `L`.
+    fn slot(&self, p: usize) -> usize {
+        self.shape.factor_slot(self.head, self.len, p)
+    }
+
+    /// `out ← ε0 v − ε0² J_kᵀ A_k⁻¹ J_k v`, k = `z.len()` (work space).
+    fn product(&self, data: &[T], z: &mut [T], v: &[T], out: &mut [T]) {
+        let rl = self.rows.len();
+        // t = J v.
+        for (q, zq) in z.iter_mut().enumerate() {
+            let s = self.slot(q);
+            *zq = self.rows.dot_vec(&data[s * rl..(s + 1) * rl], v);
+        }
+        self.apply(data, z, Some(v), out);
+    }
+
+    /// `z ← J h` for the row premade in the slot after the newest: its
+    /// column of the Gram matrix.
+    fn premade_column(&self, data: &[T], z: &mut [T]) {
+        let (gram, ..) = self.shape.parts_for(self.rows.len());
+        let c = self.shape.slots();
+        let new = (self.head + self.len) % c;
+        for (q, zq) in z.iter_mut().enumerate() {
+            *zq = data[gram + new * c + self.slot(q)];
+        }
+    }
+
+    /// `out ← ε0 v − ε0² Jᵀ A⁻¹ t` over the k = `t.len()` first rows of `L`
+    /// (`t` in `z`; `v` = `None`: `out` holds `ε0 v`).
+    fn apply(&self, data: &[T], z: &mut [T], v: Option<&[T]>, out: &mut [T]) {
+        let rl = self.rows.len();
+        let l = &data[self.factor..self.factor + packed_len(self.shape.rows())];
+        // z = A⁻¹ t = L⁻ᵀ L⁻¹ t.
+        solve_cholesky(l, z);
+        // out = ε0 v − ε0² Jᵀ z.
+        if let Some(v) = v {
+            out.iter_mut().zip(v).for_each(|(o, x)| *o = self.eps0 * *x);
+        }
+        let e2 = self.eps0 * self.eps0;
+        z.iter_mut().for_each(|zq| *zq = e2 * *zq);
+        self.rows
+            .sub_scaled_each(data, |q| self.slot(q) * rl, z, out);
+    }
+}
+
 /// The Gram entries `h_new · h_j` (eq. 7) of the row in slot `new` with
-/// the k rows from `head` (oldest first), into both halves of the C × C
-/// Gram matrix at `gram`.
+/// the k = `g.len()` rows from `head` (oldest first), into both halves of
+/// the C × C Gram matrix at `gram`; `g` is work space.
 fn gram_entries<T: Real>(
     kind: Rows,
     data: &mut [T],
-    (head, k): (usize, usize),
+    (head, g): (usize, &mut [T]),
     c: usize,
     gram: usize,
     new: usize,
 ) {
     let rl = kind.len();
-    let mut g = [T::ZERO; MAX_WINDOW_ROWS];
-    let g = &mut g[..k.min(MAX_WINDOW_ROWS)];
     let row = &data[new * rl..(new + 1) * rl];
-    let mut bases = [0; MAX_WINDOW_ROWS];
-    let bases = &mut bases[..g.len()];
-    for (j, b) in bases.iter_mut().enumerate() {
-        *b = ((head + j) % c) * rl;
-    }
-    kind.dot_each(row, data, bases, g);
+    kind.dot_each(row, data, |j| ((head + j) % c) * rl, g);
     for (j, gj) in g.iter().enumerate() {
         let sj = (head + j) % c;
         data[gram + new * c + sj] = *gj;
@@ -832,25 +990,25 @@ fn gram_entries<T: Real>(
 }
 
 /// Ring slot of logical row q (0 = newest) of n rows from `head`, C slots.
-fn slot(c: usize, head: usize, n: usize, q: usize) -> usize {
+const fn slot(c: usize, head: usize, n: usize, q: usize) -> usize {
     (head + n - 1 - q) % c
 }
 
-/// The packed lower triangle of `A = D⁻¹ + ε0 G` for the n rows from
-/// `head`, newest first, into `l`; `front` is the storage before the
-/// factors (rows, Gram, weights).
+/// Rows `from..n` of the packed lower triangle of `A = D⁻¹ + ε0 G` for
+/// the n rows from `head`, in `L`'s order ([`WindowShape::factor_slot`]),
+/// into `l`; `front` is the storage before the factors (rows, Gram,
+/// weights).
 fn fill_system<T: Real>(
     front: &[T],
-    c: usize,
+    shape: WindowShape,
     (gram, weights, _, _): (usize, usize, usize, usize),
     eps0: T,
-    head: usize,
-    n: usize,
+    (head, from, n): (usize, usize, usize),
     l: &mut [T],
 ) {
-    let at = |p: usize| slot(c, head, n, p);
+    let (c, at) = (shape.slots(), |p: usize| shape.factor_slot(head, n, p));
     fill_packed(
-        n,
+        (from, n),
         eps0,
         |p, q| front[gram + at(p) * c + at(q)],
         |p| front[weights + at(p)],
@@ -858,17 +1016,17 @@ fn fill_system<T: Real>(
     );
 }
 
-/// The packed lower triangle of `A = D⁻¹ + ε0 G` of n rows (newest first)
-/// into `l`, from `G_pq = gram(p, q)` and `a_p = weight(p)`.
+/// Rows `from..n` of the packed lower triangle of `A = D⁻¹ + ε0 G` into
+/// `l`, from `G_pq = gram(p, q)` and `a_p = weight(p)`.
 fn fill_packed<T: Real>(
-    n: usize,
+    (from, n): (usize, usize),
     eps0: T,
     gram: impl Fn(usize, usize) -> T,
     weight: impl Fn(usize) -> T,
     l: &mut [T],
 ) {
-    let mut k = 0;
-    for p in 0..n {
+    let mut k = packed_len(from);
+    for p in from..n {
         for q in 0..=p {
             let mut x = eps0 * gram(p, q);
             if p == q {
@@ -943,7 +1101,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Covariance<T> for InfoWindow<T, S> {
             // `takes_factors`; else a NaN product, which the filter refuses.)
             match h.is_empty() {
                 true => out.iter_mut().for_each(|o| *o = T::from_f64(f64::NAN)),
-                false => self.product(k, h, out),
+                false => self.product_mut(k, h, out),
             }
         } else if h.is_empty() {
             factors.expand_scaled(0, self.eps0, out);
@@ -1015,8 +1173,8 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Covariance<T> for InfoWindow<T, S> {
     fn scale(&mut self, alpha: T) -> Result<()> {
         check_alpha(alpha)?;
         let (gram, weights, f0, f1) = self.parts();
-        let (c, head, n, eps) = (self.shape.slots(), self.head, self.len, self.eps0 * alpha);
-        let at = move |p: usize| slot(c, head, n, p);
+        let (shape, head, n, eps) = (self.shape, self.head, self.len, self.eps0 * alpha);
+        let (c, at) = (shape.slots(), move |p: usize| shape.factor_slot(head, n, p));
         let spare = if self.cur == 0 { f1 } else { f0 };
         let (front, factors) = self.data.as_mut().split_at_mut(f0);
         let l = &mut factors[spare - f0..spare - f0 + packed_len(n)];
@@ -1024,7 +1182,13 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Covariance<T> for InfoWindow<T, S> {
         if !(eps.is_finite() && (0..n).all(|p| weight(p).is_finite() && weight(p) > T::ZERO)) {
             return Err(Error::Diverged { what: "covariance" });
         }
-        fill_packed(n, eps, |p, q| front[gram + at(p) * c + at(q)], weight, l);
+        fill_packed(
+            (0, n),
+            eps,
+            |p, q| front[gram + at(p) * c + at(q)],
+            weight,
+            l,
+        );
         if !(cholesky_packed(l, n) && l.iter().all(|x| x.is_finite())) {
             return Err(Error::Diverged { what: "covariance" });
         }
@@ -1045,12 +1209,15 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> Covariance<T> for InfoWindow<T, S> {
             return T::ZERO;
         }
         let (n, kind, rl) = (self.len, self.rows, self.rows.len());
+        if n > MAX_WINDOW_ROWS {
+            return T::from_f64(f64::NAN);
+        }
         let data = self.data.as_ref();
         let mut x = [T::ZERO; MAX_WINDOW_ROWS];
         let mut y = [T::ZERO; MAX_WINDOW_ROWS];
         let (x, y) = (&mut x[..n], &mut y[..n]);
         for q in 0..n {
-            let s = self.slot(self.head, n, q);
+            let s = self.shape.factor_slot(self.head, n, q);
             let row = &data[s * rl..(s + 1) * rl];
             x[q] = kind.entry(row, i);
             y[q] = kind.entry(row, j);
