@@ -183,3 +183,44 @@ fn a_sample_past_the_capacity_is_refused() {
     assert!(shape.validate().is_ok());
     assert!(FactoredShape::exact(&spec, 3).storage_len() > shape.storage_len());
 }
+
+/// Grown mid-run ([`InfoWindow::with_capacity`]), the run goes on bit for
+/// bit as with the capacity from the start; a window cannot grow, nor the
+/// form shrink below its rows.
+#[test]
+fn growing_the_capacity_changes_nothing() {
+    let spec = ResNetSpec::xor(7).unwrap();
+    let mut big = filter(exact::<f64>(&spec, 80), GainOrder::Paper, Extension::None);
+    let mut f = filter(exact::<f64>(&spec, 20), GainOrder::Paper, Extension::None);
+    let mut net_big = xor_net::<f64>(7, 9);
+    let mut net_small = net_big.clone();
+    for k in 0..80 {
+        if k == 20 {
+            assert_eq!(f.covariance().len(), 20);
+            let shape = FactoredShape::exact(&spec, 80);
+            let grown = f.covariance().with_capacity(80, vec![0.0; shape.storage_len()]);
+            *f.covariance_mut() = grown.unwrap();
+        }
+        let (x, y) = sample(k);
+        big.step(&mut net_big, &x, &y).unwrap();
+        f.step(&mut net_small, &x, &y).unwrap();
+    }
+    let shape = FactoredShape::exact(&spec, 80);
+    let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(net_big.weights()), bits(net_small.weights()));
+    let p = f.covariance();
+    assert!(matches!(
+        p.with_capacity(10, vec![0.0; shape.storage_len()]),
+        Err(Error::CapacityExceeded { .. })
+    ));
+    let window = InfoWindow::factored(
+        FactoredShape::new(&spec, 4),
+        1.0,
+        vec![0.0; FactoredShape::new(&spec, 4).storage_len()],
+    )
+    .unwrap();
+    assert!(matches!(
+        window.with_capacity(8, vec![0.0; shape.storage_len()]),
+        Err(Error::Unsupported { .. })
+    ));
+}

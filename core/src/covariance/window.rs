@@ -539,6 +539,49 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
         Ok(cholesky_packed(l, n))
     }
 
+    /// The same exact form ([`WindowShape::exact`]) with room for
+    /// `capacity` samples, in `storage` (at least the new shape's storage
+    /// length): its rows, weights, Gram entries and `L` copied over, so it
+    /// computes what this one does, bit for bit, in O(n·row + n²) instead
+    /// of a reload's O(n²·row). Fails with [`Error::Unsupported`] for a
+    /// window (it forgets: grow it by loading), [`Error::CapacityExceeded`]
+    /// for a capacity below the rows kept or a short storage. Anything
+    /// staged must be staged again.
+    pub fn with_capacity<S2: AsRef<[T]> + AsMut<[T]>>(
+        &self,
+        capacity: usize,
+        storage: S2,
+    ) -> Result<InfoWindow<T, S2>> {
+        if !self.shape.exact {
+            return Err(Error::Unsupported {
+                what: "a window growing (it forgets; load its rows instead)",
+            });
+        }
+        let shape = WindowShape::exact(self.shape.dim, capacity, self.shape.outputs);
+        if shape.rows() < self.len {
+            return Err(Error::CapacityExceeded {
+                what: "information form rows (every sample kept)",
+                needed: self.len,
+                capacity: shape.rows(),
+            });
+        }
+        let mut grown = InfoWindow::with_rows(shape, self.rows, self.eps0, storage)?;
+        let (n, rl) = (self.len, self.rows.len());
+        let (c0, c1) = (self.shape.slots(), shape.slots());
+        let (g0, w0, ..) = self.parts();
+        let (g1, w1, f1, _) = grown.parts();
+        let (from, to) = (self.data.as_ref(), grown.data.as_mut());
+        // No row ever left: rows 0..n are in slots 0..n, oldest first.
+        to[..n * rl].copy_from_slice(&from[..n * rl]);
+        to[w1..w1 + n].copy_from_slice(&from[w0..w0 + n]);
+        for p in 0..n {
+            to[g1 + p * c1..g1 + p * c1 + n].copy_from_slice(&from[g0 + p * c0..g0 + p * c0 + n]);
+        }
+        to[f1..f1 + packed_len(n)].copy_from_slice(&self.factor()[..packed_len(n)]);
+        grown.len = n;
+        Ok(grown)
+    }
+
     /// How the rows are stored.
     pub fn storage(&self) -> RowStorage {
         match self.rows {
