@@ -224,3 +224,32 @@ fn growing_the_capacity_changes_nothing() {
         Err(Error::Unsupported { .. })
     ));
 }
+
+/// `write_packed` is the `P` of the packed filter after the same run
+/// (within rounding) and of `get`; a short scratch or a wrong-sized `out`
+/// is refused.
+#[test]
+fn written_packed_is_the_packed_filters_p() {
+    let spec = ResNetSpec::xor(7).unwrap();
+    let n = spec.n_weights();
+    let mut fp = filter(packed(n), GainOrder::Paper, Extension::None);
+    let mut fe = filter(exact::<f64>(&spec, 40), GainOrder::Paper, Extension::None);
+    race(7, &mut fp, &mut fe, 40);
+    let p = fe.covariance();
+    let mut scratch = vec![0.0; 40 * n];
+    let mut out = vec![0.0; packed_len(n)];
+    p.write_packed(&mut scratch, &mut out).unwrap();
+    let want = fp.covariance();
+    let mut k = 0;
+    let mut worst = 0.0f64;
+    for i in 0..n {
+        for j in 0..=i {
+            worst = worst.max((out[k] - want.get(i, j)).abs());
+            assert!((out[k] - p.get(i, j)).abs() <= 1e-12 * (1.0 + out[k].abs()));
+            k += 1;
+        }
+    }
+    assert!(worst <= 1e-10, "{worst}");
+    assert!(p.write_packed(&mut scratch[..n], &mut out).is_err());
+    assert!(p.write_packed(&mut scratch, &mut out[1..]).is_err());
+}

@@ -582,6 +582,45 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
         Ok(grown)
     }
 
+    /// Writes `P = ε0 I − ε0² Wᵀ W`, `W = L⁻¹ J` (n × N, in `scratch`),
+    /// as a packed lower triangle into `out` (N(N + 1)/2): n²N/2 + nN²/2
+    /// operations, to hand the form over to packed storage. Fails, writing
+    /// nothing into `out`, on a short `scratch` or a wrong-sized `out`.
+    pub fn write_packed(&self, scratch: &mut [T], out: &mut [T]) -> Result<()> {
+        let (n, nd) = (self.len, self.shape.dim);
+        check_len("packed covariance", packed_len(nd), out.len())?;
+        let Some(w) = scratch.get_mut(..n * nd) else {
+            return Err(Error::CapacityExceeded {
+                what: "scratch for the packed covariance",
+                needed: n * nd,
+                capacity: scratch.len(),
+            });
+        };
+        let (data, rl, l) = (self.data.as_ref(), self.rows.len(), self.factor());
+        // W = L⁻¹ J, row p of W from row p of J and the rows above it.
+        for p in 0..n {
+            let s = self.shape.factor_slot(self.head, n, p);
+            let (done, wp) = w.split_at_mut(p * nd);
+            let wp = &mut wp[..nd];
+            self.rows.expand(&data[s * rl..(s + 1) * rl], wp);
+            let lp = &l[packed_len(p)..packed_len(p) + p + 1];
+            for (lpm, wm) in lp[..p].iter().zip(done.chunks_exact(nd)) {
+                wp.iter_mut().zip(wm).for_each(|(x, y)| *x -= *lpm * *y);
+            }
+            wp.iter_mut().for_each(|x| *x = *x / lp[p]);
+        }
+        let e2 = self.eps0 * self.eps0;
+        let mut k = 0;
+        for i in 0..nd {
+            for j in 0..=i {
+                let s = w.chunks_exact(nd).fold(T::ZERO, |a, r| a + r[i] * r[j]);
+                out[k] = if i == j { self.eps0 } else { T::ZERO } - e2 * s;
+                k += 1;
+            }
+        }
+        Ok(())
+    }
+
     /// How the rows are stored.
     pub fn storage(&self) -> RowStorage {
         match self.rows {
