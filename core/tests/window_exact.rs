@@ -198,7 +198,9 @@ fn growing_the_capacity_changes_nothing() {
         if k == 20 {
             assert_eq!(f.covariance().len(), 20);
             let shape = FactoredShape::exact(&spec, 80);
-            let grown = f.covariance().with_capacity(80, vec![0.0; shape.storage_len()]);
+            let grown = f
+                .covariance()
+                .with_capacity(80, vec![0.0; shape.storage_len()]);
             *f.covariance_mut() = grown.unwrap();
         }
         let (x, y) = sample(k);

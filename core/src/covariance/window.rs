@@ -607,7 +607,7 @@ impl<T: Real, S: AsRef<[T]> + AsMut<[T]>> InfoWindow<T, S> {
             for (lpm, wm) in lp[..p].iter().zip(done.chunks_exact(nd)) {
                 wp.iter_mut().zip(wm).for_each(|(x, y)| *x -= *lpm * *y);
             }
-            wp.iter_mut().for_each(|x| *x = *x / lp[p]);
+            wp.iter_mut().for_each(|x| *x /= lp[p]);
         }
         let e2 = self.eps0 * self.eps0;
         let mut k = 0;

@@ -6,6 +6,7 @@
 //! | module | what |
 //! |---|---|
 //! | [`structured`] | `P = ε0 I − Σ cᵢ uᵢ uᵢᵀ`, exact, O(k·N_w) |
+//! | [`information`] | eq. (7) over every sample, exact, O(0.37·k·N_w) |
 //! | [`optimizer`] | method × storage of `P` → an optimizer ([`build`]) |
 //! | [`driver`] | one training run of whatever [`build`] made ([`Driver`]) |
 //! | [`watch`] | outputs per epoch and the exact fixed point ([`Watched`]) |
@@ -15,6 +16,7 @@
 
 pub mod classify;
 pub mod driver;
+pub mod information;
 pub mod optimizer;
 pub mod peek;
 pub mod save;
@@ -23,6 +25,7 @@ pub mod watch;
 
 pub use classify::{FailureClass, Tracker, jacobian_norm};
 pub use driver::{Driven, Driver, EpochHook, RunMode};
+pub use information::InformationCovariance;
 pub use optimizer::{Learner, LearnerSpec, WithOptimizer, build, zeros};
 pub use peek::PeekCovariance;
 pub use save::{LoadState, MAX_SAVED_P, SaveState};

@@ -9,6 +9,7 @@ use hinf::{
     Real, Regularization, ResNet, ResNetSpec, TermWindow, TermWindowShape, packed_len,
 };
 
+use super::information::InformationCovariance;
 use super::peek::PeekCovariance;
 use super::save::{LoadState, SaveState};
 use super::structured::StructuredCovariance;
@@ -96,6 +97,10 @@ pub fn build<T: Real, W: WithOptimizer<T>>(
         }
         (Method::Hinf, CovarianceKind::Structured) => {
             let p = StructuredCovariance::new(n, eps0);
+            start(with, from, hinf_filter(spec, p)?)
+        }
+        (Method::Hinf, CovarianceKind::Info) => {
+            let p = InformationCovariance::new(net, eps0)?;
             start(with, from, hinf_filter(spec, p)?)
         }
         (Method::Hinf, CovarianceKind::Packed) => {

@@ -13,7 +13,7 @@
 
 use hinf::{Blocking, FactoredShape, ResNetSpec, TermWindowShape, packed_len};
 
-use crate::learn::StructuredCovariance;
+use crate::learn::{StructuredCovariance, information};
 use crate::settings::{
     Choice, CovarianceKind, DEFAULT_MEMORY, FitSpec, Method, Precision, TrialSpec,
 };
@@ -48,6 +48,12 @@ pub fn covariance_elements(
             } else {
                 low_rank
             }
+        }
+        CovarianceKind::Info => {
+            let samples = usize::try_from(downdates).unwrap_or(usize::MAX);
+            let capacity = information::capacity_for(samples);
+            let form = FactoredShape::exact(net, capacity).storage_len() as u128;
+            form.min(packed_len(n) as u128)
         }
         CovarianceKind::Packed => packed_len(n) as u128,
         CovarianceKind::Dense => nn * nn,

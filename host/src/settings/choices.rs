@@ -44,6 +44,7 @@ choices! {
     pub enum CovarianceKind {
         #[default]
         Structured = "structured": "`ε0 I − Σ c_i u_i u_iᵀ` (`StructuredCovariance`), turning packed when that is cheaper. Exact; the default.",
+        Info = "info": "Eq. (7) over every sample (`InformationCovariance`): the Jacobians by their per-neuron factors and their Gram system, turning packed when that is smaller. Exact.",
         Packed = "packed": "The packed lower triangle (`hinf::PackedCovariance`) from the start (N_w(N_w+1)/2 elements).",
         Dense = "dense": "The full matrix (`hinf::DenseCovariance`, N_w² elements): the reference.",
         NeuronBlocks = "neuron-blocks": "The l-EHF: `P` cut to one packed block per neuron, its threshold and incoming weights (`hinf::BlockCovariance`). Bounded memory.",
@@ -70,7 +71,9 @@ impl CovarianceKind {
     /// the windows; every other covariance takes all three).
     pub fn regularizable(self) -> hinf::Regularizable {
         match self {
-            CovarianceKind::InfoWindow => hinf::InfoWindow::<f64, Vec<f64>>::REGULARIZABLE,
+            CovarianceKind::InfoWindow | CovarianceKind::Info => {
+                hinf::InfoWindow::<f64, Vec<f64>>::REGULARIZABLE
+            }
             CovarianceKind::Window => hinf::TermWindow::<f64, Vec<f64>>::REGULARIZABLE,
             _ => hinf::Regularizable::ALL,
         }
