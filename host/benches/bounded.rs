@@ -1,6 +1,7 @@
 //! The cost of each covariance (docs/bounded.md): one g-EHF step at
 //! L = 5, 101 and 1001 in f64 and f32, from a filter that has taken 40
-//! steps (10 epochs of XOR), for the exact structured `P`, the per-neuron
+//! steps (10 epochs of XOR), for the exact structured `P` and information
+//! form (`--covariance info`), the per-neuron
 //! and per-layer blocks, the structured window (R = 32) and the
 //! information window (R = 8 and 16, rows by
 //! their factors, as `--covariance info-window` builds it); and a 25-epoch
@@ -87,6 +88,8 @@ fn steps<T: Real>(c: &mut Criterion, precision: &str) {
             layers,
             StructuredCovariance::new(nw, eps0),
         );
+        let info = host::learn::InformationCovariance::new(&spec, eps0).unwrap();
+        bench_step::<T, _>(&mut g, "information", layers, info);
         bench_step::<T, _>(
             &mut g,
             "neuron_blocks",
@@ -118,6 +121,7 @@ fn trials(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(5));
     for (covariance, memory) in [
         (CovarianceKind::Structured, None),
+        (CovarianceKind::Info, None),
         (CovarianceKind::NeuronBlocks, None),
         (CovarianceKind::LayerBlocks, None),
         (CovarianceKind::InfoWindow, Some(8)),

@@ -92,6 +92,9 @@ fn train_init_continues_bit_for_bit_where_the_file_holds_the_learner() {
         // information window by its rows, a structured window by its terms
         // (R = 3 terms of 20 downdates: terms dropped before the save).
         (&["--method", "lehf"], 5, 3000),
+        // The exact information form: saved by its rows (12 samples), then
+        // packed past 16 samples (at L = 5 the doubled form is larger).
+        (&["--method", "hinf", "--covariance", "info"], 3, 3000),
         (
             &["--method", "hinf", "--covariance", "info-window"],
             5,
