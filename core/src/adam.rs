@@ -335,7 +335,7 @@ const LANES: usize = 4;
 /// is not kept: a later value replaces it. NaNs are caught separately.
 #[inline(always)]
 fn raise<T: Real>(acc: &mut T, x: T) {
-    *acc = if *acc > x { *acc } else { x };
+    *acc = acc.raise_to(x);
 }
 
 impl<T: Real> Step<T> {

@@ -55,6 +55,13 @@ pub trait Real:
     fn max(self, other: Self) -> Self {
         if other > self { other } else { self }
     }
+    /// `self` if `self > x`, else `x` (so a NaN `x` replaces `self`): a
+    /// running maximum's step, one `maxpd` in a vectorised loop. A type
+    /// of several lanes overrides it to choose lane by lane.
+    #[inline(always)]
+    fn raise_to(self, x: Self) -> Self {
+        if self > x { self } else { x }
+    }
 }
 
 impl Real for f64 {
