@@ -1,11 +1,15 @@
 //! The structured covariance gives the same g-EHF trajectory as the dense
-//! and packed references of the core, before and after it turns dense.
+//! and packed references of the core, before and after it turns dense;
+//! so does the exact information form (`InformationCovariance`, weights
+//! within 1e-10 of the structured `P`'s over whole runs at L = 5 … 41,
+//! through its doublings of capacity and its turn to packed storage).
 
 use hinf::{
     Covariance, DenseCovariance, GEhf, GEhfConfig, PackedCovariance, Regularization, ResNet,
     ResNetSpec, Xor,
 };
 use host::StructuredCovariance;
+use host::learn::InformationCovariance;
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -281,4 +285,41 @@ fn downdate_diagonal_bounds_match_packed() {
     assert!(s.floor_diagonal(f64::NAN).is_err());
     assert!(s.floor_diagonal(-1.0).is_err());
     assert_eq!(s.get(3, 3), before);
+}
+
+/// The largest |Δw| / (1 + |w|) over the two trajectories.
+fn worst(a: &[Vec<f64>], b: &[Vec<f64>]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .flat_map(|(x, y)| {
+            x.iter()
+                .zip(y)
+                .map(|(p, q)| (p - q).abs() / (1.0 + q.abs()))
+        })
+        .fold(0.0, f64::max)
+}
+
+#[test]
+fn information_form_follows_the_structured_p_over_whole_runs() {
+    let eps0 = GEhfConfig::default().eps0;
+    for (layers, seed, epochs) in [(5, 1, 60), (7, 2, 60), (9, 3, 60), (21, 4, 60), (41, 5, 60)] {
+        let spec = ResNetSpec::xor(layers).unwrap();
+        let n = spec.n_weights();
+        let (want, _) = trajectory(layers, seed, epochs, StructuredCovariance::new(n, eps0));
+        let info = InformationCovariance::new(&spec, eps0).unwrap();
+        let (got, f) = trajectory(layers, seed, epochs, info);
+        let w = worst(&want, &got);
+        let p = f.covariance();
+        eprintln!("L = {layers}: {w:.1e}, packed {}", p.is_packed());
+        assert!(w <= 1e-10, "L = {layers}: {w}");
+        // 240 samples: packed at L ≤ 21 (N_w ≤ 556), still the form
+        // (grown from 16 to 256 samples) at L = 41 (N_w = 1156).
+        assert_eq!(p.is_packed(), layers <= 21, "L = {layers}");
+        if layers == 41 {
+            assert_eq!(p.len(), 4 * epochs);
+        }
+        let moved = worst(&want[..1], &want[want.len() - 1..]);
+        assert!(moved > 0.01, "the run learned: {moved}");
+    }
 }
