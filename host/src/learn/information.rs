@@ -98,11 +98,9 @@ impl<T: Real> InformationCovariance<T> {
         let n = self.spec.n_weights();
         self.repr = if next.storage_len() > packed_len(n) {
             let mut scratch = zeros(w.len() * n, "memory to pack the information form")?;
-            let mut packed = zeros(packed_len(n), "memory for the packed covariance")?;
+            let mut packed = zeros(packed_len(n), "memory to pack the information form")?;
             w.write_packed(&mut scratch, &mut packed)?;
-            let mut p = PackedCovariance::new(n, T::ONE, zeros(packed_len(n), "packed")?)?;
-            p.set_packed(&packed)?;
-            Repr::Packed(p)
+            Repr::Packed(packed_p(n, &packed)?)
         } else {
             let storage = zeros(next.storage_len(), "memory for the information form")?;
             Repr::Form(w.with_capacity(capacity, storage)?)
@@ -121,6 +119,15 @@ fn form<T: Real>(
     shape.validate()?;
     let storage = zeros(shape.storage_len(), "memory for the information form")?;
     InfoWindow::factored(shape, eps0, storage)
+}
+
+/// The packed `P` of dimension `n` holding `values` (checked: length,
+/// finite).
+fn packed_p<T: Real>(n: usize, values: &[T]) -> hinf::Result<PackedCovariance<T, Vec<T>>> {
+    let storage = zeros(packed_len(n), "memory for the packed covariance")?;
+    let mut p = PackedCovariance::new(n, T::ONE, storage)?;
+    p.set_packed(values)?;
+    Ok(p)
 }
 
 impl<T: Real> Covariance<T> for InformationCovariance<T> {
@@ -226,10 +233,7 @@ impl<T: Real> Covariance<T> for InformationCovariance<T> {
 
     /// A saved packed `P` is taken in packed storage.
     fn load_packed(&mut self, packed: &[T]) -> hinf::Result<()> {
-        let n = self.dim();
-        let mut p = PackedCovariance::new(n, T::ONE, zeros(packed_len(n), "packed")?)?;
-        p.set_packed(packed)?;
-        self.repr = Repr::Packed(p);
+        self.repr = Repr::Packed(packed_p(self.dim(), packed)?);
         Ok(())
     }
 
