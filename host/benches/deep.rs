@@ -1,6 +1,8 @@
-//! Deep-net timings at L = 1001 (N_w = 27,466): an Adam epoch, forward +
-//! Jacobian, `P·h` and one g-EHF step with the structured `P` after k
-//! updates, and a whole H∞ trial.
+//! Deep-net timings at L = 1001 (N_w = 27,466): an Adam and a
+//! steepest-descent epoch, forward + Jacobian, `P·h` and one g-EHF step
+//! with the structured `P` and the information form after k updates, and
+//! a whole H∞ trial. The machine's own limits they are set beside are
+//! `--bench limits` (docs/performance.md, *How far from the limit*).
 //!
 //! `cargo bench -p host --bench deep`
 
@@ -8,7 +10,11 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use hinf::{Adam, AdamConfig, Covariance, GEhf, GEhfConfig, Optimizer, ResNet, ResNetSpec, Xor};
+use hinf::{
+    Adam, AdamConfig, Covariance, GEhf, GEhfConfig, IsotropicCovariance, Optimizer, ResNet,
+    ResNetSpec, Xor,
+};
+use host::learn::InformationCovariance;
 use host::{StructuredCovariance, TrialSpec};
 use rand_core::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -27,15 +33,15 @@ fn xor() -> Xor<f64> {
     Xor::new(hinf::InputCoding::default())
 }
 
-/// A filter after `k` real g-EHF steps from the paper's initialisation.
-type Filter = GEhf<f64, StructuredCovariance<f64>, Vec<f64>>;
+/// The network and a g-EHF with covariance `C`.
+type Trained<C> = (ResNet<f64, Vec<f64>>, GEhf<f64, C, Vec<f64>>);
 
-fn filter_after(k: usize) -> (ResNet<f64, Vec<f64>>, Filter) {
+/// A filter with covariance `p` after `k` real g-EHF steps from the
+/// paper's initialisation.
+fn filter_after<C: Covariance<f64>>(k: usize, p: C) -> Trained<C> {
     let mut net = net();
     let nw = net.spec().n_weights();
-    let cfg = GEhfConfig::default();
-    let p = StructuredCovariance::new(nw, cfg.eps0);
-    let mut f = GEhf::new(cfg, p, vec![0.0; nw]).unwrap();
+    let mut f = GEhf::new(GEhfConfig::default(), p, vec![0.0; nw]).unwrap();
     let x = xor();
     let data = x.samples();
     for i in 0..k {
@@ -43,6 +49,36 @@ fn filter_after(k: usize) -> (ResNet<f64, Vec<f64>>, Filter) {
         f.step(&mut net, xi, yi).unwrap();
     }
     (net, f)
+}
+
+/// `P·h` and one g-EHF step after k = 0, 50, 100 updates, as
+/// `NAME_Ph_k…` and `hinf_step_NAME_k…`.
+fn steps_after<C: Covariance<f64> + Clone>(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    make: impl Fn() -> C,
+) {
+    for k in [0usize, 50, 100] {
+        let (mut net, f) = filter_after(k, make());
+        let h = net.jacobian(&[1.0, 1.0]).unwrap().1.to_vec();
+        let mut u = vec![0.0; h.len()];
+        g.bench_function(format!("{name}_Ph_k{k}"), |b| {
+            b.iter(|| {
+                f.covariance().mul_vec(black_box(&h), &mut u);
+                black_box(u[3])
+            })
+        });
+        g.bench_function(format!("hinf_step_{name}_k{k}"), |b| {
+            b.iter_batched(
+                || f.clone(),
+                |mut f| {
+                    black_box(f.step(&mut net, &[1.0, 1.0], &[0.0]).unwrap());
+                    f
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
 }
 
 fn deep(c: &mut Criterion) {
@@ -100,28 +136,35 @@ fn deep(c: &mut Criterion) {
         });
     }
 
-    for k in [0usize, 50, 100] {
-        let (mut net, f) = filter_after(k);
+    // One steepest-descent epoch (P = ε0 I), as the training loop runs it.
+    {
+        let mut net = net();
         let nw = net.spec().n_weights();
-        let h = net.jacobian(&[1.0, 1.0]).unwrap().1.to_vec();
-        let mut u = vec![0.0; nw];
-        g.bench_function(format!("structured_Ph_k{k}"), |b| {
+        let cfg = GEhfConfig::default();
+        let p = IsotropicCovariance::new(nw, cfg.eps0).unwrap();
+        let mut sd = GEhf::new(cfg, p, vec![0.0; nw]).unwrap();
+        let x = xor();
+        let data = x.samples();
+        g.bench_function("sd_epoch", |b| {
             b.iter(|| {
-                f.covariance().mul_vec(black_box(&h), &mut u);
-                black_box(u[3])
+                for k in 0..4 {
+                    let (xi, yi) = data.get(k).expect("a sample in range");
+                    sd.observe(&mut net, xi, yi).unwrap();
+                }
+                sd.end_epoch(&mut net).unwrap();
+                black_box(net.evaluate(&data).unwrap())
             })
         });
-        g.bench_function(format!("hinf_step_structured_k{k}"), |b| {
-            b.iter_batched(
-                || f.clone(),
-                |mut f| {
-                    black_box(f.step(&mut net, &[1.0, 1.0], &[0.0]).unwrap());
-                    f
-                },
-                BatchSize::LargeInput,
-            )
-        });
     }
+
+    let spec = ResNetSpec::xor(L).unwrap();
+    let eps0 = GEhfConfig::default().eps0;
+    steps_after(&mut g, "structured", || {
+        StructuredCovariance::new(spec.n_weights(), eps0)
+    });
+    steps_after(&mut g, "info", || {
+        InformationCovariance::new(&spec, eps0).unwrap()
+    });
 
     // 25 epochs (100 g-EHF steps), about the paper's H∞ trial at L = 1001,
     // whether or not the current defaults converge by then.
