@@ -81,14 +81,28 @@ fn steps_after<C: Covariance<f64> + Clone>(
     }
 }
 
+/// One epoch as the training loop runs it: the 4 per-sample steps, then
+/// the after-epoch evaluation of the 4 patterns.
+fn epoch(
+    opt: &mut impl Optimizer<f64>,
+    net: &mut ResNet<f64, Vec<f64>>,
+    data: &hinf::Samples<'_, f64>,
+) -> hinf::ErrorStats {
+    for k in 0..4 {
+        let (xi, yi) = data.get(k).expect("a sample in range");
+        opt.observe(net, xi, yi).unwrap();
+    }
+    opt.end_epoch(net).unwrap();
+    net.evaluate(data).unwrap()
+}
+
 fn deep(c: &mut Criterion) {
     let mut g = c.benchmark_group("L1001");
     g.sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3));
 
-    // One Adam epoch as the training loop runs it: 4 per-sample steps,
-    // then the after-epoch evaluation of the 4 patterns.
+    // One Adam epoch as the training loop runs it (`epoch`).
     {
         let mut net = net();
         let nw = net.spec().n_weights();
@@ -96,14 +110,7 @@ fn deep(c: &mut Criterion) {
         let x = xor();
         let data = x.samples();
         g.bench_function("adam_epoch", |b| {
-            b.iter(|| {
-                for k in 0..4 {
-                    let (xi, yi) = data.get(k).expect("a sample in range");
-                    adam.observe(&mut net, xi, yi).unwrap();
-                }
-                adam.end_epoch(&mut net).unwrap();
-                black_box(net.evaluate(&data).unwrap())
-            })
+            b.iter(|| black_box(epoch(&mut adam, &mut net, &data)))
         });
         g.bench_function("adam_steps_only", |b| {
             b.iter(|| {
@@ -146,14 +153,7 @@ fn deep(c: &mut Criterion) {
         let x = xor();
         let data = x.samples();
         g.bench_function("sd_epoch", |b| {
-            b.iter(|| {
-                for k in 0..4 {
-                    let (xi, yi) = data.get(k).expect("a sample in range");
-                    sd.observe(&mut net, xi, yi).unwrap();
-                }
-                sd.end_epoch(&mut net).unwrap();
-                black_box(net.evaluate(&data).unwrap())
-            })
+            b.iter(|| black_box(epoch(&mut sd, &mut net, &data)))
         });
     }
 

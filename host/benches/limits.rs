@@ -22,7 +22,8 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 
 /// N_w at L = 1001.
 const NW: usize = 27_466;
@@ -40,11 +41,17 @@ fn sum8(x: &[f64]) -> f64 {
     acc.iter().sum()
 }
 
-fn reads(c: &mut Criterion) {
+/// The group every limit is in.
+fn limits(c: &mut Criterion) -> BenchmarkGroup<'_, WallTime> {
     let mut g = c.benchmark_group("limits");
     g.sample_size(20)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
+    g
+}
+
+fn reads(c: &mut Criterion) {
+    let mut g = limits(c);
     for (name, mib) in [
         ("read_1MiB", 1usize),
         ("read_16MiB", 16),
@@ -70,10 +77,7 @@ fn reads(c: &mut Criterion) {
 }
 
 fn chains(c: &mut Criterion) {
-    let mut g = c.benchmark_group("limits");
-    g.sample_size(20)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2));
+    let mut g = limits(c);
     let h: Vec<f64> = (0..NW).map(|i| 1e-3 * (i % 17) as f64).collect();
     let u: Vec<f64> = (0..NW).map(|i| 1e-3 * (i % 13) as f64).collect();
     g.throughput(Throughput::Elements(NW as u64));
